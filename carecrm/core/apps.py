@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "carecrm.core"
+    label = "core"
+    verbose_name = _("CareCRM core")
+
+    def ready(self) -> None:
+        from carecrm.core import checks  # noqa: F401  (registers system checks)

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    EXPORT = "export", _("Exported")
+    IMPORT = "import", _("Imported")
+    MERGE = "merge", _("Merged")
+    ANONYMISE = "anonymise", _("Anonymised")
+    PII_EXPORT = "pii_export", _("Exported personal data")
+    CONSENT = "consent", _("Changed consent")
+
+
+class AuditEntry(models.Model):
+    """Who viewed, exported or changed which customer's personal data (PRODUCT.md: every
+    view, export and change is audited). Rows are only ever added."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=12, choices=AuditAction)
+    customer_id = models.BigIntegerField(_("customer ID"), null=True, blank=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=50, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["actor", "at"], name="audit_actor_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_type}#{self.object_id}"

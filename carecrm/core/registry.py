@@ -1,0 +1,59 @@
+"""Extension points: apps add to the home page, the navigation, the customer timeline
+and the demo data by registering here in their ``AppConfig.ready`` — never by editing
+another app's views or templates."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str
+    order: int
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """One figure on the home page: ``value(user)`` is computed within the user's scope."""
+
+    key: str
+    label: str | Promise
+    value: Callable
+    url_name: str | None
+    icon: str
+    order: int
+
+
+nav_items: list[NavItem] = []
+home_cards: list[HomeCard] = []
+timeline_providers: list[Callable] = []
+demo_seeders: list[tuple[int, Callable]] = []
+
+
+def _add(registry: list, item, key: Callable) -> None:
+    if all(key(existing) != key(item) for existing in registry):
+        registry.append(item)
+
+
+def register_nav(item: NavItem) -> None:
+    _add(nav_items, item, lambda i: i.key)
+
+
+def register_home_card(card: HomeCard) -> None:
+    _add(home_cards, card, lambda c: c.key)
+
+
+def register_timeline_provider(provider: Callable) -> None:
+    """``provider(customer, user) -> iterable of TimelineEntry``, see customers.timeline."""
+    _add(timeline_providers, provider, lambda p: p)
+
+
+def register_demo_seeder(order: int, seeder: Callable) -> None:
+    """``seeder(*, rng, options, stdout)`` fills demo data for one app, in ``order``."""
+    _add(demo_seeders, (order, seeder), lambda s: s[1])

@@ -1,0 +1,82 @@
+"""Project-wide pytest fixtures: departments, one user per role, logged-in clients."""
+
+import pytest
+
+from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def department_a(db):
+    return DepartmentFactory(name="华东销售部", code="east-sales")
+
+
+@pytest.fixture
+def department_b(db):
+    return DepartmentFactory(name="华南销售部", code="south-sales")
+
+
+@pytest.fixture
+def staff_a(department_a):
+    return UserFactory(username="staff_a", role="staff", department=department_a)
+
+
+@pytest.fixture
+def staff_b(department_b):
+    return UserFactory(username="staff_b", role="staff", department=department_b)
+
+
+@pytest.fixture
+def manager_a(department_a):
+    return UserFactory(username="manager_a", role="manager", department=department_a)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin", department=None)
+
+
+def _client_for(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_a_client(staff_a):
+    from django.test import Client
+
+    return _client_for(Client, staff_a)
+
+
+@pytest.fixture
+def manager_a_client(manager_a):
+    from django.test import Client
+
+    return _client_for(Client, manager_a)
+
+
+@pytest.fixture
+def admin_client_user(admin_user):
+    from django.test import Client
+
+    return _client_for(Client, admin_user)
+
+
+@pytest.fixture
+def api_client_for():
+    """``api_client_for(user)`` — a DRF client authenticated with the user's token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make

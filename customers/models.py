@@ -1,0 +1,687 @@
+"""The customer database (PRODUCT.md §1).
+
+Spend, purchase counts, tiers and scores on ``Customer`` are written in bulk by the
+segmentation run and never edited by hand; everything else is kept by staff, imports and
+the sales system.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from carecrm.core.scoping import ScopeRule
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    WECOM = "wecom", _("WeCom")
+    PUSH = "push", _("App push")
+    PHONE = "phone", _("Phone call")
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    COMPANY = "company", _("Company")
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "", _("Unknown")
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class Source(models.TextChoices):
+    SALES = "sales", _("Sales system")
+    CRM = "crm", _("CRM")
+    SERVICE = "service", _("Customer service")
+    MARKETING_FORM = "marketing_form", _("Marketing sign-up form")
+    IMPORT = "import", _("Import")
+    MANUAL = "manual", _("Manual entry")
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged")
+    ANONYMISED = "anonymised", _("Anonymised")
+
+
+class ValueTier(models.TextChoices):
+    """PRODUCT.md §2 care-plan value tiers."""
+
+    UNSCORED = "", _("Not scored")
+    HIGH = "high", _("High value")
+    MEDIUM = "medium", _("Medium value")
+    POTENTIAL = "potential", _("Potential value")
+    LOW = "low", _("Low value")
+
+
+class VipLevel(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    SILVER = "silver", _("Silver (VIP)")
+    GOLD = "gold", _("Gold (SVIP)")
+    DIAMOND = "diamond", _("Diamond (SVIP+)")
+
+
+class LifecycleStage(models.TextChoices):
+    UNSCORED = "", _("Not scored")
+    NEW = "new", _("New")
+    ACTIVE = "active", _("Active")
+    CHURN_RISK = "churn_risk", _("Churn risk")
+    LOST = "lost", _("Lost")
+
+
+class ContactStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Not verified")
+    CONFIRMED = "confirmed", _("Confirmed")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    SCOPE = ScopeRule(department="department", owner="relationship_manager")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("customer kind"), max_length=10, choices=CustomerKind, default=CustomerKind.PERSON
+    )
+    mobile = models.CharField(
+        _("mobile phone"),
+        max_length=20,
+        blank=True,
+        help_text=_("Stored as E.164, e.g. +8613812345678"),
+    )
+    mobile_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    email = models.EmailField(_("email"), blank=True)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    district = models.CharField(_("district"), max_length=30, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    celebrates_lunar_birthday = models.BooleanField(_("celebrates lunar birthday"), default=False)
+    lunar_birth_month = models.PositiveSmallIntegerField(
+        _("lunar birth month"), null=True, blank=True
+    )
+    lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
+    lunar_birth_leap_month = models.BooleanField(_("lunar leap month"), default=False)
+    birth_month = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender, blank=True, default="")
+    registered_on = models.DateField(_("registration date"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source, default=Source.MANUAL)
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    region = models.CharField(_("region"), max_length=50, blank=True)
+    preferred_categories = models.JSONField(
+        _("preferred product categories"), default=list, blank=True
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel, blank=True
+    )
+    wecom_external_id = models.CharField(_("WeCom external contact ID"), max_length=64, blank=True)
+    push_token = models.CharField(_("app push token"), max_length=200, blank=True)
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("relationship manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_customers",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=CustomerStatus, default=CustomerStatus.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
+    contact_status = models.CharField(
+        _("contact status"), max_length=12, choices=ContactStatus, default=ContactStatus.UNVERIFIED
+    )
+    contact_verified_at = models.DateTimeField(_("contact verified at"), null=True, blank=True)
+
+    # Derived by segmentation, in bulk (see segmentation.services).
+    total_spend = models.DecimalField(
+        _("total spend"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    spend_12m = models.DecimalField(
+        _("spend in last 12 months"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    purchase_count = models.PositiveIntegerField(_("purchase count"), default=0)
+    purchase_count_12m = models.PositiveIntegerField(_("purchases in last 12 months"), default=0)
+    first_purchase_on = models.DateField(_("first purchase"), null=True, blank=True)
+    last_purchase_on = models.DateField(_("last purchase"), null=True, blank=True)
+    average_order_value = models.DecimalField(
+        _("average order value"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    repurchase_rate = models.DecimalField(
+        _("repurchase rate"), max_digits=5, decimal_places=4, default=Decimal("0")
+    )
+    rfm_recency = models.PositiveSmallIntegerField(_("R score"), null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(_("F score"), null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(_("M score"), null=True, blank=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=30, blank=True)
+    value_tier = models.CharField(
+        _("value tier"), max_length=10, choices=ValueTier, blank=True, default=""
+    )
+    vip_level = models.CharField(
+        _("VIP level"), max_length=10, choices=VipLevel, default=VipLevel.NORMAL
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=LifecycleStage, blank=True, default=""
+    )
+    loyalty_score = models.PositiveSmallIntegerField(_("loyalty score"), null=True, blank=True)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-id"]
+        permissions = [
+            ("view_customer_pii", _("Can see unmasked phone numbers and addresses")),
+            ("export_customer", _("Can export customers")),
+            ("merge_customer", _("Can merge duplicate customers")),
+            ("anonymise_customer", _("Can anonymise a customer")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile"],
+                condition=Q(status="active") & ~Q(mobile=""),
+                name="customer_unique_active_mobile",
+                violation_error_message=_("Another active customer already has this mobile phone."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lunar_birth_month__isnull=True)
+                | Q(lunar_birth_month__gte=1, lunar_birth_month__lte=12),
+                name="customer_lunar_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(lunar_birth_day__isnull=True)
+                | Q(lunar_birth_day__gte=1, lunar_birth_day__lte=30),
+                name="customer_lunar_day_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "-id"], name="customer_dept_id"),
+            models.Index(fields=["relationship_manager", "-id"], name="customer_manager_id"),
+            models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
+            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["name"], name="customer_name"),
+            models.Index(fields=["value_tier"], name="customer_value_tier"),
+            models.Index(fields=["vip_level"], name="customer_vip_level"),
+            models.Index(fields=["lifecycle_stage"], name="customer_lifecycle"),
+            models.Index(fields=["last_purchase_on"], name="customer_last_purchase"),
+            models.Index(fields=["birth_month"], name="customer_birth_month"),
+            models.Index(fields=["region"], name="customer_region"),
+            models.Index(fields=["industry"], name="customer_industry"),
+            models.Index(fields=["status"], name="customer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def refresh_derived_contact_fields(self) -> None:
+        """Keep the indexed helper columns in step with the values they derive from."""
+        self.mobile_last4 = self.mobile[-4:] if self.mobile else ""
+        if self.celebrates_lunar_birthday and self.lunar_birth_month:
+            self.birth_month = self.lunar_birth_month
+        else:
+            self.birth_month = self.birthday.month if self.birthday else None
+
+
+class ContactPerson(models.Model):
+    """A person to talk to at a company customer."""
+
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_persons")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=60, blank=True)
+    mobile = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsentMethod(models.TextChoices):
+    FORM = "form", _("Sign-up form")
+    IMPORT = "import", _("Import")
+    STAFF = "staff", _("Recorded by staff")
+    CALL = "call", _("Phone call")
+    UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    REPLY = "reply", _("Reply message")
+    PREFERENCE_PAGE = "preference_page", _("Preference page")
+
+
+class ChannelConsent(models.Model):
+    """Whether a customer agreed to be contacted on a channel (PIPL art. 13/15): one row per
+    customer and channel, holding the latest decision and how it was made."""
+
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    granted = models.BooleanField(_("granted"))
+    changed_at = models.DateTimeField(_("changed at"))
+    method = models.CharField(_("how"), max_length=20, choices=ConsentMethod)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("channel consent")
+        verbose_name_plural = _("channel consents")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="consent_one_per_channel")
+        ]
+        indexes = [models.Index(fields=["channel", "granted"], name="consent_channel_granted")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.channel}={self.granted}"
+
+
+class Order(models.Model):
+    """A purchase; a refund is an order with a negative amount."""
+
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    order_no = models.CharField(_("order number"), max_length=64, unique=True)
+    ordered_at = models.DateTimeField(_("ordered at"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    store = models.CharField(_("store or channel"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-ordered_at"]
+        indexes = [models.Index(fields=["customer", "ordered_at"], name="order_customer_date")]
+
+    def __str__(self) -> str:
+        return self.order_no
+
+
+class OrderLine(models.Model):
+    SCOPE = ScopeRule(
+        department="order__customer__department", owner="order__customer__relationship_manager"
+    )
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.CharField(_("product"), max_length=120)
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, default=Decimal("1")
+    )
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        indexes = [models.Index(fields=["product"], name="orderline_product")]
+
+    @property
+    def line_total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class IntentKind(models.TextChoices):
+    ADDED_TO_CART = "added_to_cart", _("Added to cart, not paid")
+    VIEWED_PRODUCT = "viewed_product", _("Viewed product repeatedly")
+    ASKED_PRICE = "asked_price", _("Asked for a quote")
+
+
+class IntentEvent(models.Model):
+    """A sign of buying intent without a purchase — feeds the "potential value" tier."""
+
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="intent_events")
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=IntentKind, default=IntentKind.ADDED_TO_CART
+    )
+    product = models.CharField(_("product"), max_length=120, blank=True)
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+
+    class Meta:
+        verbose_name = _("intent event")
+        verbose_name_plural = _("intent events")
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="intent_customer_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.product}"
+
+
+class InteractionKind(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    COMPLAINT = "complaint", _("Complaint")
+    SERVICE = "service", _("Service record")
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+
+
+class InteractionOutcome(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    NO_ANSWER = "no_answer", _("No answer")
+    FOLLOW_UP = "follow_up", _("Needs follow-up")
+
+
+class Interaction(models.Model):
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="interactions")
+    kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel, blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    summary = models.TextField(_("summary"))
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=InteractionOutcome, default=InteractionOutcome.OPEN
+    )
+    follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"], name="interaction_customer_date"),
+            models.Index(fields=["kind", "occurred_at"], name="interaction_kind_date"),
+            models.Index(fields=["follow_up_due"], name="interaction_follow_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.customer}"
+
+
+class ImportKind(models.TextChoices):
+    CUSTOMERS = "customers", _("Customers")
+    ORDERS = "orders", _("Orders")
+
+
+class ExistingCustomerMode(models.TextChoices):
+    UPDATE = "update", _("Update existing customers")
+    SKIP = "skip", _("Skip existing customers")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded file and what became of each of its rows."""
+
+    SCOPE = ScopeRule(department="department", owner="created_by")
+
+    kind = models.CharField(_("what"), max_length=10, choices=ImportKind)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    existing_mode = models.CharField(
+        _("existing customers"),
+        max_length=10,
+        choices=ExistingCustomerMode,
+        default=ExistingCustomerMode.UPDATE,
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    error_report = models.FileField(
+        _("rejected rows"), upload_to="imports/reports/%Y/%m/", blank=True
+    )
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status in (ImportStatus.DONE, ImportStatus.FAILED) else 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportPreset(models.Model):
+    """A saved column mapping for files that always come from the same system."""
+
+    SCOPE = ScopeRule(department="department", owner="created_by")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("what"), max_length=10, choices=ImportKind)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("import preset")
+        verbose_name_plural = _("import presets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "kind", "name"], name="preset_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaticList(models.Model):
+    """A hand-picked list of customers (segments built from rules live in segmentation)."""
+
+    SCOPE = ScopeRule(department="department", owner="created_by")
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.CASCADE, related_name="+"
+    )
+    customers = models.ManyToManyField(Customer, related_name="static_lists", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("static list")
+        verbose_name_plural = _("static lists")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "name"], name="static_list_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerMerge(models.Model):
+    """Record of a duplicate folded into a surviving customer, with what was moved."""
+
+    SCOPE = ScopeRule(department="survivor__department", owner="survivor__relationship_manager")
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges")
+    merged = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    merged_snapshot = models.JSONField(_("merged record"), default=dict)
+    moved = models.JSONField(_("moved records"), default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
+
+
+class DataQualityPolicy(models.Model):
+    """Admin settings for the monthly contact verification sample (PRODUCT.md §1: 5–10 %)."""
+
+    sample_percent = models.DecimalField(
+        _("monthly verification sample (%)"), max_digits=4, decimal_places=1, default=Decimal("5.0")
+    )
+    exclude_verified_within_days = models.PositiveIntegerField(
+        _("skip customers verified within (days)"), default=183
+    )
+    task_due_days = models.PositiveIntegerField(_("days to complete a verification"), default=14)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("data quality policy")
+        verbose_name_plural = _("data quality policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sample_percent__gte=5, sample_percent__lte=10),
+                name="quality_sample_between_5_and_10",
+                violation_error_message=_("The sample must be between 5 % and 10 %."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sample_percent} %"
+
+
+class VerificationMethod(models.TextChoices):
+    SMS_CODE = "sms_code", _("SMS code")
+    PHONE_CALL = "phone_call", _("Phone call")
+
+
+class VerificationOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHANGED = "changed", _("Changed")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class VerificationTask(models.Model):
+    """One customer of the monthly sample whose contact details staff must verify."""
+
+    SCOPE = ScopeRule(department="customer__department", owner="assigned_to")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="verifications")
+    period = models.DateField(_("month"), help_text=_("First day of the sampled month"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verification_tasks",
+    )
+    method = models.CharField(
+        _("method"),
+        max_length=12,
+        choices=VerificationMethod,
+        default=VerificationMethod.PHONE_CALL,
+    )
+    due_on = models.DateField(_("due"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=12,
+        choices=VerificationOutcome,
+        default=VerificationOutcome.PENDING,
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("contact verification")
+        verbose_name_plural = _("contact verifications")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "period"], name="verification_once_per_month"
+            )
+        ]
+        indexes = [models.Index(fields=["outcome", "due_on"], name="verification_open")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.period:%Y-%m}"

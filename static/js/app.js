@@ -1,0 +1,27 @@
+// Behaviour without inline scripts (the CSP forbids them).
+(function () {
+  "use strict";
+  var token = document.body.dataset.csrfToken;
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (token) { event.detail.headers["X-CSRFToken"] = token; }
+  });
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.classList && el.classList.contains("js-autosubmit") && el.form) { el.form.submit(); }
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.dataset.confirm)) { event.preventDefault(); }
+    var all = event.target.closest("[data-check-all]");
+    if (all) {
+      document.querySelectorAll(all.dataset.checkAll).forEach(function (box) { box.checked = all.checked; });
+    }
+  });
+  function applyProgress(root) {
+    (root || document).querySelectorAll("[data-progress]").forEach(function (bar) {
+      bar.style.width = bar.dataset.progress + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyProgress(); });
+  document.body.addEventListener("htmx:afterSwap", function (event) { applyProgress(event.target); });
+})();
