@@ -1,0 +1,8 @@
+"""The customers part of ``/api/v1/``."""
+
+from customers.api import imports, records
+
+
+def register(router) -> None:
+    records.register(router)
+    imports.register(router)

@@ -1,0 +1,3 @@
+"""Celery tasks: customer importing."""
+
+__all__: list[str] = []

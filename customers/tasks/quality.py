@@ -1,0 +1,3 @@
+"""Celery tasks: customer quality."""
+
+__all__: list[str] = []

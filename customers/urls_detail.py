@@ -1,0 +1,3 @@
+"""URLs of the customer detail screens."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the customer imports screens."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the customer quality screens."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the customer records screens."""
+
+urlpatterns: list = []
