@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from carecrm.core.bench import render_section, suites, write_section
+from carecrm.core.bench import render_section, write_section
+from carecrm.core.bench import suites as registered_suites
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("suites", nargs="*", help="suites to run (default: all)")
+        parser.add_argument("suite_names", nargs="*", metavar="suite", help="default: all")
         parser.add_argument(
             "--scale",
             type=float,
@@ -31,11 +32,12 @@ class Command(BaseCommand):
             raise CommandError(
                 "Benchmarks compare against bare PostgreSQL: set DATABASE_URL=postgres://…"
             )
-        names = suites or sorted(globals_suites())
-        unknown = [name for name in names if name not in globals_suites()]
+        names = suite_names or sorted(registered_suites)
+        unknown = [name for name in names if name not in registered_suites]
         if unknown:
             raise CommandError(
-                f"Unknown suite(s): {', '.join(unknown)}. Known: {', '.join(sorted(globals_suites()))}"
+                f"Unknown suite(s): {', '.join(unknown)}. "
+                f"Known: {', '.join(sorted(registered_suites))}"
             )
         db_settings = settings.DATABASES["default"]
         db_settings.setdefault("TEST", {})["NAME"] = f"{db_settings['NAME']}_bench"
@@ -46,7 +48,7 @@ class Command(BaseCommand):
             for name in names:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"== bench {name} (scale {scale:g})"))
                 started = time.perf_counter()
-                figures = globals_suites()[name](scale=scale, stdout=self.stdout)
+                figures = registered_suites[name](scale=scale, stdout=self.stdout)
                 section = render_section(
                     name, figures, scale=scale, seconds=time.perf_counter() - started
                 )
@@ -56,7 +58,3 @@ class Command(BaseCommand):
         finally:
             if not keep_db:
                 connection.creation.destroy_test_db(old_name, verbosity=1)
-
-
-def globals_suites():
-    return suites
