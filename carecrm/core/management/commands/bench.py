@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-write", action="store_true", help="print, do not write the file")
 
     def handle(
-        self, *args, suites: list[str], scale: float, keep_db: bool, no_write: bool, **options
+        self, *args, suite_names: list[str], scale: float, keep_db: bool, no_write: bool, **options
     ):
         if connection.vendor != "postgresql":
             raise CommandError(
