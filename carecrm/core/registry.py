@@ -2,6 +2,7 @@
 and the demo data by registering here in their ``AppConfig.ready`` — never by editing
 another app's views or templates."""
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,19 @@ class HomeCard:
     order: int
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event on a customer's 360° timeline (orders, interactions, messages, ...)."""
+
+    at: "datetime.datetime"
+    kind: str
+    icon: str
+    title: str | Promise
+    detail: str = ""
+    url: str | None = None
+    actor: str = ""
+
+
 nav_items: list[NavItem] = []
 home_cards: list[HomeCard] = []
 timeline_providers: list[Callable] = []
@@ -50,7 +64,8 @@ def register_home_card(card: HomeCard) -> None:
 
 
 def register_timeline_provider(provider: Callable) -> None:
-    """``provider(customer, user) -> iterable of TimelineEntry``, see customers.timeline."""
+    """``provider(customer, user) -> iterable of TimelineEntry`` (newest first or any order;
+    the customer page merges and sorts them)."""
     _add(timeline_providers, provider, lambda p: p)
 
 
