@@ -96,10 +96,10 @@ def verification_sample_draw(
 
     The base of the percentage is every active customer with a mobile or email in the
     department; the sample is drawn at random (``ORDER BY random()`` per department in one
-    window query) from those not verified within the policy's days and not yet sampled
-    this month. Running it again in the same month creates nothing new: tasks already
-    drawn count against the department's quota, and the (customer, month) unique
-    constraint stops a concurrent run.
+    window query) from those not verified within the policy's days, not yet sampled this
+    month and without an open verification from an earlier month. Running it again in the
+    same month creates nothing new: tasks already drawn count against the department's
+    quota, and the (customer, month) unique constraint stops a concurrent run.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -137,7 +137,11 @@ def verification_sample_draw(
             .filter(department_id__in=quotas)
             .filter(Q(contact_verified_at__isnull=True) | Q(contact_verified_at__lt=cutoff))
             .exclude(
-                Exists(VerificationTask.objects.filter(customer=OuterRef("pk"), period=period))
+                Exists(
+                    VerificationTask.objects.filter(customer=OuterRef("pk")).filter(
+                        Q(period=period) | Q(outcome=VerificationOutcome.PENDING)
+                    )
+                )
             )
         )
         picked = list(
