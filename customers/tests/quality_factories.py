@@ -3,6 +3,9 @@
 import datetime as dt
 
 import factory
+import pytest
+from django.apps import apps
+from django.db import connection, models
 from django.utils import timezone
 
 from carecrm.accounts.tests.factories import DepartmentFactory
@@ -11,6 +14,7 @@ from customers.models import (
     ChannelConsent,
     ConsentMethod,
     ContactPerson,
+    Customer,
     IntentEvent,
     StaticList,
     Tag,
@@ -74,3 +78,32 @@ class VerificationTaskFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     period = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     due_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=14))
+
+
+@pytest.fixture
+def later_model(transactional_db):
+    """A model another app adds after this service was written (feedback, messages...)."""
+
+    class LaterFeedback(models.Model):
+        customer = models.ForeignKey(
+            Customer, on_delete=models.CASCADE, related_name="later_feedback"
+        )
+        survey = models.CharField(max_length=20)
+        comment = models.TextField(blank=True)
+
+        class Meta:
+            app_label = "customers"
+            constraints = [
+                models.UniqueConstraint(fields=["customer", "survey"], name="later_one_per_survey")
+            ]
+
+        def __str__(self) -> str:
+            return self.survey
+
+    with connection.schema_editor() as editor:
+        editor.create_model(LaterFeedback)
+    yield LaterFeedback
+    with connection.schema_editor() as editor:
+        editor.delete_model(LaterFeedback)
+    del apps.all_models["customers"]["laterfeedback"]
+    apps.clear_cache()

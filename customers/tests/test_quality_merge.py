@@ -2,9 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -36,6 +34,7 @@ from customers.tests.quality_factories import (
     StaticListFactory,
     TagFactory,
     VerificationTaskFactory,
+    later_model,  # noqa: F401 (a fixture)
 )
 
 pytestmark = pytest.mark.django_db
@@ -281,36 +280,7 @@ def test_merge_page_of_an_already_merged_customer_is_404(
 # --- Models added later ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def later_model(transactional_db):
-    """A model another app adds after this service was written (feedback, messages...)."""
-
-    class LaterFeedback(models.Model):
-        customer = models.ForeignKey(
-            Customer, on_delete=models.CASCADE, related_name="later_feedback"
-        )
-        survey = models.CharField(max_length=20)
-        comment = models.TextField(blank=True)
-
-        class Meta:
-            app_label = "customers"
-            constraints = [
-                models.UniqueConstraint(fields=["customer", "survey"], name="later_one_per_survey")
-            ]
-
-        def __str__(self) -> str:
-            return self.survey
-
-    with connection.schema_editor() as editor:
-        editor.create_model(LaterFeedback)
-    yield LaterFeedback
-    with connection.schema_editor() as editor:
-        editor.delete_model(LaterFeedback)
-    del apps.all_models["customers"]["laterfeedback"]
-    apps.clear_cache()
-
-
-def test_rows_of_a_model_added_later_are_moved_too(later_model, department_a, manager_a):
+def test_rows_of_a_model_added_later_are_moved_too(later_model, department_a, manager_a):  # noqa: F811
     survivor = CustomerFactory(department=department_a)
     duplicate = CustomerFactory(department=department_a)
     later_model.objects.create(customer=survivor, survey="2026-Q1", comment="满意")
