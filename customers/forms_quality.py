@@ -223,7 +223,10 @@ class AnonymiseForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
-        label=_("Who"), queryset=get_user_model().objects.none(), required=False
+        label=_("Who"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
     )
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("Any action")), *AuditAction.choices], required=False

@@ -32,7 +32,7 @@ from customers.models import (
     VerificationOutcome,
     VerificationTask,
 )
-from customers.privacy import can_see_pii, mask_email, mask_phone
+from customers.privacy import can_see_pii, display_phone, mask_email, mask_phone
 from customers.selectors import visible_customers
 
 DUPLICATE_KINDS = {
@@ -226,7 +226,7 @@ class DuplicateGroups:
 
 def _contact(customer: Customer, pii: bool) -> dict:
     if pii:
-        return {"mobile": customer.mobile, "email": customer.email}
+        return {"mobile": display_phone(customer.mobile), "email": customer.email}
     return {"mobile": mask_phone(customer.mobile), "email": mask_email(customer.email)}
 
 

@@ -129,6 +129,11 @@ def customer_anonymise(*, customer: Customer, user, reason: str, request=None) -
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.status == CustomerStatus.ANONYMISED:
             raise ValidationError(_("This customer is already anonymised."))
+        if customer.status == CustomerStatus.MERGED:
+            raise ValidationError(
+                _("This record was merged into customer #%(id)s; anonymise that customer.")
+                % {"id": customer.merged_into_id}
+            )
         ids = _with_merged_records(customer.pk)
         identities = _identities(ids)
         now = timezone.now()

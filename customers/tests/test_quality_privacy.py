@@ -270,3 +270,18 @@ def test_manager_of_another_department_gets_404(person, department_b):
     )
 
     assert response.status_code == 404
+
+
+def test_a_merged_record_is_anonymised_through_its_survivor(person, manager_a):
+    older = person.merged_from.get()
+
+    with pytest.raises(Exception, match=f"merged into customer #{person.pk}"):
+        customer_anonymise(customer=older, user=manager_a, reason="客户申请")
+
+
+def test_managers_may_anonymise_and_read_the_audit_trail_staff_may_not(manager_a, staff_a):
+    assert manager_a.has_perm("customers.anonymise_customer")
+    assert manager_a.has_perm("core.view_auditentry")
+    assert not staff_a.has_perm("customers.anonymise_customer")
+    assert not staff_a.has_perm("core.view_auditentry")
+    assert not staff_a.has_perm("customers.view_customer_pii")

@@ -370,3 +370,16 @@ def test_draw_is_set_based_whatever_the_number_of_customers(
         result = verification_sample_draw(now=RUN_AT)
 
     assert result.by_department == {department_a.pk: 6, department_b.pk: 4}
+
+
+def test_timeline_shows_recorded_verifications(staff_a_client, task, staff_a):
+    from django.utils import translation
+
+    from carecrm.core.registry import timeline_providers
+
+    _record(staff_a_client, task, outcome="unreachable")
+
+    with translation.override("en"):
+        entries = [e for provider in timeline_providers for e in provider(task.customer, staff_a)]
+    assert [(e.kind, e.actor) for e in entries] == [("verification", str(staff_a))]
+    assert "Unreachable" in str(entries[0].title)

@@ -296,11 +296,32 @@ def policy(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Data quality policy saved."))
             return redirect("customers:quality-policy")
-    schedules = PeriodicTask.objects.filter(task=VERIFICATION_TASK_NAME).select_related("crontab")
+    schedules = [
+        {"task": task, "when": _describe_crontab(task.crontab) if task.crontab else ""}
+        for task in PeriodicTask.objects.filter(task=VERIFICATION_TASK_NAME).select_related(
+            "crontab"
+        )
+    ]
     return render(
         request,
         "customers/quality_policy.html",
         {"form": form, "policy": current, "schedules": schedules, "tab": "policy"},
+    )
+
+
+def _describe_crontab(crontab) -> str:
+    """ "Day 1 of every month, 09:00 (Asia/Shanghai)" for the usual monthly schedule; the
+    crontab expression for anything an administrator made more elaborate."""
+    fields = (crontab.minute, crontab.hour, crontab.day_of_month)
+    if all(f.isdigit() for f in fields) and crontab.month_of_year == crontab.day_of_week == "*":
+        return _("Day %(day)s of every month, %(time)s (%(zone)s)") % {
+            "day": crontab.day_of_month,
+            "time": f"{int(crontab.hour):02d}:{int(crontab.minute):02d}",
+            "zone": crontab.timezone,
+        }
+    return (
+        f"{crontab.minute} {crontab.hour} {crontab.day_of_month} "
+        f"{crontab.month_of_year} {crontab.day_of_week} ({crontab.timezone})"
     )
 
 
