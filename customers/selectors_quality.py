@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -80,7 +80,11 @@ def _keyed_rows(user, kind: str) -> QuerySet:
         persons = _phone_key_queryset(
             ContactPerson.objects.filter(customer__in=customers), "mobile", "customer_id"
         ).annotate(via=Value("contact"))
-        return own.values_list(*columns).order_by().union(persons.values_list(*columns).order_by())
+        return (
+            own.values_list(*columns)
+            .order_by()
+            .union(persons.values_list(*columns).order_by(), all=True)
+        )
     if kind == "email":
         own = (
             customers.exclude(email="")
@@ -93,7 +97,11 @@ def _keyed_rows(user, kind: str) -> QuerySet:
             .annotate(customer_ref=F("customer_id"), match_key=Lower(Trim("email")))
             .annotate(via=Value("contact"))
         )
-        return own.values_list(*columns).order_by().union(persons.values_list(*columns).order_by())
+        return (
+            own.values_list(*columns)
+            .order_by()
+            .union(persons.values_list(*columns).order_by(), all=True)
+        )
     if kind == "name_birthday":
         return (
             customers.filter(birthday__isnull=False)
@@ -132,29 +140,86 @@ class DuplicateGroup:
         return min((m.customer for m in self.members), key=lambda c: c.pk)
 
 
-class DuplicateGroups:
-    """Groups of visible active customers sharing a phone, an email or a name and birthday,
-    computed in the database (GROUP BY through window functions) and read a page at a time
-    — it behaves as a sequence for Django's ``Paginator``."""
+@dataclass
+class DuplicatePage:
+    """One page of duplicate groups, shaped like Django's ``Page`` (it is its own
+    ``paginator``) so the usual pagination template renders it."""
 
-    _GROUPED_SQL = """
+    number: int
+    per_page: int
+    count: int
+    object_list: list[DuplicateGroup]
+
+    @property
+    def paginator(self) -> "DuplicatePage":
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def duplicate_groups_page(user, kind: str, *, number: int = 1, per_page: int = 20) -> DuplicatePage:
+    """Groups of visible active customers sharing a phone, an email or a name and
+    birthday, biggest first, one page at a time."""
+    return DuplicateGroups(user, kind).page(number, per_page)
+
+
+class DuplicateGroups:
+    """The duplicate search, set-based in one statement: the keys shared by more than one
+    customer come from a GROUP BY … HAVING over every visible customer (a hash aggregate,
+    no sort of the whole table); only the page's groups are ranked, counted with window
+    functions and joined back to their members."""
+
+    _SQL = """
         WITH keyed AS (
             SELECT customer_ref, match_key, MAX(via) AS via
             FROM ({rows}) AS raw_rows
             WHERE match_key IS NOT NULL AND match_key <> ''
             GROUP BY customer_ref, match_key
         ),
-        sized AS (
-            SELECT customer_ref, match_key, via,
-                   COUNT(*) OVER (PARTITION BY match_key) AS members
+        duplicate_keys AS (
+            SELECT match_key, COUNT(*) AS members
             FROM keyed
+            GROUP BY match_key
+            HAVING COUNT(*) > 1
         ),
-        grouped AS (
-            SELECT customer_ref, match_key, via, members,
-                   DENSE_RANK() OVER (ORDER BY members DESC, match_key) AS group_no
-            FROM sized
-            WHERE members > 1
+        ranked AS (
+            SELECT match_key, members,
+                   ROW_NUMBER() OVER (ORDER BY members DESC, match_key) AS group_no,
+                   COUNT(*) OVER () AS total_groups
+            FROM duplicate_keys
+        ),
+        shown AS (
+            SELECT match_key, members, group_no, total_groups
+            FROM ranked
+            WHERE group_no > %s AND group_no <= %s
         )
+        SELECT shown.group_no, shown.match_key, shown.members, shown.total_groups,
+               keyed.customer_ref, keyed.via
+        FROM shown JOIN keyed ON keyed.match_key = shown.match_key
+        ORDER BY shown.group_no, keyed.customer_ref
+    """
+    _COUNT_SQL = """
+        SELECT COUNT(*) FROM (
+            SELECT match_key
+            FROM (SELECT DISTINCT customer_ref, match_key FROM ({rows}) AS raw_rows
+                  WHERE match_key IS NOT NULL AND match_key <> '') AS people
+            GROUP BY match_key
+            HAVING COUNT(*) > 1
+        ) AS duplicate_keys
     """
 
     def __init__(self, user, kind: str):
@@ -162,35 +227,41 @@ class DuplicateGroups:
             raise ValueError(kind)
         self.user = user
         self.kind = kind
-        self._count: int | None = None
 
-    def _sql(self, tail: str) -> tuple[str, list]:
+    def _rows_sql(self) -> tuple[str, list]:
         rows_sql, rows_params = _keyed_rows(self.user, self.kind).query.sql_with_params()
-        return self._GROUPED_SQL.format(rows=rows_sql) + tail, list(rows_params)
+        return rows_sql, list(rows_params)
+
+    def _fetch(self, start: int, stop: int) -> list[tuple]:
+        rows_sql, params = self._rows_sql()
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Two hash aggregates over every visible customer: keep them in memory.
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(self._SQL.format(rows=rows_sql), [*params, start, stop])
+            return cursor.fetchall()
 
     def count(self) -> int:
-        if self._count is None:
-            sql, params = self._sql("SELECT COUNT(DISTINCT match_key) FROM grouped")
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                self._count = cursor.fetchone()[0]
-        return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            raise TypeError("DuplicateGroups only supports slicing")
-        start, stop = index.start or 0, index.stop
-        sql, params = self._sql(
-            "SELECT group_no, match_key, members, customer_ref, via FROM grouped "
-            "WHERE group_no > %s AND group_no <= %s ORDER BY group_no, customer_ref"
-        )
+        rows_sql, params = self._rows_sql()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, start, stop])
-            rows = cursor.fetchall()
-        return self._groups(rows)
+            cursor.execute(self._COUNT_SQL.format(rows=rows_sql), params)
+            return cursor.fetchone()[0]
+
+    def page(self, number: int, per_page: int) -> DuplicatePage:
+        number = max(1, number)
+        rows = self._fetch((number - 1) * per_page, number * per_page)
+        if rows:
+            total = rows[0][3]
+        elif number == 1:
+            total = 0
+        else:
+            # Past the last page: show the last one.
+            total = self.count()
+            last = max(1, -(-total // per_page))
+            if total and number > last:
+                return self.page(last, per_page)
+        groups = self._groups([(r[0], r[1], r[2], r[4], r[5]) for r in rows])
+        return DuplicatePage(number=number, per_page=per_page, count=total, object_list=groups)
 
     def _groups(self, rows: list[tuple]) -> list[DuplicateGroup]:
         customers = {

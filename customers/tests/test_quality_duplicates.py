@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from customers.models import CustomerStatus
-from customers.selectors_quality import DuplicateGroups
+from customers.selectors_quality import duplicate_groups_page
 from customers.tests.factories import CustomerFactory
 from customers.tests.quality_factories import ContactPersonFactory
 
@@ -11,8 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _groups(user, kind):
-    groups = DuplicateGroups(user, kind)
-    return groups[0 : groups.count()]
+    return duplicate_groups_page(user, kind, per_page=100).object_list
 
 
 def _member_ids(group):
@@ -74,13 +73,15 @@ def test_groups_are_paginated_biggest_first(manager_a, department_a):
         for _copy in range(2 + (index == 1)):
             CustomerFactory(department=department_a, email=f"group{index}@example.cn")
 
-    groups = DuplicateGroups(manager_a, "email")
+    first = duplicate_groups_page(manager_a, "email", number=1, per_page=1)
+    second = duplicate_groups_page(manager_a, "email", number=2, per_page=2)
+    beyond = duplicate_groups_page(manager_a, "email", number=9, per_page=2)
 
-    assert groups.count() == 3
-    first_page = groups[0:1]
-    assert first_page[0].key == "group1@example.cn"
-    assert first_page[0].size == 3
-    assert [g.key for g in groups[1:3]] == ["group0@example.cn", "group2@example.cn"]
+    assert first.count == 3
+    assert first.num_pages == 3
+    assert [(g.key, g.size) for g in first.object_list] == [("group1@example.cn", 3)]
+    assert [g.key for g in second.object_list] == ["group2@example.cn"]
+    assert beyond.number == 2
 
 
 def test_page_lists_groups_with_masked_contacts_and_merge_links(

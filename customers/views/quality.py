@@ -29,8 +29,8 @@ from customers.selectors import visible_customers
 from customers.selectors_quality import (
     DUPLICATE_KINDS,
     VERIFICATION_SCOPES,
-    DuplicateGroups,
     audit_entries,
+    duplicate_groups_page,
     keyset_page,
     related_row_counts,
     unreachable_customers,
@@ -85,8 +85,13 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "phone")
     if kind not in DUPLICATE_KINDS:
         kind = "phone"
-    paginator = Paginator(DuplicateGroups(request.user, kind), DUPLICATE_GROUPS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    page = duplicate_groups_page(
+        request.user, kind, number=number, per_page=DUPLICATE_GROUPS_PER_PAGE
+    )
     _audit_pii_view(
         request,
         [member.customer.pk for group in page.object_list for member in group.members],
