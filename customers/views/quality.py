@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -210,7 +211,7 @@ def verifications(request: HttpRequest) -> HttpResponse:
             "periods": verification_periods(request.user),
             "overdue": overdue,
             "query": query.urlencode(),
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
             "tab": "verifications",
         },
     )
