@@ -1,14 +1,40 @@
 """What the customers app adds to the shared navigation, home page and demo data."""
 
+from django.apps import apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from carecrm.core.registry import HomeCard, NavItem, register_home_card, register_nav
+from carecrm.core.registry import (
+    HomeCard,
+    NavItem,
+    register_home_card,
+    register_nav,
+    register_timeline_provider,
+)
 
 
 def _visible_customer_count(user) -> int:
     from customers.selectors import visible_customers
 
     return visible_customers(user).count()
+
+
+def _verifications_due(user) -> int:
+    from customers.services.quality import verifications_due
+
+    return verifications_due(user).count()
+
+
+def _quality_timeline(customer, user):
+    from customers.selectors_quality import quality_timeline
+
+    return quality_timeline(customer, user)
+
+
+def _ensure_default_schedules(sender, using="default", **kwargs) -> None:
+    from customers.services.quality import verification_schedule_ensure
+
+    verification_schedule_ensure(using=using)
 
 
 def _open_follow_ups(user) -> int:
@@ -39,4 +65,31 @@ register_home_card(
         "telephone-outbound",
         20,
     )
+)
+register_nav(
+    NavItem(
+        "data_quality",
+        _("Data quality"),
+        "customers:duplicates",
+        "shield-check",
+        15,
+        "customers.view_customer",
+    )
+)
+register_home_card(
+    HomeCard(
+        "verifications_due",
+        _("Verifications due"),
+        _verifications_due,
+        "customers:verifications",
+        "patch-check",
+        30,
+    )
+)
+register_timeline_provider(_quality_timeline)
+# Default beat schedule, created when missing after every migrate (never overwritten).
+post_migrate.connect(
+    _ensure_default_schedules,
+    sender=apps.get_app_config("customers"),
+    dispatch_uid="customers-default-beat-schedules",
 )

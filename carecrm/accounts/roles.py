@@ -45,13 +45,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "verificationtask": _ALL,
             "tag": _ALL,
             "customermerge": _READ,
-            "auditentry": _READ,
         },
+        "core": {"auditentry": _READ},
     },
 }
 EXTRA_CODENAMES: dict[str, tuple[str, ...]] = {
     Role.STAFF: (),
-    Role.MANAGER: ("view_customer_pii", "export_customer", "merge_customer"),
+    Role.MANAGER: (
+        "view_customer_pii",
+        "export_customer",
+        "merge_customer",
+        "anonymise_customer",
+    ),
 }
 
 
