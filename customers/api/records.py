@@ -94,6 +94,15 @@ class ApiCursorPagination(CursorPagination):
 # --- customers ------------------------------------------------------------------------
 
 
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names; unknown names are created when written."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, tags) -> list[str]:
+        return sorted(tag.name for tag in tags.all())
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     mobile = serializers.CharField(required=False, allow_blank=True, max_length=30)
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
@@ -106,7 +115,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     preferred_categories = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False
     )
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = TagNamesField(required=False)
     masked = serializers.SerializerMethodField()
 
     class Meta:
@@ -128,7 +137,6 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def to_representation(self, customer: Customer) -> dict:
         data = super().to_representation(customer)
-        data["tags"] = sorted(tag.name for tag in customer.tags.all())
         if not can_see_pii(_request_user(self)):
             for field, mask in MASKS.items():
                 data[field] = mask(getattr(customer, field))
