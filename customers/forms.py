@@ -237,7 +237,7 @@ class InteractionForm(ParseOnlyModelForm):
             )
             self.initial.setdefault("staff", user.pk)
         self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        self.fields["follow_up_due"].help_text = _("Leave blank when nothing needs to follow")
+        self.fields["follow_up_due"].help_text = _("Leave blank when no follow-up is needed")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

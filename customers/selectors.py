@@ -25,12 +25,13 @@ def visible_customers(user, *, include_inactive: bool = False) -> QuerySet[Custo
 
 
 def open_follow_ups(user) -> QuerySet[Interaction]:
-    """Interactions with a follow-up date that are not resolved, for the user's scope."""
+    """Interactions with a follow-up date that are not resolved, of active customers in
+    the user's scope."""
     return visible_to(
         user,
-        Interaction.objects.filter(follow_up_due__isnull=False).exclude(
-            outcome=InteractionOutcome.RESOLVED
-        ),
+        Interaction.objects.filter(
+            follow_up_due__isnull=False, customer__status=CustomerStatus.ACTIVE
+        ).exclude(outcome=InteractionOutcome.RESOLVED),
     )
 
 
@@ -99,7 +100,7 @@ def follow_ups_for(
     user, *, mine: bool = False, kind: str = "", overdue_only: bool = False
 ) -> QuerySet[Interaction]:
     """Open follow-ups of active customers, most overdue first."""
-    queryset = open_follow_ups(user).filter(customer__status=CustomerStatus.ACTIVE)
+    queryset = open_follow_ups(user)
     if mine:
         queryset = queryset.filter(Q(staff=user) | Q(customer__relationship_manager=user))
     if kind:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,7 +79,7 @@ def _quantity(value) -> str:
 def order_entries(customer: Customer, user) -> list[TimelineEntry]:
     entries = []
     for order in customer.orders.prefetch_related("lines").order_by("-ordered_at"):
-        amount = number_format(order.amount, decimal_pos=2, force_grouping=True)
+        amount = number_format(abs(order.amount), decimal_pos=2, force_grouping=True)
         if order.amount < 0:
             title = _("Refund %(order_no)s · ¥%(amount)s")
         else:
@@ -117,7 +117,7 @@ def interaction_entries(customer: Customer, user) -> list[TimelineEntry]:
         if interaction.outcome != InteractionOutcome.RESOLVED and interaction.follow_up_due:
             status = _("%(outcome)s, follow-up due %(date)s") % {
                 "outcome": status,
-                "date": date_format(interaction.follow_up_due, "SHORT_DATE_FORMAT"),
+                "date": interaction.follow_up_due.isoformat(),
             }
         detail = interaction.summary
         if interaction.resolution:
