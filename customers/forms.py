@@ -125,7 +125,8 @@ class CustomerForm(MaskedContactFieldsMixin, ParseOnlyModelForm):
                 Q(pk__in=departments.values("pk")) | Q(pk=instance.department_id)
             )
         self.fields["department"].queryset = departments
-        self.fields["department"].empty_label = None
+        if departments.count() == 1:
+            self.fields["department"].empty_label = None
         if not instance.pk and user.department_id:
             self.initial.setdefault("department", user.department_id)
 

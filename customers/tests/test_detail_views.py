@@ -427,6 +427,20 @@ class TestInteractionsAndFollowUps:
         assert "别的部门" not in body
         assert "data-overdue" in body
 
+    def test_follow_ups_page_needs_a_bounded_number_of_queries(
+        self, staff_a_client, department_a, django_assert_max_num_queries
+    ):
+        for number in range(12):
+            InteractionFactory(
+                customer=CustomerFactory(department=department_a),
+                summary=f"回访 {number}",
+                follow_up_due=timezone.localdate(),
+                staff=UserFactory(department=department_a),
+            )
+        with django_assert_max_num_queries(9):
+            response = _get(staff_a_client, reverse("customers:follow-ups"))
+        assert response.content.decode().count("data-follow-up=") == 12
+
     def test_overdue_only_filter(self, staff_a_client, customer_a):
         today = timezone.localdate()
         InteractionFactory(

@@ -158,6 +158,16 @@ class TestCustomerWrites:
         rows = _results(client.get("/api/v1/customers/", {"region": "华东"}))
         assert [row["id"] for row in rows] == [customer_a.pk]
 
+    def test_list_needs_a_bounded_number_of_queries(
+        self, api_client_for, staff_a, department_a, django_assert_max_num_queries
+    ):
+        for number in range(20):
+            CustomerFactory(department=department_a).tags.create(name=f"tag-{number}")
+        client = api_client_for(staff_a)
+        with django_assert_max_num_queries(8):
+            rows = _results(client.get("/api/v1/customers/"))
+        assert len(rows) == 20
+
     def test_deleting_is_not_offered(self, api_client_for, admin_user, customer_a):
         response = api_client_for(admin_user).delete(f"/api/v1/customers/{customer_a.pk}/")
         assert response.status_code == 405
