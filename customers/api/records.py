@@ -34,6 +34,7 @@ from customers.models import (
 )
 from customers.privacy import can_see_pii, mask_email, mask_phone, mask_street
 from customers.selectors import visible_customers
+from customers.services import interactions, orders
 from customers.services import records as services
 
 DERIVED_FIELDS = (
@@ -272,7 +273,7 @@ class OrderSerializer(serializers.ModelSerializer):
     def create(self, validated_data: dict) -> Order:
         request = self.context["request"]
         try:
-            return services.order_record(
+            return orders.order_record(
                 customer=validated_data["customer"],
                 order_no=validated_data["order_no"],
                 ordered_at=validated_data["ordered_at"],
@@ -294,7 +295,7 @@ class OrderSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         request = self.context["request"]
         try:
-            services.order_update(
+            orders.order_update(
                 order=order,
                 user=request.user,
                 ordered_at=validated_data.get("ordered_at"),
@@ -368,7 +369,7 @@ class InteractionSerializer(serializers.ModelSerializer):
         request = self.context["request"]
         data = dict(validated_data)
         try:
-            return services.interaction_log(
+            return interactions.interaction_log(
                 customer=data.pop("customer"), user=request.user, request=request, **data
             )
         except DjangoValidationError as exc:
@@ -383,7 +384,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             )
         request = self.context["request"]
         try:
-            services.interaction_update(
+            interactions.interaction_update(
                 interaction=interaction, user=request.user, data=data, request=request
             )
         except DjangoValidationError as exc:
@@ -434,7 +435,7 @@ class InteractionViewSet(ScopedModelViewSet):
         interaction = self.get_object()
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        interaction = services.interaction_resolve(
+        interaction = interactions.interaction_resolve(
             interaction=interaction,
             user=request.user,
             resolution=serializer.validated_data.get("resolution", ""),

@@ -1,5 +1,6 @@
-"""Keeping customer records: the profile, consents, interactions, orders, intent events and
-the contact persons of company customers (PRODUCT.md §1).
+"""Keeping customer records: the profile, consent per channel and the contact persons of
+company customers (PRODUCT.md §1). Interactions are in ``services.interactions``, orders
+and buying intent in ``services.orders``.
 
 Every write goes through these functions — pages, the API and other apps alike — so the
 contact rules (E.164 mobiles, one active customer per mobile, lunar birthdays) and the
@@ -9,8 +10,6 @@ here: segmentation fills them in bulk.
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -32,18 +31,10 @@ from customers.models import (
     Customer,
     CustomerKind,
     CustomerStatus,
-    IntentEvent,
-    IntentKind,
-    Interaction,
-    InteractionKind,
-    InteractionOutcome,
-    Order,
-    OrderLine,
     Tag,
 )
 
 DEFAULT_PHONE_REGION = "CN"
-CENT = Decimal("0.01")
 
 # The profile fields people keep by hand. Everything else on Customer is either derived by
 # segmentation or kept by a dedicated workflow (merge, anonymisation, verification).
@@ -280,6 +271,10 @@ def _tag_objects(names: Iterable[str]) -> list[Tag]:
     return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
 
 
+def _is_given(value) -> bool:
+    return value is not None and value is not False and value not in ("", [])
+
+
 def _check_fields(data: Mapping) -> None:
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
@@ -318,7 +313,7 @@ def customer_create(
         action=AuditAction.CREATE,
         customer_id=customer.pk,
         obj=customer,
-        detail={"fields": sorted(field for field in data if data[field] not in ("", None, []))},
+        detail={"fields": sorted(field for field, value in data.items() if _is_given(value))},
         request=request,
     )
     return customer
@@ -421,334 +416,6 @@ def consent_set(
     return consent
 
 
-# --- interactions ---------------------------------------------------------------------
-
-
-def _validate_interaction(interaction: Interaction) -> None:
-    errors: dict[str, list] = {}
-    for field, choices, blank in (
-        ("kind", InteractionKind, False),
-        ("outcome", InteractionOutcome, False),
-        ("channel", Channel, True),
-    ):
-        value = getattr(interaction, field)
-        if not (value in choices.values or (blank and value == "")):
-            errors[field] = [_("“%(value)s” is not a valid choice.") % {"value": value}]
-    if not (interaction.summary or "").strip():
-        errors["summary"] = [_("Write what was said or done.")]
-    if interaction.occurred_at and interaction.occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["occurred_at"] = [_("An interaction that was logged cannot be in the future.")]
-    if (
-        interaction.follow_up_due
-        and interaction.occurred_at
-        and interaction.follow_up_due < timezone.localdate(interaction.occurred_at)
-    ):
-        errors["follow_up_due"] = [_("The follow-up cannot be due before the interaction.")]
-    if errors:
-        raise ValidationError(errors)
-
-
-@transaction.atomic
-def interaction_log(
-    *,
-    customer: Customer,
-    user: User,
-    kind: str,
-    summary: str,
-    occurred_at: dt.datetime | None = None,
-    channel: str = "",
-    outcome: str = InteractionOutcome.OPEN,
-    follow_up_due: dt.date | None = None,
-    staff: User | None = None,
-    request=None,
-) -> Interaction:
-    """Log a consultation, complaint, service record, call or visit. ``staff`` (who talked
-    to the customer) defaults to the user logging it."""
-    ensure_active(customer)
-    interaction = Interaction(
-        customer=customer,
-        kind=kind,
-        channel=channel or "",
-        occurred_at=occurred_at or timezone.now(),
-        staff=staff or user,
-        summary=(summary or "").strip(),
-        outcome=outcome,
-        follow_up_due=follow_up_due,
-    )
-    _validate_interaction(interaction)
-    if outcome == InteractionOutcome.RESOLVED:
-        interaction.resolved_at = timezone.now()
-        interaction.resolved_by = user
-    interaction.save()
-    audit_record(
-        actor=user,
-        action=AuditAction.CREATE,
-        customer_id=customer.pk,
-        obj=interaction,
-        detail={"kind": kind},
-        request=request,
-    )
-    return interaction
-
-
-INTERACTION_EDITABLE = ("kind", "channel", "occurred_at", "summary", "outcome", "follow_up_due")
-
-
-@transaction.atomic
-def interaction_update(
-    *, interaction: Interaction, user: User, data: Mapping, request=None
-) -> list[str]:
-    unknown = set(data) - set(INTERACTION_EDITABLE)
-    if unknown:
-        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
-    before = {field: getattr(interaction, field) for field in INTERACTION_EDITABLE}
-    for field, value in data.items():
-        setattr(interaction, field, value)
-    _validate_interaction(interaction)
-    changed = [f for f in INTERACTION_EDITABLE if getattr(interaction, f) != before[f]]
-    if "outcome" in changed:
-        if interaction.outcome == InteractionOutcome.RESOLVED:
-            interaction.resolved_at = timezone.now()
-            interaction.resolved_by = user
-        else:
-            interaction.resolved_at = None
-            interaction.resolved_by = None
-    if changed:
-        interaction.save()
-        audit_record(
-            actor=user,
-            action=AuditAction.CHANGE,
-            customer_id=interaction.customer_id,
-            obj=interaction,
-            detail={"fields": changed},
-            request=request,
-        )
-    return changed
-
-
-@transaction.atomic
-def interaction_resolve(
-    *, interaction: Interaction, user: User, resolution: str = "", request=None
-) -> Interaction:
-    """Close an interaction and its follow-up. Resolving twice keeps the first resolution
-    time and only adds the note."""
-    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
-    resolution = (resolution or "").strip()
-    if interaction.outcome != InteractionOutcome.RESOLVED:
-        interaction.outcome = InteractionOutcome.RESOLVED
-        interaction.resolved_at = timezone.now()
-        interaction.resolved_by = user
-    if resolution:
-        interaction.resolution = (
-            f"{interaction.resolution}\n{resolution}" if interaction.resolution else resolution
-        )
-    interaction.save()
-    audit_record(
-        actor=user,
-        action=AuditAction.CHANGE,
-        customer_id=interaction.customer_id,
-        obj=interaction,
-        detail={"fields": ["outcome", "resolution"] if resolution else ["outcome"]},
-        request=request,
-    )
-    return interaction
-
-
-# --- orders and intent ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineInput:
-    product: str
-    unit_price: Decimal
-    quantity: Decimal = Decimal("1")
-    category: str = ""
-
-
-def _line_inputs(lines: Iterable[Mapping | LineInput]) -> list[LineInput]:
-    result = []
-    for line in lines:
-        if isinstance(line, Mapping):
-            line = LineInput(
-                product=str(line.get("product") or "").strip(),
-                category=str(line.get("category") or "").strip(),
-                quantity=Decimal(str(line.get("quantity", "1"))),
-                unit_price=Decimal(str(line["unit_price"])),
-            )
-        result.append(line)
-    return result
-
-
-def order_amount(lines: Iterable[LineInput]) -> Decimal:
-    """Sum of quantity × unit price, each line rounded half-up to the cent (四舍五入). A
-    refund line has a negative quantity or price, so a refund order has a negative amount."""
-    return sum(
-        ((line.quantity * line.unit_price).quantize(CENT, ROUND_HALF_UP) for line in lines),
-        Decimal("0.00"),
-    )
-
-
-def _validate_lines(lines: list[LineInput]) -> None:
-    if not lines:
-        raise ValidationError({"lines": [_("An order needs at least one line.")]})
-    for number, line in enumerate(lines, start=1):
-        if not line.product:
-            raise ValidationError(
-                {"lines": [_("Line %(number)s has no product.") % {"number": number}]}
-            )
-        if line.quantity == 0:
-            raise ValidationError(
-                {"lines": [_("Line %(number)s has a quantity of zero.") % {"number": number}]}
-            )
-
-
-@transaction.atomic
-def order_record(
-    *,
-    customer: Customer,
-    order_no: str,
-    ordered_at: dt.datetime,
-    lines: Iterable[Mapping | LineInput],
-    store: str = "",
-    user: User | None,
-    request=None,
-) -> Order:
-    """Record a purchase (or, with negative lines, a refund) with its lines; the amount is
-    the sum of the lines. Spend and purchase counts on the customer are left to the next
-    segmentation run."""
-    ensure_active(customer)
-    line_inputs = _line_inputs(lines)
-    _validate_lines(line_inputs)
-    order_no = (order_no or "").strip()
-    errors: dict[str, list] = {}
-    if not order_no:
-        errors["order_no"] = [_("Enter the order number.")]
-    elif Order.objects.filter(order_no=order_no).exists():
-        errors["order_no"] = [_("An order with this number is already recorded.")]
-    if ordered_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["ordered_at"] = [_("The order date cannot be in the future.")]
-    if errors:
-        raise ValidationError(errors)
-    order = Order(
-        customer=customer,
-        order_no=order_no,
-        ordered_at=ordered_at,
-        amount=order_amount(line_inputs),
-        store=(store or "").strip(),
-    )
-    try:
-        with transaction.atomic():
-            order.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"order_no": [_("An order with this number is already recorded.")]}
-        ) from exc
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            product=line.product,
-            category=line.category,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-        )
-        for line in line_inputs
-    )
-    audit_record(
-        actor=user,
-        action=AuditAction.CREATE,
-        customer_id=customer.pk,
-        obj=order,
-        detail={"order_no": order_no, "amount": str(order.amount)},
-        request=request,
-    )
-    return order
-
-
-@transaction.atomic
-def order_update(
-    *,
-    order: Order,
-    user: User | None,
-    ordered_at: dt.datetime | None = None,
-    store: str | None = None,
-    lines: Iterable[Mapping | LineInput] | None = None,
-    request=None,
-) -> list[str]:
-    """Correct an order's date, store or lines (replaced as a whole, amount recomputed)."""
-    changed = []
-    if ordered_at is not None and ordered_at != order.ordered_at:
-        if ordered_at > timezone.now() + FUTURE_TOLERANCE:
-            raise ValidationError({"ordered_at": [_("The order date cannot be in the future.")]})
-        order.ordered_at = ordered_at
-        changed.append("ordered_at")
-    if store is not None and store.strip() != order.store:
-        order.store = store.strip()
-        changed.append("store")
-    if lines is not None:
-        line_inputs = _line_inputs(lines)
-        _validate_lines(line_inputs)
-        order.lines.all().delete()
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                product=line.product,
-                category=line.category,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in line_inputs
-        )
-        order.amount = order_amount(line_inputs)
-        changed.append("lines")
-    if changed:
-        order.save()
-        audit_record(
-            actor=user,
-            action=AuditAction.CHANGE,
-            customer_id=order.customer_id,
-            obj=order,
-            detail={"fields": changed, "amount": str(order.amount)},
-            request=request,
-        )
-    return changed
-
-
-@transaction.atomic
-def intent_record(
-    *,
-    customer: Customer,
-    kind: str = IntentKind.ADDED_TO_CART,
-    product: str = "",
-    category: str = "",
-    occurred_at: dt.datetime | None = None,
-    user: User | None = None,
-    request=None,
-) -> IntentEvent:
-    """Record a sign of buying intent (e.g. added to cart, not paid) — input for the
-    "potential value" tier (PRODUCT.md §2)."""
-    ensure_active(customer)
-    occurred_at = occurred_at or timezone.now()
-    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        raise ValidationError({"occurred_at": [_("The event cannot be in the future.")]})
-    event = IntentEvent.objects.create(
-        customer=customer,
-        kind=IntentKind(kind),
-        product=(product or "").strip(),
-        category=(category or "").strip(),
-        occurred_at=occurred_at,
-    )
-    if user is not None:
-        audit_record(
-            actor=user,
-            action=AuditAction.CREATE,
-            customer_id=customer.pk,
-            obj=event,
-            detail={"kind": event.kind},
-            request=request,
-        )
-    return event
-
-
 # --- contact persons ------------------------------------------------------------------
 
 CONTACT_PERSON_FIELDS = ("name", "title", "mobile", "email", "is_primary")
@@ -793,7 +460,7 @@ def contact_person_add(
         action=AuditAction.CREATE,
         customer_id=customer.pk,
         obj=person,
-        detail={"fields": sorted(k for k, v in data.items() if v not in ("", None, False))},
+        detail={"fields": sorted(k for k, v in data.items() if _is_given(v))},
         request=request,
     )
     return person

@@ -15,6 +15,7 @@ from customers.models import (
     CustomerStatus,
     InteractionOutcome,
 )
+from customers.services import interactions, orders
 from customers.services import records as services
 from customers.tests.factories import CustomerFactory, InteractionFactory
 
@@ -254,7 +255,7 @@ class TestConsent:
 class TestInteractions:
     def test_logging_defaults_to_the_user_and_now(self, staff_a):
         customer = CustomerFactory(department=staff_a.department)
-        interaction = services.interaction_log(
+        interaction = interactions.interaction_log(
             customer=customer,
             user=staff_a,
             kind="complaint",
@@ -267,7 +268,7 @@ class TestInteractions:
     def test_follow_up_before_the_interaction_is_refused(self, staff_a):
         customer = CustomerFactory(department=staff_a.department)
         with pytest.raises(ValidationError) as error:
-            services.interaction_log(
+            interactions.interaction_log(
                 customer=customer,
                 user=staff_a,
                 kind="call",
@@ -281,7 +282,7 @@ class TestInteractions:
         interaction = InteractionFactory(
             customer__department=staff_a.department, follow_up_due=timezone.localdate()
         )
-        services.interaction_resolve(interaction=interaction, user=staff_a, resolution="已补发")
+        interactions.interaction_resolve(interaction=interaction, user=staff_a, resolution="已补发")
         interaction.refresh_from_db()
         assert interaction.outcome == InteractionOutcome.RESOLVED
         assert interaction.resolved_by == staff_a
@@ -292,7 +293,7 @@ class TestInteractions:
 class TestOrders:
     def test_amount_is_the_sum_of_the_lines(self, staff_a):
         customer = CustomerFactory(department=staff_a.department)
-        order = services.order_record(
+        order = orders.order_record(
             customer=customer,
             order_no="SO-1",
             ordered_at=dt.datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI),
@@ -311,7 +312,7 @@ class TestOrders:
 
     def test_a_refund_has_a_negative_amount(self, staff_a):
         customer = CustomerFactory(department=staff_a.department)
-        order = services.order_record(
+        order = orders.order_record(
             customer=customer,
             order_no="RF-1",
             ordered_at=timezone.now(),
@@ -323,11 +324,11 @@ class TestOrders:
     def test_duplicate_order_number_is_refused(self, staff_a):
         customer = CustomerFactory(department=staff_a.department)
         line = [{"product": "茶", "unit_price": "10"}]
-        services.order_record(
+        orders.order_record(
             customer=customer, order_no="SO-1", ordered_at=timezone.now(), lines=line, user=staff_a
         )
         with pytest.raises(ValidationError) as error:
-            services.order_record(
+            orders.order_record(
                 customer=customer,
                 order_no="SO-1",
                 ordered_at=timezone.now(),
@@ -339,7 +340,7 @@ class TestOrders:
     def test_an_order_needs_lines(self, staff_a):
         customer = CustomerFactory(department=staff_a.department)
         with pytest.raises(ValidationError):
-            services.order_record(
+            orders.order_record(
                 customer=customer,
                 order_no="SO-2",
                 ordered_at=timezone.now(),

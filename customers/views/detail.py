@@ -29,6 +29,7 @@ from customers.forms import (
 )
 from customers.models import Channel, CustomerKind, CustomerStatus, InteractionOutcome
 from customers.privacy import can_see_pii, customer_contact_view, mask_email, mask_phone
+from customers.services import interactions, orders
 from customers.services import records as services
 from customers.timeline import customer_timeline
 
@@ -328,7 +329,7 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.interaction_log(
+            interactions.interaction_log(
                 customer=customer, user=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -347,7 +348,7 @@ def interaction_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     default_next = _detail_url(interaction.customer_id)
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.interaction_resolve(
+        interactions.interaction_resolve(
             interaction=interaction,
             user=request.user,
             resolution=form.cleaned_data["resolution"],
@@ -414,7 +415,7 @@ def order_add(request: HttpRequest, pk: int) -> HttpResponse:
     lines = OrderLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         try:
-            order = services.order_record(
+            order = orders.order_record(
                 customer=customer,
                 order_no=form.cleaned_data["order_no"],
                 ordered_at=form.cleaned_data["ordered_at"],
@@ -447,7 +448,7 @@ def intent_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.intent_record(
+            orders.intent_record(
                 customer=customer, user=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
