@@ -7,4 +7,4 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import registrations  # noqa: F401
+        from customers import registrations, timeline  # noqa: F401

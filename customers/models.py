@@ -430,6 +430,15 @@ class Interaction(models.Model):
     )
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,212 @@
+"""Orders with their lines (refunds are negative) and buying-intent events — what
+segmentation turns into spend, purchase counts and the "potential value" tier."""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from carecrm.accounts.models import User
+from carecrm.core.audit import audit_record
+from carecrm.core.models import AuditAction
+from customers.models import Customer, IntentEvent, IntentKind, Order, OrderLine
+from customers.services.records import FUTURE_TOLERANCE, ensure_active
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product: str
+    unit_price: Decimal
+    quantity: Decimal = Decimal("1")
+    category: str = ""
+
+
+def _line_inputs(lines: Iterable[Mapping | LineInput]) -> list[LineInput]:
+    result = []
+    for line in lines:
+        if isinstance(line, Mapping):
+            line = LineInput(
+                product=str(line.get("product") or "").strip(),
+                category=str(line.get("category") or "").strip(),
+                quantity=Decimal(str(line.get("quantity", "1"))),
+                unit_price=Decimal(str(line["unit_price"])),
+            )
+        result.append(line)
+    return result
+
+
+def order_amount(lines: Iterable[LineInput]) -> Decimal:
+    """Sum of quantity × unit price, each line rounded half-up to the cent (四舍五入). A
+    refund line has a negative quantity or price, so a refund order has a negative amount."""
+    return sum(
+        ((line.quantity * line.unit_price).quantize(CENT, ROUND_HALF_UP) for line in lines),
+        Decimal("0.00"),
+    )
+
+
+def _validate_lines(lines: list[LineInput]) -> None:
+    if not lines:
+        raise ValidationError({"lines": [_("An order needs at least one line.")]})
+    for number, line in enumerate(lines, start=1):
+        if not line.product:
+            raise ValidationError(
+                {"lines": [_("Line %(number)s has no product.") % {"number": number}]}
+            )
+        if line.quantity == 0:
+            raise ValidationError(
+                {"lines": [_("Line %(number)s has a quantity of zero.") % {"number": number}]}
+            )
+
+
+@transaction.atomic
+def order_record(
+    *,
+    customer: Customer,
+    order_no: str,
+    ordered_at: dt.datetime,
+    lines: Iterable[Mapping | LineInput],
+    store: str = "",
+    user: User | None,
+    request=None,
+) -> Order:
+    """Record a purchase (or, with negative lines, a refund) with its lines; the amount is
+    the sum of the lines. Spend and purchase counts on the customer are left to the next
+    segmentation run."""
+    ensure_active(customer)
+    line_inputs = _line_inputs(lines)
+    _validate_lines(line_inputs)
+    order_no = (order_no or "").strip()
+    errors: dict[str, list] = {}
+    if not order_no:
+        errors["order_no"] = [_("Enter the order number.")]
+    elif Order.objects.filter(order_no=order_no).exists():
+        errors["order_no"] = [_("An order with this number is already recorded.")]
+    if ordered_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["ordered_at"] = [_("The order date cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    order = Order(
+        customer=customer,
+        order_no=order_no,
+        ordered_at=ordered_at,
+        amount=order_amount(line_inputs),
+        store=(store or "").strip(),
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"order_no": [_("An order with this number is already recorded.")]}
+        ) from exc
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            category=line.category,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in line_inputs
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        customer_id=customer.pk,
+        obj=order,
+        detail={"order_no": order_no, "amount": str(order.amount)},
+        request=request,
+    )
+    return order
+
+
+@transaction.atomic
+def order_update(
+    *,
+    order: Order,
+    user: User | None,
+    ordered_at: dt.datetime | None = None,
+    store: str | None = None,
+    lines: Iterable[Mapping | LineInput] | None = None,
+    request=None,
+) -> list[str]:
+    """Correct an order's date, store or lines (replaced as a whole, amount recomputed)."""
+    changed = []
+    if ordered_at is not None and ordered_at != order.ordered_at:
+        if ordered_at > timezone.now() + FUTURE_TOLERANCE:
+            raise ValidationError({"ordered_at": [_("The order date cannot be in the future.")]})
+        order.ordered_at = ordered_at
+        changed.append("ordered_at")
+    if store is not None and store.strip() != order.store:
+        order.store = store.strip()
+        changed.append("store")
+    if lines is not None:
+        line_inputs = _line_inputs(lines)
+        _validate_lines(line_inputs)
+        order.lines.all().delete()
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=line.product,
+                category=line.category,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in line_inputs
+        )
+        order.amount = order_amount(line_inputs)
+        changed.append("lines")
+    if changed:
+        order.save()
+        audit_record(
+            actor=user,
+            action=AuditAction.CHANGE,
+            customer_id=order.customer_id,
+            obj=order,
+            detail={"fields": changed, "amount": str(order.amount)},
+            request=request,
+        )
+    return changed
+
+
+@transaction.atomic
+def intent_record(
+    *,
+    customer: Customer,
+    kind: str = IntentKind.ADDED_TO_CART,
+    product: str = "",
+    category: str = "",
+    occurred_at: dt.datetime | None = None,
+    user: User | None = None,
+    request=None,
+) -> IntentEvent:
+    """Record a sign of buying intent (e.g. added to cart, not paid) — input for the
+    "potential value" tier (PRODUCT.md §2)."""
+    ensure_active(customer)
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError({"occurred_at": [_("The event cannot be in the future.")]})
+    event = IntentEvent.objects.create(
+        customer=customer,
+        kind=IntentKind(kind),
+        product=(product or "").strip(),
+        category=(category or "").strip(),
+        occurred_at=occurred_at,
+    )
+    if user is not None:
+        audit_record(
+            actor=user,
+            action=AuditAction.CREATE,
+            customer_id=customer.pk,
+            obj=event,
+            detail={"kind": event.kind},
+            request=request,
+        )
+    return event
