@@ -584,3 +584,17 @@ def test_a_user_without_view_permission_is_refused(customer_a, department_a):
     client = Client()
     client.force_login(nobody)
     assert client.get(_detail(customer_a)).status_code == 403
+
+
+def test_manager_finds_privacy_actions_on_the_customer_page(manager_a_client, department_a):
+    customer = CustomerFactory(department=department_a)
+    body = manager_a_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    for action in ("audit", "pii-export", "anonymise"):
+        assert f'data-action="{action}"' in body
+
+
+def test_staff_sees_no_privacy_actions(staff_a_client, department_a):
+    customer = CustomerFactory(department=department_a)
+    body = staff_a_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert 'data-action="anonymise"' not in body
+    assert 'data-action="pii-export"' not in body
