@@ -2,7 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from carecrm.core.registry import HomeCard, NavItem, register_home_card, register_nav
+from carecrm.core.registry import (
+    HomeCard,
+    NavItem,
+    register_demo_seeder,
+    register_home_card,
+    register_nav,
+)
+from customers.demo import seed_customers
 
 
 def _visible_customer_count(user) -> int:
@@ -40,3 +47,4 @@ register_home_card(
         20,
     )
 )
+register_demo_seeder(10, seed_customers)
