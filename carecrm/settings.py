@@ -305,13 +305,15 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     broker_dir = VAR_DIR / "celery"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
         "processed_folder": str(broker_dir / "processed"),
+        # exchange bindings; kombu's default is ./control in whatever the cwd is
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{broker_dir / 'results'}"

@@ -149,6 +149,7 @@ def test_ping_round_trips_through_a_worker_on_the_filesystem_transport(tmp_path)
             "data_folder_in": str(broker_dir / "out"),
             "data_folder_out": str(broker_dir / "out"),
             "processed_folder": str(broker_dir / "processed"),
+            "control_folder": str(broker_dir / "control"),
             "store_processed": False,
         },
         result_backend=f"file://{broker_dir / 'results'}",

@@ -110,6 +110,15 @@ def test_no_environment_means_sqlite_and_filesystem_broker_under_var(tmp_path):
     assert broker == "filesystem://"
     assert backend == f"file://{tmp_path / 'var' / 'celery' / 'results'}"
     assert (tmp_path / "var" / "dev-secret-key").exists()
+    folders = run_django(
+        tmp_path,
+        "from django.conf import settings\n"
+        "print(sorted(set(settings.CELERY_BROKER_TRANSPORT_OPTIONS.values()) - {False}))",
+    )
+    broker_dir = tmp_path / "var" / "celery"
+    assert folders.stdout.strip() == str(
+        sorted(str(broker_dir / sub) for sub in ("control", "out", "processed"))
+    )
 
 
 def test_database_url_and_redis_url_switch_the_backends(tmp_path):
