@@ -200,6 +200,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Container and load-balancer health checks call /health/ over plain HTTP from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -303,13 +305,15 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     broker_dir = VAR_DIR / "celery"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
         "processed_folder": str(broker_dir / "processed"),
+        # exchange bindings; kombu's default is ./control in whatever the cwd is
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{broker_dir / 'results'}"
@@ -354,5 +358,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -7,10 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from carecrm.core.registry import (
     HomeCard,
     NavItem,
+    register_demo_seeder,
     register_home_card,
     register_nav,
     register_timeline_provider,
 )
+from customers.demo import seed_customers
 
 
 def _visible_customer_count(user) -> int:
@@ -93,3 +95,4 @@ post_migrate.connect(
     sender=apps.get_app_config("customers"),
     dispatch_uid="customers-default-beat-schedules",
 )
+register_demo_seeder(10, seed_customers)

@@ -1,16 +1,14 @@
 from django.core.checks import Error, register
 
 
-@register()
-def api_viewsets_are_scoped(app_configs, **kwargs):
-    """A viewset over a scoped model must filter through ``ScopedViewSetMixin``; otherwise
-    one forgotten ``filter`` would expose every department's customers."""
+def unscoped_viewset_errors(router) -> list[Error]:
+    """One error per viewset of ``router`` that serves a scoped model without
+    ``ScopedViewSetMixin``."""
     from carecrm.core.api import ScopedViewSetMixin
     from carecrm.core.scoping import is_scoped
-    from carecrm.urls import api_router
 
     errors = []
-    for prefix, viewset, _basename in api_router.registry:
+    for prefix, viewset, _basename in router.registry:
         queryset = getattr(viewset, "queryset", None)
         if queryset is None or not is_scoped(queryset.model):
             continue
@@ -19,7 +17,18 @@ def api_viewsets_are_scoped(app_configs, **kwargs):
                 Error(
                     f"API viewset {viewset.__name__} at /api/v1/{prefix}/ serves the scoped "
                     f"model {queryset.model.__name__} without ScopedViewSetMixin.",
+                    hint="Subclass carecrm.core.api.ScopedModelViewSet (or the read-only one).",
+                    obj=viewset,
                     id="carecrm.E001",
                 )
             )
     return errors
+
+
+@register()
+def api_viewsets_are_scoped(app_configs, **kwargs):
+    """A viewset over a scoped model must filter through ``ScopedViewSetMixin``; otherwise
+    one forgotten ``filter`` would expose every department's customers."""
+    from carecrm.urls import api_router
+
+    return unscoped_viewset_errors(api_router)

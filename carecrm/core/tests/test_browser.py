@@ -1,0 +1,111 @@
+"""A person's first minute, in Debian's Chromium driven by Playwright: open CareCRM, log in
+with a seeded demo login, and see the home page with role and department.
+
+Set ``CARECRM_SCREENSHOTS=1`` to also write the screenshots in ``docs/screenshots/``.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+CHROMIUM = os.environ.get("CARECRM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
+PASSWORD = "browser-demo-passphrase"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_company(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", customers=30, seed=11, password=PASSWORD, stdout=io.StringIO())
+
+
+@pytest.fixture
+def browser(demo_company, monkeypatch):
+    """Chromium, started after the demo data exists: Playwright's sync API runs in a
+    greenlet with its own context, and a database connection opened from there would be
+    a second one that outlives the test."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: install Debian's package "
+            "(apt-get install -y chromium fonts-noto-cjk) — .ci/run does this — or set "
+            "CARECRM_CHROMIUM to a Chromium binary."
+        )
+    # Playwright's sync API runs an event loop in this thread; the database calls the
+    # test itself makes are still plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def screenshot(page, name: str) -> None:
+    if os.environ.get("CARECRM_SCREENSHOTS"):
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / name), full_page=True)
+
+
+def open_page(browser, locale: str):
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 760})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return page, problems
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + "/")
+
+
+def test_manager_logs_in_and_sees_home_with_role_and_department(live_server, browser):
+    page, problems = open_page(browser, "zh-CN")
+    page.goto(live_server.url + "/")
+    assert "/accounts/login/" in page.url
+    # Bootstrap comes from node_modules through the static files, not a CDN.
+    assert page.eval_on_selector(".row", "row => getComputedStyle(row).display") == "flex"
+    screenshot(page, "login.png")
+
+    log_in(page, live_server.url, "li.na")
+    header = page.inner_text("main")
+    assert "欢迎，李娜" in header
+    assert "经理 · 华东销售部" in header
+    assert "我可见的客户" in header
+    page.click("#user-menu")
+    assert page.inner_text("[data-role]") == "经理"
+    page.click("#user-menu")
+    screenshot(page, "home.png")
+    assert problems == []
+
+
+def test_staff_sees_their_department_in_english(live_server, browser):
+    page, problems = open_page(browser, "en-US")
+    log_in(page, live_server.url, "huang.hao")
+    main = page.inner_text("main")
+    assert "Welcome, 黄浩" in main
+    assert "Staff · 华南销售部" in main
+    screenshot(page, "home-en.png")
+    page.click("#user-menu")
+    page.click("text=Log out")
+    page.wait_for_url("**/accounts/login/")
+    assert problems == []
