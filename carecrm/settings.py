@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "customers.models.Channel"},
 }
 
 # Celery: Redis in production, the filesystem transport when embedded.
