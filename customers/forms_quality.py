@@ -1,12 +1,12 @@
 """Forms of the data quality and privacy screens."""
 
-import phonenumbers
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.models import AuditAction
+from carecrm.phone import normalise_mobile
 from customers.models import (
     Customer,
     DataQualityPolicy,
@@ -21,25 +21,6 @@ from customers.services.merge import (
     KEEP_SURVIVOR,
     MERGE_FIELD_GROUPS,
 )
-
-MOBILE_REGION = "CN"
-
-
-def normalise_mobile(raw: str) -> str:
-    """A mobile number as E.164 (+8613812345678); numbers without a country code are
-    read as Chinese. Raises ``ValidationError`` with the reason a user can act on."""
-    try:
-        number = phonenumbers.parse(raw, MOBILE_REGION)
-    except phonenumbers.NumberParseException as exc:
-        raise forms.ValidationError(_("This is not a phone number.")) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError(_("This phone number does not exist."))
-    if phonenumbers.number_type(number) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise forms.ValidationError(_("Enter a mobile phone number, not a landline."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class MergeForm(forms.Form):

@@ -11,7 +11,6 @@ here: segmentation fills them in bulk.
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from carecrm.accounts.models import Department, User
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import department_choices_for
+from carecrm.phone import normalise_mobile
 from customers.models import (
     Channel,
     ChannelConsent,
@@ -33,8 +33,6 @@ from customers.models import (
     CustomerStatus,
     Tag,
 )
-
-DEFAULT_PHONE_REGION = "CN"
 
 # The profile fields people keep by hand. Everything else on Customer is either derived by
 # segmentation or kept by a dedicated workflow (merge, anonymisation, verification).
@@ -72,40 +70,6 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 # --- contact details ------------------------------------------------------------------
-
-
-def normalise_mobile(value: str, *, region: str = DEFAULT_PHONE_REGION) -> str:
-    """A mobile number as E.164 (``+8613812345678``); blank stays blank.
-
-    Numbers without a country code are read as Chinese. Raises ``ValidationError`` for
-    anything that is not a valid mobile (or mobile-capable) number.
-    """
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError(
-            _("“%(value)s” is not a phone number."), code="invalid_phone", params={"value": value}
-        ) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            _("“%(value)s” is not a valid mobile phone number."),
-            code="invalid_phone",
-            params={"value": value},
-        )
-    mobile_types = {
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    }
-    if phonenumbers.number_type(number) not in mobile_types:
-        raise ValidationError(
-            _("“%(value)s” is a landline number; enter a mobile phone number."),
-            code="not_mobile",
-            params={"value": value},
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_email(value: str) -> str:

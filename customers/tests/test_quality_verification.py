@@ -213,7 +213,7 @@ def test_changed_outcome_rejects_an_invalid_number(staff_a_client, task):
     response = _record(staff_a_client, task, outcome="changed", mobile="12345")
 
     assert response.status_code == 200
-    assert "This phone number does not exist." in response.content.decode()
+    assert "is not a valid mobile phone number" in response.content.decode()
     task.refresh_from_db()
     assert task.outcome == VerificationOutcome.PENDING
 
