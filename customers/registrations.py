@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.core.bench import register_suite
 from carecrm.core.registry import HomeCard, NavItem, register_home_card, register_nav
 
 
@@ -40,3 +41,12 @@ register_home_card(
         20,
     )
 )
+
+
+def _bench(*, scale: float, stdout) -> list:
+    from customers.bench import bench_import
+
+    return bench_import(scale=scale, stdout=stdout)
+
+
+register_suite("customers", _bench)
