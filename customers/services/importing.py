@@ -153,16 +153,19 @@ def _target_department(user, department: Department | None) -> Department:
         if department is None:
             departments = list(Department.objects.all()[:2])
             if len(departments) != 1:
-                raise ValidationError(_("Choose the department to import into."))
+                raise ValidationError({"department": _("Choose the department to import into.")})
             return departments[0]
         return department
     if department is None:
         if user.department_id is None:
-            raise ValidationError(_("Choose the department to import into."))
+            raise ValidationError({"department": _("Choose the department to import into.")})
         department = user.department
     if not department_choices_for(user, Department.objects.all()).filter(pk=department.pk).exists():
         raise ValidationError(
-            _("You cannot import into the department %(department)s.") % {"department": department}
+            {
+                "department": _("You cannot import into the department %(department)s.")
+                % {"department": department}
+            }
         )
     return department
 
@@ -170,13 +173,15 @@ def _target_department(user, department: Department | None) -> Department:
 def _read_columns(data: bytes, name: str) -> Table:
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError(
-            _("The file is larger than %(size)d MB; split it into several files.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+            {
+                "file": _("The file is larger than %(size)d MB; split it into several files.")
+                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+            }
         )
     try:
         return open_table(data, name=name)
     except ImportFileError as exc:
-        raise ValidationError(str(exc)) from exc
+        raise ValidationError({"file": str(exc)}) from exc
 
 
 def _queue(job: ImportJob) -> None:
@@ -216,15 +221,18 @@ def import_job_create(
     explicit: dict = {}
     if preset is not None:
         if preset.kind != kind:
-            raise ValidationError(_("The preset is for another kind of import."))
+            raise ValidationError({"preset": _("The preset is for another kind of import.")})
         explicit.update(
             {column: field for column, field in preset.mapping.items() if column in table.columns}
         )
     explicit.update(mapping or {})
-    resolved = resolve_mapping(table.columns, kind, explicit)
+    try:
+        resolved = resolve_mapping(table.columns, kind, explicit)
+    except ValidationError as exc:
+        raise ValidationError({"mapping": exc.messages}) from exc
     problems = missing_fields(resolved, kind)
     if start and problems:
-        raise ValidationError(problems)
+        raise ValidationError({"mapping": problems})
     job = ImportJob(
         kind=kind,
         original_name=name,
