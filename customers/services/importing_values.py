@@ -73,7 +73,7 @@ def clean_text(raw, *, max_length: int | None, label: str) -> str:
 # --- mobile phone ---------------------------------------------------------------------------
 
 _CN_MOBILE = re.compile(PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
-_PHONE_SHAPE = re.compile(r"\+?[(\d][\d\s\-()]*")
+_PHONE_SHAPE = re.compile(r"\(?\+?\d[\d\s\-()]*")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _MOBILE_TYPES = {
