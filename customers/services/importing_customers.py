@@ -13,15 +13,16 @@ with one ``INSERT … SELECT unnest(…)`` each. Elsewhere (SQLite) ``bulk_creat
 ``bulk_update`` do the same in batches. No statement runs per row.
 """
 
+import csv
 import io
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,9 +228,21 @@ class CustomerImporter:
             if self.scope_filter is None
             else ExpressionWrapper(self.scope_filter, output_field=BooleanField())
         )
+        if connection.vendor == "postgresql":
+            # two arrays instead of one bound parameter per value: the same plan, far less
+            # query building for a 5,000-row chunk
+            contact = Q(
+                pk__in=RawSQL(  # noqa: S611 (constant SQL, values are bound parameters)
+                    f"SELECT id FROM {Customer._meta.db_table} "  # noqa: S608
+                    "WHERE mobile = ANY(%s) OR email = ANY(%s)",
+                    [list(mobiles), list(emails)],
+                )
+            )
+        else:
+            contact = Q(mobile__in=mobiles) | Q(email__in=emails)
         queryset = (
             Customer.objects.filter(status=CustomerStatus.ACTIVE)
-            .filter(Q(mobile__in=mobiles) | Q(email__in=emails))
+            .filter(contact)
             .only(
                 *COLUMNS,
                 *DERIVED,
@@ -531,27 +544,6 @@ class OrmWriter:
             )
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-
-
-def copy_text(value) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value.__class__ is str:
-        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
 class PostgresWriter:
     """COPY into a temporary table, then one statement per target table."""
 
@@ -562,6 +554,12 @@ class PostgresWriter:
         self.job = importer.job
         self.table = Customer._meta.db_table
         self.staged = ["id", *COLUMNS, *DERIVED]
+        self.list_index = self.staged.index("preferred_categories")
+        self.nullable = [  # id too: new rows get theirs from the insert
+            self._column(name)
+            for name in self.staged
+            if name == "id" or Customer._meta.get_field(name).null
+        ]
 
     def _column(self, name: str) -> str:
         return connection.ops.quote_name(Customer._meta.get_field(name).column)
@@ -569,21 +567,25 @@ class PostgresWriter:
     def write(self, creates, updates, tags_of, consents_of) -> None:
         importer, now = self.importer, self.importer.now
         with connection.cursor() as cursor:
-            lines = []
-            for row in creates:
-                values = importer.new_customer_values(row)
-                values["id"] = None
-                lines.append(self._line(values, is_new=True))
-            for customer, _row, _fields in updates:
-                lines.append(self._line(customer.__dict__ | {"id": customer.pk}, is_new=False))
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+            writer.writerows(
+                self._row(importer.new_customer_values(row), is_new=True) for row in creates
+            )
+            writer.writerows(
+                self._row(customer.__dict__ | {"id": customer.pk}, is_new=False)
+                for customer, _row, _fields in updates
+            )
+            buffer.seek(0)
             staged_columns = ", ".join(self._column(name) for name in self.staged)
             cursor.execute(
                 f"CREATE TEMP TABLE {self.staging} ON COMMIT DROP AS "  # noqa: S608
                 f"SELECT {staged_columns}, FALSE AS is_new FROM {self.table} WITH NO DATA"
             )
             cursor.copy_expert(
-                f"COPY {self.staging} ({staged_columns}, is_new) FROM STDIN",
-                io.StringIO("".join(lines)),
+                f"COPY {self.staging} ({staged_columns}, is_new) FROM STDIN "
+                f"WITH (FORMAT csv, FORCE_NULL ({', '.join(self.nullable)}))",
+                buffer,
             )
             new_ids: list[int] = []
             if creates:
@@ -643,10 +645,13 @@ class PostgresWriter:
                 )
             self._audit(cursor, new_ids, [customer.pk for customer, _r, _f in updates], now)
 
-    def _line(self, values: dict, *, is_new: bool) -> str:
-        cells = [copy_text(values[name]) for name in self.staged]
-        cells.append("t" if is_new else "f")
-        return "\t".join(cells) + "\n"
+    def _row(self, values: dict, *, is_new: bool) -> list:
+        """One staged row for ``COPY … (FORMAT csv)``: strings quoted (so "" stays an
+        empty string), NULLs forced for the nullable columns, the JSON list as text."""
+        row = [values.get(name) for name in self.staged]
+        row[self.list_index] = json.dumps(row[self.list_index], ensure_ascii=False)
+        row.append(is_new)
+        return row
 
     def _insert(self, cursor, now) -> dict[tuple[str, str], int]:
         """Insert the staged new customers; their ids by (mobile, email)."""

@@ -52,7 +52,8 @@ def column_keys(header: list) -> list[str]:
     keys: list[str] = []
     for index, cell in enumerate(cells):
         base = str(cell).strip().lstrip("\ufeff").strip() if cell is not None else ""
-        base = base or _("Column %(letter)s") % {"letter": column_letter(index)}
+        # not translated: the worker must derive the same names as the upload page did
+        base = base or f"Column {column_letter(index)}"
         key, copy = base, 1
         while key in keys:
             copy += 1

@@ -157,12 +157,16 @@ _DATE_FORMATS = (
 _EXCEL_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 
 
-def _date_parts(raw, *, label: str) -> tuple[dt.date, dt.time | None]:
-    if isinstance(raw, dt.datetime):
-        return raw.date(), raw.time()
-    if isinstance(raw, dt.date):
-        return raw, None
+def _date_parts(raw, *, label: str) -> tuple[dt.date | None, dt.time | None]:
+    """(date, time of day or None); (None, None) for an empty cell."""
+    if raw.__class__ is not str:
+        if isinstance(raw, dt.datetime):
+            return raw.date(), raw.time()
+        if isinstance(raw, dt.date):
+            return raw, None
     text = _folded(raw)
+    if not text:
+        return None, None
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return dt.date.fromisoformat(text), None
@@ -207,9 +211,9 @@ _TODAY_CACHE: dict = {}
 
 def clean_past_date(raw, *, label: str) -> dt.date | None:
     """A calendar date between 1900 and today (birthdays, registration dates)."""
-    if cell_text(raw) == "":
-        return None
     date, _clock = _date_parts(raw, label=label)
+    if date is None:
+        return None
     if date.year < 1900:
         raise CellError(
             _("%(field)s %(value)s is before 1900") % {"field": label, "value": date.isoformat()}
@@ -223,8 +227,6 @@ def clean_past_date(raw, *, label: str) -> dt.date | None:
 
 def clean_datetime(raw, *, label: str) -> dt.datetime | None:
     """A moment, read in the project's time zone when the cell has none (Asia/Shanghai)."""
-    if cell_text(raw) == "":
-        return None
     if isinstance(raw, str):
         text = _folded(raw)
         if "+" in text[10:] or text.endswith("Z"):
@@ -235,6 +237,8 @@ def clean_datetime(raw, *, label: str) -> dt.datetime | None:
     if isinstance(raw, dt.datetime) and timezone.is_aware(raw):
         return raw
     date, clock = _date_parts(raw, label=label)
+    if date is None:
+        return None
     if date.year < 1970 or date.year > 2100:
         raise CellError(
             _("%(field)s %(value)s is out of range") % {"field": label, "value": date.isoformat()}

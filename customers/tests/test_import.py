@@ -586,3 +586,22 @@ def test_an_unreadable_file_is_refused(staff_a):
     with pytest.raises(ValidationError) as error:
         run_import(staff_a, b"\x00\xff\xfe\x81binary", name="x.csv")
     assert "file" in error.value.message_dict
+
+
+def test_a_saved_preset_maps_the_columns_of_later_files(staff_a, department_a):
+    from customers.services.importing import import_preset_save
+
+    preset = import_preset_save(
+        user=staff_a,
+        name="门店系统",
+        kind="customers",
+        mapping={"会员名": "name", "会员电话": "mobile", "积分": ""},
+        department=department_a,
+    )
+    content = csv_bytes([["会员名", "会员电话", "积分"], ["张三", "13812345678", "120"]])
+
+    result = run_import(staff_a, content, preset=preset)
+
+    assert result.created == 1
+    assert Customer.objects.filter(name="张三", mobile="+8613812345678").exists()
+    assert preset.mapping == {"会员名": "name", "会员电话": "mobile"}

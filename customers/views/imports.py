@@ -77,7 +77,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "kinds": ImportKind.choices,
             "statuses": ImportStatus.choices,
-            "presets": visible_import_presets(request.user),
+            "presets": [
+                (
+                    preset,
+                    [
+                        (column, FIELDS[preset.kind][field].label)
+                        for column, field in sorted(preset.mapping.items())
+                        if field in FIELDS[preset.kind]
+                    ],
+                )
+                for preset in visible_import_presets(request.user)
+            ],
         },
     )
 
