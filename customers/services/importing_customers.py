@@ -37,6 +37,9 @@ from customers.services.importing_writers import (
     PostgresWriter,
 )
 
+_MISSING = object()
+CACHE_SIZE = 20_000
+
 
 @dataclass(slots=True)
 class CustomerRow:
@@ -106,6 +109,11 @@ class CustomerImporter:
         self.claimed: dict[int, tuple[int, int]] = {}
         self.previewed = len(job.preview)
         self.preview_budget = PREVIEW_ROWS - self.previewed
+        # Most columns repeat a few values (性别, 来源, 同意短信, dates): remember each distinct
+        # cell's result instead of cleaning it again. Contacts are unique, not worth it.
+        self.caches: dict[str, dict] = {
+            key: {} for key in self.mapped if key not in ("mobile", "email")
+        }
         self.has_tags = "tags" in self.mapped
         self.consent_fields = [field for field in self.mapped if field in CONSENT_FIELDS]
 
@@ -141,10 +149,17 @@ class CustomerImporter:
                 if value:
                     values[key] = value
                 continue
-            try:
-                value = field.clean(raw, label=field.label)
-            except CellError as exc:
-                errors.append(str(exc))
+            cache = self.caches.get(key)
+            value = cache.get(raw, _MISSING) if cache is not None else _MISSING
+            if value is _MISSING:
+                try:
+                    value = field.clean(raw, label=field.label)
+                except CellError as exc:
+                    value = exc
+                if cache is not None and len(cache) < CACHE_SIZE:
+                    cache[raw] = value
+            if value.__class__ is CellError:
+                errors.append(str(value))
                 failed_contact = failed_contact or key in ("mobile", "email")
                 continue
             if value is None or value == "" or value == ():
@@ -401,10 +416,10 @@ class CustomerImporter:
     # --- values for writing -------------------------------------------------------------
 
     def new_customer_values(self, row: CustomerRow) -> dict:
-        values = dict(COLUMN_DEFAULTS)
-        for key, value in row.values.items():
-            if key in values:
-                values[key] = stored_value(value)
+        values = COLUMN_DEFAULTS | {
+            key: value for key, value in row.values.items() if key in COLUMN_DEFAULTS
+        }
+        values["preferred_categories"] = list(values["preferred_categories"])
         derived = _Derived(values["mobile"], values["birthday"])
         Customer.refresh_derived_contact_fields(derived)
         values["mobile_last4"] = derived.mobile_last4

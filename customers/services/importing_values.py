@@ -90,6 +90,8 @@ def clean_mobile(raw) -> str:
     text = _folded(raw)
     if not text:
         return ""
+    if len(text) == 11 and text.isascii() and text.isdigit() and _CN_MOBILE.fullmatch(text):
+        return "+86" + text  # the usual shape, 13812345678, without the general path
     if _SCIENTIFIC.fullmatch(text):
         raise CellError(
             _(
@@ -97,7 +99,9 @@ def clean_mobile(raw) -> str:
                 "format the column as text and export again"
             )
         )
-    if not _PHONE_SHAPE.fullmatch(text):
+    if not text.isascii() or not _PHONE_SHAPE.fullmatch(text):
+        # (full-width digits were folded to ASCII above; other scripts' digits are not
+        # what anyone dials in China, and re's \d would let them through)
         raise CellError(_("Mobile phone is not a phone number"))
     compact = _PHONE_PUNCTUATION.sub("", text)
     if compact.startswith("+86"):

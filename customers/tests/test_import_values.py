@@ -285,3 +285,8 @@ def test_old_xls_and_empty_files_are_refused_with_a_reason():
         open_table(b"\xd0\xcf\x11\xe0rest", name="a.xls")
     with pytest.raises(ImportFileError, match="empty"):
         open_table(b"  \n")
+
+
+def test_digits_of_other_scripts_are_not_a_mobile_number():
+    with pytest.raises(CellError, match="not a phone number"):
+        clean_mobile("١٣٨١٢٣٤٥٦٧٨")
