@@ -84,6 +84,22 @@ def preview_value(value):
     return value
 
 
+def active_with_contacts(mobiles: set[str], emails: set[str]) -> Q:
+    """Active customers having one of these mobile phones or emails. On PostgreSQL two
+    array parameters replace one bound parameter per value (a 5,000-row chunk), and the
+    mobile branch repeats the unique index's condition so that index is used."""
+    if connection.vendor != "postgresql":
+        return Q(mobile__in=mobiles) | Q(email__in=emails)
+    table = Customer._meta.db_table
+    return Q(
+        pk__in=RawSQL(  # noqa: S611 (constant SQL, the values are bound parameters)
+            f"SELECT id FROM {table} WHERE status = 'active' AND NOT (mobile = '') "  # noqa: S608
+            f"AND mobile = ANY(%s) UNION ALL SELECT id FROM {table} WHERE email = ANY(%s)",
+            [sorted(mobiles), sorted(emails)],
+        )
+    )
+
+
 class CustomerImporter:
     def __init__(
         self, *, job: ImportJob, columns: list[str], mapping: dict[str, str], scope: ImportScope
@@ -212,18 +228,7 @@ class CustomerImporter:
             if self.scope_filter is None
             else ExpressionWrapper(self.scope_filter, output_field=BooleanField())
         )
-        if connection.vendor == "postgresql":
-            # two arrays instead of one bound parameter per value: the same plan, far less
-            # query building for a 5,000-row chunk
-            contact = Q(
-                pk__in=RawSQL(  # noqa: S611 (constant SQL, values are bound parameters)
-                    f"SELECT id FROM {Customer._meta.db_table} "  # noqa: S608
-                    "WHERE mobile = ANY(%s) OR email = ANY(%s)",
-                    [list(mobiles), list(emails)],
-                )
-            )
-        else:
-            contact = Q(mobile__in=mobiles) | Q(email__in=emails)
+        contact = active_with_contacts(mobiles, emails)
         queryset = (
             Customer.objects.filter(status=CustomerStatus.ACTIVE)
             .filter(contact)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerStatus, ImportJob, Order, OrderLine
 from customers.services.importing import CHUNK_ROWS, PREVIEW_ROWS, ChunkOutcome, ImportScope
+from customers.services.importing_customers import active_with_contacts
 from customers.services.importing_fields import ORDER_FIELDS
 from customers.services.importing_values import CENT, CellError, cell_text
 
@@ -171,7 +172,7 @@ class OrderImporter:
         )
         found = (
             Customer.objects.filter(status=CustomerStatus.ACTIVE)
-            .filter(Q(pk__in=ids) | Q(mobile__in=mobiles) | Q(email__in=emails))
+            .filter(Q(pk__in=ids) | active_with_contacts(mobiles, emails))
             .annotate(is_visible=visible)
             .filter(is_visible=True)
             .values_list("pk", "mobile", "email")
