@@ -7,7 +7,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from carecrm.core.scoping import visible_to
-from customers.models import ImportJob, ImportPreset, ImportRejection
+from customers.models import (
+    Channel,
+    CustomerKind,
+    Gender,
+    ImportJob,
+    ImportPreset,
+    ImportRejection,
+    Source,
+)
 from customers.privacy import can_see_pii, mask_email, mask_phone, mask_street
 from customers.services.importing_fields import FIELDS
 from customers.services.importing_files import open_table
@@ -19,6 +27,14 @@ MASKED_PREVIEW_FIELDS = {
     "email": mask_email,
     "customer_email": mask_email,
     "street": mask_street,
+}
+
+
+CHOICE_LABELS = {
+    "gender": Gender,
+    "source": Source,
+    "kind": CustomerKind,
+    "preferred_channel": Channel,
 }
 
 
@@ -77,6 +93,8 @@ def import_preview(job: ImportJob, user) -> dict:
             value = entry["values"].get(key, "")
             if value is True or value is False:
                 value = _("Yes") if value else _("No")
+            elif key in CHOICE_LABELS and value:
+                value = dict(CHOICE_LABELS[key].choices).get(value, value)
             elif key in MASKED_PREVIEW_FIELDS and not unmasked:
                 value = MASKED_PREVIEW_FIELDS[key](str(value))
             cells.append(value)
