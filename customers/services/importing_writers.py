@@ -47,6 +47,8 @@ COLUMN_DEFAULTS: dict[str, object] = {
 }
 COLUMNS = tuple(COLUMN_DEFAULTS)
 DERIVED = ("mobile_last4", "birth_month")
+# What matching and updating need to know of an existing customer.
+FETCHED = ("id", *COLUMNS, *DERIVED, "celebrates_lunar_birthday", "lunar_birth_month")
 
 
 class OrmWriter:
@@ -71,14 +73,19 @@ class OrmWriter:
             for row in creates
         ]
         Customer.objects.bulk_create(new_customers, batch_size=self.batch_size)
-        changed = [customer for customer, _row, _fields in updates]
-        for customer in changed:
-            customer.updated_at = now
+        changed = [
+            Customer(
+                id=customer["id"],
+                updated_at=now,
+                **{name: customer[name] for name in (*COLUMNS, *DERIVED)},
+            )
+            for customer, _row, _fields in updates
+        ]
         Customer.objects.bulk_update(
             changed, [*COLUMNS, *DERIVED, "updated_at"], batch_size=self.batch_size
         )
         pairs = [(c.pk, row) for c, row in zip(new_customers, creates, strict=True)]
-        pairs += [(customer.pk, row) for customer, row, _fields in updates]
+        pairs += [(customer["id"], row) for customer, row, _fields in updates]
         tag_links = importer.tag_links(pairs, tags_of)
         Customer.tags.through.objects.bulk_create(
             [Customer.tags.through(customer_id=c, tag_id=t) for c, t in tag_links],
@@ -146,8 +153,7 @@ class PostgresWriter:
                 self._row(importer.new_customer_values(row), is_new=True) for row in creates
             )
             writer.writerows(
-                self._row(customer.__dict__ | {"id": customer.pk}, is_new=False)
-                for customer, _row, _fields in updates
+                self._row(customer, is_new=False) for customer, _row, _fields in updates
             )
             buffer.seek(0)
             staged_columns = ", ".join(self._column(name) for name in self.staged)
@@ -181,7 +187,7 @@ class PostgresWriter:
                 )
             cursor.execute(f"DROP TABLE {self.staging}")
             pairs = list(zip(new_ids, creates, strict=True))
-            pairs += [(customer.pk, row) for customer, row, _fields in updates]
+            pairs += [(customer["id"], row) for customer, row, _fields in updates]
             tag_links = importer.tag_links(pairs, tags_of)
             if tag_links:
                 through = Customer.tags.through._meta.db_table
@@ -216,7 +222,7 @@ class PostgresWriter:
                         [c[2] for c in consents],
                     ],
                 )
-            self._audit(cursor, new_ids, [customer.pk for customer, _r, _f in updates], now)
+            self._audit(cursor, new_ids, [customer["id"] for customer, _r, _f in updates], now)
 
     def _row(self, values: dict, *, is_new: bool) -> list:
         """One staged row for ``COPY … (FORMAT csv)``: strings quoted (so "" stays an
