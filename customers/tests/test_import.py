@@ -605,3 +605,35 @@ def test_a_saved_preset_maps_the_columns_of_later_files(staff_a, department_a):
     assert result.created == 1
     assert Customer.objects.filter(name="张三", mobile="+8613812345678").exists()
     assert preset.mapping == {"会员名": "name", "会员电话": "mobile"}
+
+
+def test_the_import_task_runs_a_job_once_however_often_it_is_delivered(staff_a):
+    from carecrm.celery import app
+    from customers.tasks import import_run
+
+    job = import_job_create(
+        user=staff_a,
+        file=ContentFile(csv_bytes([["姓名", "手机"], ["张三", "13812345678"]]), name="c.csv"),
+        kind="customers",
+        queue=False,
+    )
+
+    first = import_run(job.pk)
+    Customer.objects.all().delete()
+    second = import_run(job.pk)
+
+    assert "customers.import_run" in app.tasks
+    assert (
+        first
+        == second
+        == {
+            "job": job.pk,
+            "status": "done",
+            "created": 1,
+            "updated": 0,
+            "skipped": 0,
+            "rejected": 0,
+        }
+    )
+    assert not Customer.objects.exists()
+    assert import_run(999999) == {"job": 999999, "status": "missing"}
