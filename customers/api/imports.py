@@ -6,6 +6,8 @@ import json
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -145,6 +147,7 @@ class ImportJobViewSet(
     def get_serializer_class(self):
         return ImportCreateSerializer if self.action == "create" else ImportJobSerializer
 
+    @extend_schema(request=ImportCreateSerializer, responses={201: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
         serializer = ImportCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -168,6 +171,7 @@ class ImportJobViewSet(
         body = ImportJobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="rejected-rows")
     def rejected_rows(self, request, pk=None):
         """The CSV of rejected rows with their reasons (uploader or PII permission only)."""
