@@ -25,6 +25,7 @@ from customers.models import (
 from customers.services import importing
 from customers.services.importing import import_job_create, import_job_run
 from customers.tests.factories import CustomerFactory
+from customers.tests.import_files import csv_bytes, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +33,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-def run_import(user, content: bytes, *, name="customers.csv", kind="customers", **options):
-    job = import_job_create(
-        user=user, file=ContentFile(content, name=name), kind=kind, queue=False, **options
-    )
-    return import_job_run(job=job)
-
-
-def csv_bytes(rows: list[list], *, encoding="utf-8") -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode(encoding)
 
 
 # --- the messy file -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from customers.models import ImportJob, Order, OrderLine
 from customers.tests.factories import CustomerFactory, OrderFactory
-from customers.tests.test_import import csv_bytes, run_import
+from customers.tests.import_files import csv_bytes, run_import
 
 pytestmark = pytest.mark.django_db
 

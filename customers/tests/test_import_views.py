@@ -14,7 +14,7 @@ from carecrm.accounts.tests.factories import UserFactory
 from carecrm.core.models import AuditEntry
 from customers.models import Customer, ImportJob, ImportPreset, ImportStatus, Order
 from customers.tests.factories import CustomerFactory
-from customers.tests.test_import import csv_bytes
+from customers.tests.import_files import csv_bytes
 
 pytestmark = pytest.mark.django_db
 
