@@ -4,11 +4,18 @@ Imports, forms, the API, verification and merges all normalise through here, so 
 number written as ``138 1234 5678``, ``+86-138-1234-5678`` or ``8613812345678`` is one key.
 """
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from phonenumbers.phonemetadata import PhoneMetadata
 
 DEFAULT_PHONE_REGION = "CN"
+# phonenumbers' own pattern for Chinese mobiles: a fast path for the common case that
+# gives the same answer as the full parse below (imports normalise 100,000s of numbers).
+_CN_MOBILE = re.compile(PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
+_PUNCTUATION = re.compile(r"[\s\-()]")
 
 
 def normalise_mobile(value: str, *, region: str = DEFAULT_PHONE_REGION) -> str:
@@ -20,6 +27,13 @@ def normalise_mobile(value: str, *, region: str = DEFAULT_PHONE_REGION) -> str:
     value = (value or "").strip()
     if not value:
         return ""
+    compact = _PUNCTUATION.sub("", value)
+    for prefix in ("+86", "0086", "86"):
+        if compact.startswith(prefix) and len(compact) == len(prefix) + 11:
+            compact = compact[len(prefix) :]
+            break
+    if region == "CN" and len(compact) == 11 and _CN_MOBILE.fullmatch(compact):
+        return "+86" + compact
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:

@@ -295,7 +295,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "customers.models.Channel"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "customers.models.Channel",
+        "CustomerKindEnum": "customers.models.CustomerKind",
+        "ImportKindEnum": "customers.models.ImportKind",
+        "InteractionKindEnum": "customers.models.InteractionKind",
+        "IntentKindEnum": "customers.models.IntentKind",
+    },
 }
 
 # Celery: Redis in production, the filesystem transport when embedded.

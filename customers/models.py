@@ -466,6 +466,7 @@ class ExistingCustomerMode(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    DRAFT = "draft", _("Not started")
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")
     DONE = "done", _("Finished")
@@ -506,6 +507,7 @@ class ImportJob(models.Model):
     error_report = models.FileField(
         _("rejected rows"), upload_to="imports/reports/%Y/%m/", blank=True
     )
+    skipped_reasons = models.JSONField(_("why rows were skipped"), default=dict, blank=True)
     preview = models.JSONField(_("preview"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
     created_by = models.ForeignKey(
@@ -528,6 +530,27 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ImportRejection(models.Model):
+    """One row of an import that was not imported, with its original cells and the reason;
+    written in the same transaction as the chunk it belongs to, so a resumed job keeps it."""
+
+    SCOPE = ScopeRule(department="job__department", owner="job__created_by")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
+    row_number = models.PositiveIntegerField(_("row"))
+    cells = models.JSONField(_("cells"), default=list)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("rejected import row")
+        verbose_name_plural = _("rejected import rows")
+        ordering = ["job", "row_number"]
+        indexes = [models.Index(fields=["job", "row_number"], name="import_rejection_row")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number}"
 
 
 class ImportPreset(models.Model):

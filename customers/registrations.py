@@ -4,6 +4,7 @@ from django.apps import apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.core.bench import register_suite
 from carecrm.core.registry import (
     HomeCard,
     NavItem,
@@ -96,3 +97,12 @@ post_migrate.connect(
     dispatch_uid="customers-default-beat-schedules",
 )
 register_demo_seeder(10, seed_customers)
+
+
+def _bench(*, scale: float, stdout) -> list:
+    from customers.bench import bench_import
+
+    return bench_import(scale=scale, stdout=stdout)
+
+
+register_suite("customers", _bench)

@@ -1,3 +1,26 @@
-"""Celery tasks: customer importing."""
+"""Celery tasks: customer and order imports."""
 
-__all__: list[str] = []
+from celery import shared_task
+
+__all__ = ["import_run"]
+
+
+@shared_task(name="customers.import_run")
+def import_run(job_id: int) -> dict:
+    """Run one import job. Safe to deliver twice: a finished job is not run again, and a
+    running one resumes after its last committed chunk (see ``services.importing``)."""
+    from customers.models import ImportJob
+    from customers.services.importing import import_job_run
+
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return {"job": job_id, "status": "missing"}
+    result = import_job_run(job=job)
+    return {
+        "job": job_id,
+        "status": result.status,
+        "created": result.created,
+        "updated": result.updated,
+        "skipped": result.skipped,
+        "rejected": result.rejected,
+    }

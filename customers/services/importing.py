@@ -1,0 +1,519 @@
+"""Importing customers and orders from CSV/XLSX files (PRODUCT.md §1: bulk import with
+validation and de-duplication is a core path).
+
+A job moves draft → pending → running → done (or failed). Rows are processed in chunks;
+each chunk's writes, its rejected rows and the job's counters and checkpoint
+(``processed_rows``) commit in one transaction while the job row is locked. So a row is
+either imported or in the error report, never half of it; a job resumed after a crash
+continues after its last committed chunk; and two workers running the same job cannot
+import a chunk twice. Every data row ends up counted once:
+created + updated + skipped + rejected == rows.
+"""
+
+import csv
+import io
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from carecrm.accounts.models import Department
+from carecrm.core.scoping import department_choices_for, scope_filter, visible_to
+from customers.models import (
+    Customer,
+    ExistingCustomerMode,
+    ImportJob,
+    ImportKind,
+    ImportPreset,
+    ImportRejection,
+    ImportStatus,
+)
+from customers.services.importing_fields import missing_fields, resolve_mapping
+from customers.services.importing_files import ImportFileError, Table, open_table, spreadsheet_safe
+from customers.services.importing_values import cell_text
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000
+PREVIEW_ROWS = 20
+MAX_FILE_BYTES = 50 * 1024 * 1024
+FINISHED = (ImportStatus.DONE, ImportStatus.FAILED)
+
+SKIP_REASONS = {
+    "duplicate_in_file": gettext_lazy("Repeats an earlier row of the file"),
+    "existing": gettext_lazy("Customer already exists (existing customers are skipped)"),
+    "unchanged": gettext_lazy("No changes"),
+    "order_exists": gettext_lazy("Order already imported"),
+}
+
+
+@dataclass
+class ImportResult:
+    """What became of a job's rows (also for a dry run, where nothing was written)."""
+
+    job_id: int
+    status: str
+    dry_run: bool
+    total: int
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    skipped_reasons: dict[str, int]
+    preview: list[dict]
+    error_report: str
+    failure: str = ""
+
+    @classmethod
+    def of(cls, job: ImportJob) -> "ImportResult":
+        return cls(
+            job_id=job.pk,
+            status=job.status,
+            dry_run=job.dry_run,
+            total=job.total_rows,
+            created=job.created_count,
+            updated=job.updated_count,
+            skipped=job.skipped_count,
+            rejected=job.rejected_count,
+            skipped_reasons=dict(job.skipped_reasons),
+            preview=list(job.preview),
+            error_report=job.error_report.name if job.error_report else "",
+            failure=job.failure,
+        )
+
+    @property
+    def accounted(self) -> int:
+        return self.created + self.updated + self.skipped + self.rejected
+
+
+@dataclass
+class ChunkOutcome:
+    """What one chunk did; the runner adds it to the job in the chunk's transaction."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    rejections: list[ImportRejection] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    after_commit: Callable[[], None] | None = None
+
+    def reject(self, job: ImportJob, number: int, cells: list, reason: str) -> None:
+        self.rejections.append(
+            ImportRejection(
+                job=job, row_number=number, cells=[cell_text(c) for c in cells], reason=reason
+            )
+        )
+
+
+@dataclass
+class ImportScope:
+    """Who the job runs for: the user who started it, or — for a shell import without
+    ``--user`` — the job's department, as if a manager of that department ran it."""
+
+    user: object | None
+    department_id: int
+
+    def customer_filter(self) -> Q | None:
+        """Customers this job may update or attach orders to (``None``: all)."""
+        if self.user is None:
+            return Q(department_id=self.department_id)
+        return scope_filter(self.user, Customer)
+
+
+# --- creating and starting jobs -------------------------------------------------------------
+
+
+def _check_permission(user, kind: str, existing_mode: str) -> None:
+    if user is None:
+        return
+    needed = ["customers.add_importjob"]
+    if kind == ImportKind.CUSTOMERS:
+        needed.append("customers.add_customer")
+        if existing_mode == ExistingCustomerMode.UPDATE:
+            needed.append("customers.change_customer")
+    else:
+        needed.append("customers.add_order")
+    if not user.has_perms(needed):
+        raise PermissionDenied(_("You are not allowed to run this import."))
+
+
+def _target_department(user, department: Department | None) -> Department:
+    if user is None:
+        if department is None:
+            departments = list(Department.objects.all()[:2])
+            if len(departments) != 1:
+                raise ValidationError({"department": _("Choose the department to import into.")})
+            return departments[0]
+        return department
+    if department is None:
+        if user.department_id is None:
+            raise ValidationError({"department": _("Choose the department to import into.")})
+        department = user.department
+    if not department_choices_for(user, Department.objects.all()).filter(pk=department.pk).exists():
+        raise ValidationError(
+            {
+                "department": _("You cannot import into the department %(department)s.")
+                % {"department": department}
+            }
+        )
+    return department
+
+
+def _read_columns(data: bytes, name: str) -> Table:
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(size)d MB; split it into several files.")
+                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+            }
+        )
+    try:
+        return open_table(data, name=name)
+    except ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+
+
+def _queue(job: ImportJob) -> None:
+    from customers.tasks.importing import import_run
+
+    job_id = job.pk
+    transaction.on_commit(lambda: import_run.delay(job_id))
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    user,
+    file,
+    kind: str,
+    mapping: dict | None = None,
+    existing_mode: str = ExistingCustomerMode.UPDATE,
+    dry_run: bool = False,
+    department: Department | None = None,
+    preset: ImportPreset | None = None,
+    start: bool = True,
+    queue: bool = True,
+) -> ImportJob:
+    """Store an uploaded file as an import job. With ``start`` the mapping (recognised
+    headers, then the preset, then ``mapping``) must be complete and the job is queued for
+    a worker after commit (``queue=False``: the caller runs it, as the shell commands do);
+    without, the job waits as a draft for the mapping page. ``user`` ``None`` means a
+    shell import acting for ``department``."""
+    kind = ImportKind(kind)
+    existing_mode = ExistingCustomerMode(existing_mode)
+    _check_permission(user, kind, existing_mode)
+    department = _target_department(user, department)
+    name = getattr(file, "name", "") or "import.csv"
+    name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+    data = file.read()
+    table = _read_columns(data, name)
+    explicit: dict = {}
+    if preset is not None:
+        if preset.kind != kind:
+            raise ValidationError({"preset": _("The preset is for another kind of import.")})
+        explicit.update(
+            {column: field for column, field in preset.mapping.items() if column in table.columns}
+        )
+    explicit.update(mapping or {})
+    try:
+        resolved = resolve_mapping(table.columns, kind, explicit)
+    except ValidationError as exc:
+        raise ValidationError({"mapping": exc.messages}) from exc
+    problems = missing_fields(resolved, kind)
+    if start and problems:
+        raise ValidationError({"mapping": problems})
+    job = ImportJob(
+        kind=kind,
+        original_name=name,
+        mapping=resolved,
+        existing_mode=existing_mode,
+        dry_run=dry_run,
+        department=department,
+        status=ImportStatus.PENDING if start else ImportStatus.DRAFT,
+        total_rows=table.estimated_rows,
+        created_by=user,
+    )
+    job.file.save(name, ContentFile(data), save=False)
+    job.save()
+    if start and queue:
+        _queue(job)
+    return job
+
+
+@transaction.atomic
+def import_job_start(*, job: ImportJob, mapping: dict) -> ImportJob:
+    """Confirm a draft's column mapping and queue it."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportStatus.DRAFT:
+        raise ValidationError(_("This import has already been started."))
+    resolved = resolve_mapping(list(job.mapping), job.kind, mapping)
+    problems = missing_fields(resolved, job.kind)
+    if problems:
+        raise ValidationError(problems)
+    job.mapping = resolved
+    job.status = ImportStatus.PENDING
+    job.save(update_fields=["mapping", "status"])
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def import_job_repeat(*, job: ImportJob, user, dry_run: bool = False) -> ImportJob:
+    """Run a finished job's file again with the same settings — "import for real" after a
+    dry run. Re-importing is safe: unchanged rows are skipped."""
+    _check_permission(user, job.kind, job.existing_mode)
+    department = _target_department(user, job.department)
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    repeat = ImportJob(
+        kind=job.kind,
+        original_name=job.original_name,
+        mapping=job.mapping,
+        existing_mode=job.existing_mode,
+        dry_run=dry_run,
+        department=department,
+        total_rows=job.total_rows,
+        created_by=user,
+    )
+    repeat.file.save(job.original_name, ContentFile(data), save=False)
+    repeat.save()
+    _queue(repeat)
+    return repeat
+
+
+@transaction.atomic
+def import_preset_save(
+    *, user, name: str, kind: str, mapping: dict, department: Department
+) -> ImportPreset:
+    """Save (or replace) a named mapping for the department; ignored columns are left out
+    so a preset also fits files with extra columns."""
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the preset a name."))
+    if len(name) > 100:
+        raise ValidationError(_("The preset name is longer than 100 characters."))
+    if not user.has_perm("customers.add_importpreset"):
+        raise PermissionDenied(_("You are not allowed to save presets."))
+    department = _target_department(user, department)
+    preset, _created = ImportPreset.objects.update_or_create(
+        department=department,
+        kind=ImportKind(kind),
+        name=name,
+        defaults={
+            "mapping": {column: field for column, field in mapping.items() if field},
+            "created_by": user,
+        },
+    )
+    return preset
+
+
+def import_preset_delete(*, user, preset: ImportPreset) -> None:
+    if not user.has_perm("customers.delete_importpreset"):
+        raise PermissionDenied(_("You are not allowed to delete presets."))
+    if not visible_to(user, ImportPreset.objects.filter(pk=preset.pk)).exists():
+        raise PermissionDenied(_("You are not allowed to delete presets."))
+    preset.delete()
+
+
+# --- running jobs ---------------------------------------------------------------------------
+
+
+def import_job_run(*, job: ImportJob) -> ImportResult:
+    """Run (or resume) a pending or interrupted job; a finished job is returned as is."""
+    job.refresh_from_db()
+    if job.status in FINISHED or job.status == ImportStatus.DRAFT:
+        return ImportResult.of(job)
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.PENDING, ImportStatus.RUNNING)
+    ).update(status=ImportStatus.RUNNING)
+    if not claimed:
+        job.refresh_from_db()
+        return ImportResult.of(job)
+    if job.started_at is None:
+        ImportJob.objects.filter(pk=job.pk, started_at__isnull=True).update(
+            started_at=timezone.now()
+        )
+    job.refresh_from_db()
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            if job.kind == ImportKind.CUSTOMERS:
+                customer_import(job=job)
+            else:
+                order_import(job=job)
+        except (ImportFileError, ValidationError) as exc:
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            _fail(job, message)
+        except Exception as exc:
+            logger.exception("import job %s failed", job.pk)
+            _fail(
+                job,
+                _("The import stopped because of an internal error: %(error)s")
+                % {"error": exc.__class__.__name__},
+            )
+            raise
+    job.refresh_from_db()
+    return ImportResult.of(job)
+
+
+def customer_import(*, job: ImportJob) -> ImportResult:
+    from customers.services.importing_customers import CustomerImporter
+
+    table, mapping = _open_job(job)
+    importer = CustomerImporter(job=job, columns=table.columns, mapping=mapping, scope=_scope(job))
+    _run_chunks(job, _chunks(table.rows, CHUNK_ROWS), importer.parse, importer.apply)
+    return _finish(job, table.columns)
+
+
+def order_import(*, job: ImportJob) -> ImportResult:
+    from customers.services.importing_orders import OrderImporter
+
+    table, mapping = _open_job(job)
+    importer = OrderImporter(job=job, columns=table.columns, mapping=mapping, scope=_scope(job))
+    _run_chunks(job, importer.order_chunks(table.rows), importer.parse, importer.apply)
+    return _finish(job, table.columns)
+
+
+def _scope(job: ImportJob) -> ImportScope:
+    return ImportScope(user=job.created_by, department_id=job.department_id)
+
+
+def _open_job(job: ImportJob) -> tuple[Table, dict[str, str]]:
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    table = open_table(data, name=job.original_name)
+    # (jsonb keeps no key order: the column order always comes from the file itself)
+    if job.mapping and set(job.mapping) != set(table.columns):
+        raise ImportFileError(_("The stored file no longer matches the job's columns."))
+    mapping = resolve_mapping(table.columns, job.kind, job.mapping)
+    problems = missing_fields(mapping, job.kind)
+    if problems:
+        raise ValidationError(problems)
+    if not job.processed_rows and table.estimated_rows != job.total_rows:
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=table.estimated_rows)
+    return table, mapping
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _run_chunks(
+    job: ImportJob,
+    chunks: Iterable[list],
+    parse: Callable[[list], object],
+    apply: Callable[[object], ChunkOutcome],
+) -> None:
+    """Parse every chunk (cheap, and it rebuilds the in-file duplicate state when resuming)
+    and apply those past the job's checkpoint, each in its own transaction."""
+    start = 0
+    for chunk in chunks:
+        parsed = parse(chunk)
+        if start + len(chunk) > job.processed_rows:
+            _commit_chunk(job, start=start, rows=len(chunk), apply=lambda p=parsed: apply(p))
+        start += len(chunk)
+
+
+def _commit_chunk(
+    job: ImportJob, *, start: int, rows: int, apply: Callable[[], ChunkOutcome]
+) -> None:
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.status != ImportStatus.RUNNING or locked.processed_rows != start:
+                    return  # another worker already committed this chunk
+                outcome = apply()
+                assert outcome.rows == rows, "a chunk must account for every row"
+                _record(locked, outcome)
+            job.processed_rows = start + rows
+            if outcome.after_commit:
+                outcome.after_commit()
+            return
+        except IntegrityError:
+            # Another writer inserted a matching customer between our read and our write;
+            # the next attempt sees it and updates instead of inserting.
+            if attempt == 2:
+                raise
+            logger.warning("import job %s: chunk at %s retried after a conflict", job.pk, start)
+
+
+def _record(job: ImportJob, outcome: ChunkOutcome) -> None:
+    ImportRejection.objects.bulk_create(outcome.rejections, batch_size=1000)
+    reasons = Counter(job.skipped_reasons)
+    reasons.update(outcome.skipped)
+    job.skipped_reasons = dict(reasons)
+    job.created_count += outcome.created
+    job.updated_count += outcome.updated
+    job.skipped_count += sum(outcome.skipped.values())
+    job.rejected_count += len(outcome.rejections)
+    job.processed_rows += outcome.rows
+    if len(job.preview) < PREVIEW_ROWS:
+        job.preview = job.preview + outcome.preview[: PREVIEW_ROWS - len(job.preview)]
+    job.total_rows = max(job.total_rows, job.processed_rows)
+    job.save(
+        update_fields=[
+            "skipped_reasons",
+            "created_count",
+            "updated_count",
+            "skipped_count",
+            "rejected_count",
+            "processed_rows",
+            "preview",
+            "total_rows",
+        ]
+    )
+
+
+def _finish(job: ImportJob, columns: list[str]) -> ImportResult:
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status == ImportStatus.RUNNING:
+            if locked.rejected_count:
+                locked.error_report.save(
+                    f"import-{locked.pk}-rejected-rows.csv",
+                    _error_report(locked, columns),
+                    save=False,
+                )
+            locked.status = ImportStatus.DONE
+            locked.total_rows = locked.processed_rows
+            locked.finished_at = timezone.now()
+            locked.save()
+    job.refresh_from_db()
+    return ImportResult.of(job)
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).exclude(status=ImportStatus.DONE).update(
+        status=ImportStatus.FAILED, failure=message[:2000], finished_at=timezone.now()
+    )
+
+
+def _error_report(job: ImportJob, columns: list[str]) -> ContentFile:
+    """Every rejected row's original cells and the reason, as CSV with a BOM so Excel opens
+    the Chinese text correctly; cells are neutralised so none runs as a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([spreadsheet_safe(column) for column in columns] + [_("reason"), _("row")])
+    rejections = job.rejections.order_by("row_number").values_list("row_number", "cells", "reason")
+    for number, cells, reason in rejections.iterator(chunk_size=2000):
+        padded = list(cells) + [""] * (len(columns) - len(cells))
+        writer.writerow(
+            [spreadsheet_safe(cell) for cell in padded] + [spreadsheet_safe(reason), number]
+        )
+    return ContentFile(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+
+
+def skip_reason_label(code: str) -> str:
+    return str(SKIP_REASONS.get(code, code))
