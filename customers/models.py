@@ -245,6 +245,11 @@ class Customer(models.Model):
             models.Index(fields=["region"], name="customer_region"),
             models.Index(fields=["industry"], name="customer_industry"),
             models.Index(fields=["status"], name="customer_status"),
+            # Keyset pagination of the customer list: (sort column, id) per sortable column.
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["last_purchase_on", "id"], name="customer_last_purchase_id"),
+            models.Index(fields=["total_spend", "id"], name="customer_spend_id"),
+            models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
         ]
 
     def __str__(self) -> str:
