@@ -31,6 +31,7 @@ from customers.models import (
 )
 
 ANY_STATUS = "any"
+ANY_LABEL = _("Any")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().\u00b7/]")
 _PHONE_LIKE = re.compile(r"\+?[0-9]{4,}")
 
@@ -103,8 +104,11 @@ class CustomerFilterSet(django_filters.FilterSet):
         null_label=_("Not scored"),
         null_value="none",
         method="filter_blankable",
+        empty_label=ANY_LABEL,
     )
-    vip_level = django_filters.ChoiceFilter(label=_("VIP level"), choices=VipLevel.choices)
+    vip_level = django_filters.ChoiceFilter(
+        label=_("VIP level"), choices=VipLevel.choices, empty_label=ANY_LABEL
+    )
     lifecycle = django_filters.ChoiceFilter(
         label=_("Lifecycle"),
         field_name="lifecycle_stage",
@@ -112,13 +116,17 @@ class CustomerFilterSet(django_filters.FilterSet):
         null_label=_("Not scored"),
         null_value="none",
         method="filter_blankable",
+        empty_label=ANY_LABEL,
     )
     region = django_filters.CharFilter(label=_("Region"), field_name="region")
     province = django_filters.CharFilter(label=_("Province"), field_name="province")
     city = django_filters.CharFilter(label=_("City"), field_name="city")
     industry = django_filters.CharFilter(label=_("Industry"), field_name="industry")
     tag = django_filters.ModelChoiceFilter(
-        label=_("Tag"), queryset=Tag.objects.all(), method="filter_tag"
+        label=_("Tag"),
+        queryset=Tag.objects.all(),
+        method="filter_tag",
+        empty_label=ANY_LABEL,
     )
     manager = django_filters.ModelChoiceFilter(
         label=_("Relationship manager"),
@@ -126,9 +134,13 @@ class CustomerFilterSet(django_filters.FilterSet):
         queryset=manager_choices,
         null_label=_("No manager"),
         null_value="none",
+        empty_label=ANY_LABEL,
     )
     department = django_filters.ModelChoiceFilter(
-        label=_("Department"), field_name="department", queryset=_departments
+        label=_("Department"),
+        field_name="department",
+        queryset=_departments,
+        empty_label=ANY_LABEL,
     )
     last_purchase_from = django_filters.DateFilter(
         label=_("Last purchase from"),
@@ -142,13 +154,14 @@ class CustomerFilterSet(django_filters.FilterSet):
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    birth_month = django_filters.TypedChoiceFilter(
-        label=_("Birthday month"),
-        choices=sorted(MONTHS.items()),
-        coerce=int,
+    birth_month = django_filters.ChoiceFilter(
+        label=_("Birthday month"), choices=sorted(MONTHS.items()), empty_label=ANY_LABEL
     )
     consent = django_filters.ChoiceFilter(
-        label=_("Consent granted for"), choices=Channel.choices, method="filter_consent"
+        label=_("Consent granted for"),
+        choices=Channel.choices,
+        method="filter_consent",
+        empty_label=ANY_LABEL,
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
@@ -156,7 +169,9 @@ class CustomerFilterSet(django_filters.FilterSet):
         empty_label=None,
         method="filter_status",
     )
-    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
+    source = django_filters.ChoiceFilter(
+        label=_("Source"), choices=Source.choices, empty_label=ANY_LABEL
+    )
 
     class Meta:
         model = Customer

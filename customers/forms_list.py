@@ -101,7 +101,11 @@ class BulkActionForm(CustomerSelectionForm):
         ).order_by("name")
         # The dialogs live outside the <form> that htmx swaps; tie their fields to it.
         for name in ("tag_name", "remove_tag", "manager", "static_list", "new_list_name"):
-            self.fields[name].widget.attrs["form"] = BULK_FORM_ID
+            widget = self.fields[name].widget
+            widget.attrs["form"] = BULK_FORM_ID
+            widget.attrs["class"] = (
+                "form-select" if isinstance(widget, forms.Select) else "form-control"
+            )
         self.fields["tag_name"].widget.attrs["list"] = "tag-options"
 
     def clean_manager(self):

@@ -46,7 +46,7 @@ def test_adding_a_tag_twice_counts_only_new_ones(staff_a_client, department_a):
         follow=True,
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert messages_of(response) == ["Tag “回访” added to 1 customers."]
+    assert messages_of(response) == ["Tag “回访” added to 1 customer."]
     assert tag.customers.count() == 2
 
 

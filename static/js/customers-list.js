@@ -64,6 +64,18 @@
     }
   });
 
+  // Keep pushed URLs short and shareable: leave out empty filters and default values.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "customer-filters" || !event.detail.formData) { return; }
+    var defaults = JSON.parse(form.dataset.defaults || "{}");
+    var data = event.detail.formData;
+    Array.from(data.keys()).forEach(function (key) {
+      var value = data.get(key);
+      if (value === "" || defaults[key] === value) { data.delete(key); }
+    });
+  });
+
   document.body.addEventListener("htmx:afterSwap", function () { refresh(); syncSort(); });
   document.addEventListener("DOMContentLoaded", function () { refresh(); syncSort(); });
 })();
