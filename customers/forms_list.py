@@ -140,6 +140,7 @@ class ExportFormat:
 
 class ExportForm(CustomerSelectionForm):
     format = forms.ChoiceField(choices=ExportFormat.choices)
+    static_list = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class StaticListForm(forms.Form):

@@ -238,3 +238,14 @@ def test_export_needs_a_selection(manager_a_client):
         EXPORT_URL, {"format": "csv"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert [str(m) for m in response.context["messages"]] == ["Select at least one customer first."]
+
+
+def test_export_of_another_departments_static_list_is_404(manager_a_client, department_b):
+    foreign = StaticListFactory(
+        department=department_b, members=[CustomerFactory(department=department_b)]
+    )
+    response = manager_a_client.post(
+        EXPORT_URL, {"format": "csv", "select_all": "on", "static_list": foreign.pk}
+    )
+    assert response.status_code == 404
+    assert not AuditEntry.objects.exists()

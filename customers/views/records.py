@@ -319,9 +319,9 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, _form_errors(form))
         return back
     within = None
-    if request.POST.get("static_list"):
+    if form.cleaned_data["static_list"]:
         static_list = get_visible_or_404(
-            request.user, StaticList.objects.all(), pk=request.POST["static_list"]
+            request.user, StaticList.objects.all(), pk=form.cleaned_data["static_list"]
         )
         within = static_list_members(static_list=static_list, user=request.user)
     try:
