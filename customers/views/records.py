@@ -16,7 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
@@ -35,7 +35,14 @@ from customers.forms_list import (
     ExportFormat,
     StaticListForm,
 )
-from customers.models import StaticList
+from customers.models import (
+    Customer,
+    CustomerStatus,
+    LifecycleStage,
+    StaticList,
+    ValueTier,
+    VipLevel,
+)
 from customers.privacy import customer_contact_view
 from customers.selectors import (
     CUSTOMER_PAGE_SIZES,
@@ -69,6 +76,7 @@ from customers.services.static_lists import (
 )
 
 RESULTS_TARGET = "customer-results"
+DETAIL_URL_NAME = "customers:detail"
 DEFAULT_PAGE_SIZE = 50
 SORTABLE_COLUMNS = [
     ("name", gettext_lazy("Name")),
@@ -141,6 +149,36 @@ def _style_filter_form(filterset: CustomerFilterSet) -> None:
             filterset.form.fields[name].widget.attrs["class"] += " is-invalid"
 
 
+def _table_rows(customers: list[Customer], user) -> list[dict]:
+    """What each table row shows. Choice labels are looked up once per page: Django's
+    ``get_FOO_display`` rebuilds and re-translates the choices on every call."""
+    labels = {
+        "vip": {value: str(label) for value, label in VipLevel.choices},
+        "tier": {value: str(label) for value, label in ValueTier.choices},
+        "lifecycle": {value: str(label) for value, label in LifecycleStage.choices},
+        "status": {value: str(label) for value, label in CustomerStatus.choices},
+    }
+    try:
+        reverse(DETAIL_URL_NAME, args=[0])
+        has_detail_page = True
+    except NoReverseMatch:  # the customer page ships separately; rows stay plain text
+        has_detail_page = False
+    return [
+        {
+            "customer": customer,
+            "detail_url": reverse(DETAIL_URL_NAME, args=[customer.pk]) if has_detail_page else "",
+            "contact": customer_contact_view(customer, user),
+            "vip_label": labels["vip"].get(customer.vip_level, customer.vip_level),
+            "tier_label": labels["tier"].get(customer.value_tier, "")
+            if customer.value_tier
+            else "",
+            "lifecycle_label": labels["lifecycle"].get(customer.lifecycle_stage, ""),
+            "status_label": labels["status"].get(customer.status, customer.status),
+        }
+        for customer in customers
+    ]
+
+
 def _results_context(request: HttpRequest, filterset: CustomerFilterSet) -> dict:
     sort = CustomerSort.parse(request.GET.get("sort"))
     queryset = filterset.qs
@@ -158,10 +196,7 @@ def _results_context(request: HttpRequest, filterset: CustomerFilterSet) -> dict
     return {
         "filterset": filterset,
         "page": page,
-        "rows": [
-            {"customer": customer, "contact": customer_contact_view(customer, request.user)}
-            for customer in page.rows
-        ],
+        "rows": _table_rows(page.rows, request.user),
         "count": customer_count_estimate(queryset, page=page, first_page=not page.has_previous),
         "sort": sort,
         "headers": _sort_headers(sort),
