@@ -1,6 +1,7 @@
 """Project-wide pytest fixtures: departments, one user per role, logged-in clients."""
 
 import pytest
+from django.utils import translation
 
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 
@@ -10,6 +11,10 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing every factory user's password with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read English unless they ask for Chinese (the product default is zh-hans).
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.scoping import ScopeRule
@@ -245,6 +246,13 @@ class Customer(models.Model):
             models.Index(fields=["region"], name="customer_region"),
             models.Index(fields=["industry"], name="customer_industry"),
             models.Index(fields=["status"], name="customer_status"),
+            # Keyset pagination of the customer list: (sort column, id) per sortable column.
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["last_purchase_on", "id"], name="customer_last_purchase_id"),
+            models.Index(fields=["total_spend", "id"], name="customer_spend_id"),
+            models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
+            # Search by a whole email address, whatever its case (``email__iexact``).
+            models.Index(Upper("email"), name="customer_email_upper"),
         ]
 
     def __str__(self) -> str:

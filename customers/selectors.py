@@ -1,11 +1,25 @@
 """Reads shared by customer views, the API, tasks and other apps."""
 
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from carecrm.core.keyset import InvalidCursor, KeysetPage, SortKey, keyset_paginate
 from carecrm.core.scoping import get_visible_or_404, visible_to
 from customers.models import (
     ContactPerson,
@@ -13,6 +27,7 @@ from customers.models import (
     CustomerStatus,
     Interaction,
     InteractionOutcome,
+    StaticList,
 )
 
 
@@ -110,3 +125,131 @@ def follow_ups_for(
     return queryset.select_related("customer", "staff").order_by(
         "follow_up_due", "occurred_at", "pk"
     )
+
+
+# --- The customer list (keyset-paginated, see carecrm.core.keyset) ---------------------
+
+CUSTOMER_SORTS: dict[str, SortKey] = {
+    "id": SortKey("id"),
+    "name": SortKey("name"),
+    "last_purchase": SortKey("last_purchase_on", nullable=True),
+    "total_spend": SortKey("total_spend"),
+    "registered": SortKey("registered_on", nullable=True),
+}
+DEFAULT_CUSTOMER_SORT = "-id"
+CUSTOMER_PAGE_SIZES = (25, 50, 100)
+# Beyond this many rows an exact count is not worth its cost (SQLite has no estimates).
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class CustomerSort:
+    """A sort parameter such as ``-last_purchase``: column name, minus for descending."""
+
+    name: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, value: str | None) -> "CustomerSort":
+        value = value or DEFAULT_CUSTOMER_SORT
+        name = value.removeprefix("-")
+        if name not in CUSTOMER_SORTS:
+            return cls.parse(DEFAULT_CUSTOMER_SORT)
+        return cls(name, value.startswith("-"))
+
+    @property
+    def key(self) -> SortKey:
+        return CUSTOMER_SORTS[self.name]
+
+    @property
+    def param(self) -> str:
+        return f"-{self.name}" if self.descending else self.name
+
+
+@dataclass(frozen=True)
+class CountEstimate:
+    """How many customers match: exact, capped (``more than``) or the planner's guess."""
+
+    value: int
+    exact: bool
+    capped: bool = False
+
+
+def customer_list_page(
+    queryset: QuerySet[Customer],
+    *,
+    sort: CustomerSort,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> KeysetPage:
+    """One page of an already scoped and filtered customer queryset, with what the table
+    shows loaded in a fixed number of queries. An unreadable cursor gives the first page."""
+    queryset = queryset.select_related("relationship_manager", "department").prefetch_related(
+        "tags"
+    )
+    try:
+        return keyset_paginate(
+            queryset,
+            key=sort.key,
+            descending=sort.descending,
+            size=size,
+            after=after,
+            before=before,
+        )
+    except InvalidCursor:
+        return keyset_paginate(queryset, key=sort.key, descending=sort.descending, size=size)
+
+
+def _planner_row_estimate(queryset: QuerySet) -> int:
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def customer_count_estimate(
+    queryset: QuerySet[Customer], *, page: KeysetPage, first_page: bool
+) -> CountEstimate:
+    """The size of the filtered list without ``COUNT(*)`` over a million rows.
+
+    A first page with no next page is its own exact count. Otherwise PostgreSQL's planner
+    estimate is used (no rows are read); other databases count up to ``COUNT_CAP``.
+    """
+    if first_page and not page.has_next:
+        return CountEstimate(len(page.rows), exact=True)
+    if connection.vendor == "postgresql":
+        floor = len(page.rows) + (1 if page.has_next else 0)
+        return CountEstimate(max(_planner_row_estimate(queryset), floor), exact=False)
+    counted = queryset.order_by()[: COUNT_CAP + 1].count()
+    if counted > COUNT_CAP:
+        return CountEstimate(COUNT_CAP, exact=False, capped=True)
+    return CountEstimate(counted, exact=True)
+
+
+def selected_customers(
+    *, scoped: QuerySet[Customer], filtered: QuerySet[Customer], ids: list[int], select_all: bool
+) -> QuerySet[Customer]:
+    """The customers a bulk action or export applies to: every row of the filtered list
+    ("all N matching"), or the ticked ids — but only those within the user's scope."""
+    if select_all:
+        return filtered
+    return scoped.filter(pk__in=ids)
+
+
+# --- Static lists --------------------------------------------------------------------
+
+
+def visible_static_lists(user) -> QuerySet[StaticList]:
+    return visible_to(
+        user,
+        StaticList.objects.select_related("department", "created_by").annotate(
+            member_count=Count("customers")
+        ),
+    )
+
+
+def static_list_members(*, static_list: StaticList, user) -> QuerySet[Customer]:
+    """Members of a list the user may see (a list can hold customers of another scope)."""
+    membership = StaticList.customers.through.objects.filter(
+        staticlist_id=static_list.pk, customer_id=OuterRef("pk")
+    )
+    return visible_customers(user, include_inactive=True).filter(Exists(membership))

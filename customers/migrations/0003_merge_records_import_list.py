@@ -6,6 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0002_import_rejections"),
+        ("customers", "0002_list_sort_indexes"),
         ("customers", "0002_records_interaction_resolution"),
     ]
 
