@@ -100,9 +100,12 @@ register_demo_seeder(10, seed_customers)
 
 
 def _bench(*, scale: float, stdout) -> list:
+    """Issue 4's figures: the import, then the list page at 1,000,000 customers."""
     from customers.bench import bench_import
+    from customers.bench_list import bench_list
 
-    return bench_import(scale=scale, stdout=stdout)
+    figures = bench_import(scale=scale, stdout=stdout)
+    return figures + bench_list(scale=scale, stdout=stdout)
 
 
 register_suite("customers", _bench)
