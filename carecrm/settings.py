@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "carecrm.accounts",
     "carecrm.core",
     "customers",
+    "segmentation",
 ]
 
 MIDDLEWARE = [

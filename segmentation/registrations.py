@@ -1,0 +1,1 @@
+"""What the segmentation app adds to the shared navigation and home page."""
