@@ -1,0 +1,145 @@
+"""Dates of care occasions: Chinese festivals (solar and lunar) and birthdays.
+
+The lunar calendar comes from the maintained ``lunardate`` package and the statutory
+holidays (and Qingming, a solar term) from ``holidays``; no festival date is typed by hand.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import holidays
+from django.utils.translation import gettext_lazy as _
+from lunardate import LunarDate
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Festival:
+    code: str
+    name: str
+    kind: str  # "solar" (fixed Gregorian date), "lunar", "eve" or "solar_term"
+    month: int = 0
+    day: int = 0
+    statutory: bool = False
+
+
+FESTIVALS: tuple[Festival, ...] = (
+    Festival("new_year", _("New Year's Day"), "solar", 1, 1, statutory=True),
+    Festival("spring_festival_eve", _("Spring Festival Eve"), "eve", statutory=True),
+    Festival("spring_festival", _("Spring Festival"), "lunar", 1, 1, statutory=True),
+    Festival("lantern", _("Lantern Festival"), "lunar", 1, 15),
+    Festival("womens_day", _("Women's Day"), "solar", 3, 8),
+    Festival("qingming", _("Qingming Festival"), "solar_term", statutory=True),
+    Festival("labour_day", _("Labour Day"), "solar", 5, 1, statutory=True),
+    Festival("childrens_day", _("Children's Day"), "solar", 6, 1),
+    Festival("dragon_boat", _("Dragon Boat Festival"), "lunar", 5, 5, statutory=True),
+    Festival("qixi", _("Qixi Festival"), "lunar", 7, 7),
+    Festival("teachers_day", _("Teachers' Day"), "solar", 9, 10),
+    Festival("mid_autumn", _("Mid-Autumn Festival"), "lunar", 8, 15, statutory=True),
+    Festival("national_day", _("National Day"), "solar", 10, 1, statutory=True),
+    Festival("double_ninth", _("Double Ninth Festival"), "lunar", 9, 9),
+    Festival("laba", _("Laba Festival"), "lunar", 12, 8),
+)
+FESTIVALS_BY_CODE = {festival.code: festival for festival in FESTIVALS}
+
+
+def _qingming(year: int) -> dt.date:
+    for day, name in holidays.China(years=year, language="en_US").items():
+        if "Tomb-Sweeping" in name:
+            return day
+    raise ValueError(f"No Qingming date known for {year}")
+
+
+def festival_date(code: str, year: int) -> dt.date:
+    """The Gregorian date of a festival in a Gregorian year."""
+    festival = FESTIVALS_BY_CODE[code]
+    if festival.kind == "solar":
+        return dt.date(year, festival.month, festival.day)
+    if festival.kind == "solar_term":
+        return _qingming(year)
+    if festival.kind == "eve":
+        return LunarDate(year, 1, 1).to_solar_date() - ONE_DAY
+    # The 12th lunar month of lunar year Y-1 can fall in January/February of Y (Laba).
+    for lunar_year in (year, year - 1):
+        solar = LunarDate(lunar_year, festival.month, festival.day).to_solar_date()
+        if solar.year == year:
+            return solar
+    raise ValueError(f"{code} does not fall in {year}")
+
+
+def festivals_in_year(year: int) -> list[tuple[dt.date, Festival]]:
+    return sorted(((festival_date(f.code, year), f) for f in FESTIVALS), key=lambda pair: pair[0])
+
+
+def lunar_month_length(lunar_year: int, month: int, leap: bool = False) -> int:
+    day29 = LunarDate(lunar_year, month, 29, int(leap)).to_solar_date()
+    return 30 if LunarDate.from_solar_date(*(day29 + ONE_DAY).timetuple()[:3]).day == 30 else 29
+
+
+def solar_birthday_in_year(birthday: dt.date, year: int) -> dt.date:
+    """29 February falls on 28 February in years without one."""
+    try:
+        return birthday.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def lunar_birthday_in_lunar_year(month: int, day: int, lunar_year: int) -> dt.date:
+    """A lunar birthday is kept in the regular (not leap) month; day 30 falls on day 29 in
+    a short month."""
+    day = min(day, lunar_month_length(lunar_year, month))
+    return LunarDate(lunar_year, month, day).to_solar_date()
+
+
+def next_birthday(
+    *,
+    on_or_after: dt.date,
+    birthday: dt.date | None,
+    lunar: bool = False,
+    lunar_month: int | None = None,
+    lunar_day: int | None = None,
+) -> dt.date | None:
+    """The first birthday celebration on or after a date, solar or lunar as the customer
+    celebrates it."""
+    if lunar and lunar_month and lunar_day:
+        candidates = [
+            lunar_birthday_in_lunar_year(lunar_month, lunar_day, year)
+            for year in (on_or_after.year - 1, on_or_after.year, on_or_after.year + 1)
+        ]
+        return min(d for d in candidates if d >= on_or_after)
+    if birthday is None:
+        return None
+    this_year = solar_birthday_in_year(birthday, on_or_after.year)
+    if this_year >= on_or_after:
+        return this_year
+    return solar_birthday_in_year(birthday, on_or_after.year + 1)
+
+
+def solar_birthday_keys(celebration: dt.date) -> list[tuple[int, int]]:
+    """(month, day) pairs of solar birthdays celebrated on a date — for set-based queries."""
+    keys = [(celebration.month, celebration.day)]
+    is_leap = celebration.year % 4 == 0 and (
+        celebration.year % 100 != 0 or celebration.year % 400 == 0
+    )
+    if (celebration.month, celebration.day) == (2, 28) and not is_leap:
+        keys.append((2, 29))
+    return keys
+
+
+def lunar_birthday_keys(celebration: dt.date) -> list[tuple[int, int]]:
+    """(lunar month, lunar day) pairs celebrated on a date; none in a leap month, and day 30
+    is celebrated on the 29th of a short month."""
+    lunar = LunarDate.from_solar_date(celebration.year, celebration.month, celebration.day)
+    if lunar.is_leap_month:
+        return []
+    keys = [(lunar.month, lunar.day)]
+    if lunar.day == 29 and lunar_month_length(lunar.year, lunar.month) == 29:
+        keys.append((lunar.month, 30))
+    return keys
+
+
+def lunar_date_of(solar: dt.date) -> tuple[int, int, bool]:
+    """(lunar month, lunar day, is leap month) of a Gregorian date."""
+    lunar = LunarDate.from_solar_date(solar.year, solar.month, solar.day)
+    return lunar.month, lunar.day, bool(lunar.is_leap_month)
