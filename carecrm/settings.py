@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "carecrm.core",
     "customers",
     "segmentation",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

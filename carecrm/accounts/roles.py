@@ -30,6 +30,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "verificationtask": _WORK,
             "tag": _WORK,
         },
+        "campaigns": {
+            "carecampaign": _WORK,
+            "campaigncontent": _WORK,
+            "contenttemplate": _ALL,
+            "companyday": _ALL,
+            "couponbatch": _WORK,
+            "coupon": _READ,
+            "caretask": ("view", "change"),
+            "campaignreview": _READ,
+            "campaignversion": _READ,
+            "campaignactivity": _READ,
+        },
     },
     Role.MANAGER: {
         "accounts": {"department": _READ, "user": _READ},
@@ -47,11 +59,31 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "customermerge": _READ,
             "auditentry": _READ,
         },
+        "campaigns": {
+            "carecampaign": _ALL,
+            "campaigncontent": _ALL,
+            "contenttemplate": _ALL,
+            "companyday": _ALL,
+            "couponbatch": _ALL,
+            "coupon": _READ,
+            "caretask": _WORK,
+            "campaignreview": _WORK,
+            "campaignversion": _READ,
+            "campaignactivity": _READ,
+            "triggerevent": _READ,
+        },
     },
 }
 EXTRA_CODENAMES: dict[str, tuple[str, ...]] = {
-    Role.STAFF: (),
-    Role.MANAGER: ("view_customer_pii", "export_customer", "merge_customer"),
+    Role.STAFF: ("redeem_coupon",),
+    Role.MANAGER: (
+        "view_customer_pii",
+        "export_customer",
+        "merge_customer",
+        "approve_carecampaign",
+        "review_carecampaign",
+        "redeem_coupon",
+    ),
 }
 
 
