@@ -30,6 +30,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "verificationtask": _WORK,
             "tag": _WORK,
         },
+        "segmentation": {
+            "segment": _ALL,
+            "tierpolicy": _READ,
+            "scoringrun": _READ,
+            "tierchange": _READ,
+            "relationshipmanager": _READ,
+            "coveragereport": _READ,
+            "riskrule": _READ,
+            "riskalert": ("view", "change"),
+        },
     },
     Role.MANAGER: {
         "accounts": {"department": _READ, "user": _READ},
@@ -47,11 +57,21 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "customermerge": _READ,
             "auditentry": _READ,
         },
+        "segmentation": {
+            "segment": _ALL,
+            "tierpolicy": _READ,
+            "scoringrun": _READ,
+            "tierchange": _READ,
+            "relationshipmanager": _WORK,
+            "coveragereport": _READ,
+            "riskrule": _READ,
+            "riskalert": ("view", "change"),
+        },
     },
 }
 EXTRA_CODENAMES: dict[str, tuple[str, ...]] = {
-    Role.STAFF: (),
-    Role.MANAGER: ("view_customer_pii", "export_customer", "merge_customer"),
+    Role.STAFF: ("handle_riskalert",),
+    Role.MANAGER: ("view_customer_pii", "export_customer", "merge_customer", "handle_riskalert"),
 }
 
 
