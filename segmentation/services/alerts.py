@@ -41,6 +41,7 @@ from segmentation.services.managers import department_managers
 # PRODUCT §4: response within 24 h, high risk within 12 h.
 RESPONSE_HOURS = {Severity.HIGH: 12, Severity.NORMAL: 24}
 HANDLE_PERMISSION = "segmentation.handle_riskalert"
+CENT = Decimal("0.01")
 
 SurveyScoreSource = Callable[[dt.datetime], Iterable[tuple[int, Decimal]]]
 survey_score_sources: list[SurveyScoreSource] = []
@@ -80,8 +81,8 @@ def _candidates(rule: RiskRule, now: dt.datetime) -> dict[int, dict]:
         )
         return {
             pk: {
-                "current": str(current),
-                "previous": str(previous),
+                "current": str(Decimal(current).quantize(CENT)),
+                "previous": str(Decimal(previous).quantize(CENT)),
                 "drop_percent": str(((previous - current) * 100 / previous).quantize(Decimal("1"))),
             }
             for pk, current, previous in rows

@@ -229,9 +229,8 @@ def test_rules_read_as_words(population):
     )
     with translation.override("en"):
         text = describe_rules(rules)
-    assert (
-        text
-        == "VIP level is any of Gold (SVIP) and (Region is any of 华东 or Consent has agreed to SMS)"
+    assert text == (
+        "VIP level is any of Gold (SVIP) and (Region is any of 华东 or Consent has agreed to SMS)"
     )
 
 
