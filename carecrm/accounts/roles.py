@@ -30,6 +30,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "verificationtask": _WORK,
             "tag": _WORK,
         },
+        "segmentation": {
+            "segment": _ALL,
+            "tierpolicy": _READ,
+            "scoringrun": _READ,
+            "tierchange": _READ,
+            "relationshipmanager": _READ,
+            "coveragereport": _READ,
+            "riskrule": _READ,
+            "riskalert": ("view", "change"),
+        },
         "campaigns": {
             "carecampaign": _WORK,
             "campaigncontent": _WORK,
@@ -59,6 +69,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "customermerge": _READ,
             "auditentry": _READ,
         },
+        "segmentation": {
+            "segment": _ALL,
+            "tierpolicy": _READ,
+            "scoringrun": _READ,
+            "tierchange": _READ,
+            "relationshipmanager": _WORK,
+            "coveragereport": _READ,
+            "riskrule": _READ,
+            "riskalert": ("view", "change"),
+        },
         "campaigns": {
             "carecampaign": _ALL,
             "campaigncontent": _ALL,
@@ -75,11 +95,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }
 EXTRA_CODENAMES: dict[str, tuple[str, ...]] = {
-    Role.STAFF: ("redeem_coupon",),
+    Role.STAFF: ("handle_riskalert", "redeem_coupon"),
     Role.MANAGER: (
         "view_customer_pii",
         "export_customer",
         "merge_customer",
+        "handle_riskalert",
         "approve_carecampaign",
         "review_carecampaign",
         "redeem_coupon",

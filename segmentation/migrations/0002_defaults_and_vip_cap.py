@@ -1,8 +1,8 @@
 """Defaults (tier policy v1, manager policy, risk rules, beat schedules) and the database
 triggers that refuse a VIP beyond a relationship manager's cap on every write path.
 
-Beat schedules are created with update_or_create here, once: later deploys do not touch
-them, so an admin's edits survive.
+Beat schedules are created with update_or_create keyed by name, touching only the task
+path of an existing row, so an admin's edits to the schedule survive.
 """
 
 from decimal import Decimal
@@ -147,8 +147,11 @@ def create_defaults(apps, schema_editor):
             day_of_week="*",
             timezone="Asia/Shanghai",
         )
+        # Only the task path is kept up to date; an admin's schedule and on/off survive.
         PeriodicTask.objects.update_or_create(
-            name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
+            name=name,
+            defaults={"task": task},
+            create_defaults={"task": task, "crontab": crontab, "enabled": True},
         )
 
 

@@ -62,7 +62,7 @@ VIP level (the highest level whose criteria match; a level matches when ANY of i
 in criteria is strictly exceeded; customers who never bought stay normal)
     spend in the window > ``<level>_annual_spend``; monthly average > ``<level>_monthly_spend``
     where monthly average = spend in the window × 30 ÷ days since the first purchase
-    (+1, at least 30, at most the window); purchases in the window > ``<level>_purchases``;
+    (+1, at least 90, at most the window); purchases in the window > ``<level>_purchases``;
     loyalty score > ``<level>_loyalty``. Defaults: silver ¥100,000 / ¥5,000 / 10 / 80,
     gold ¥200,000 / ¥15,000 / 24, diamond ¥500,000 (PRODUCT §2 example rules).
 
@@ -95,6 +95,9 @@ from segmentation.models import (
 from segmentation.signals import tier_changed
 
 SCORES_TABLE = "segmentation_scores_tmp"
+# The monthly average divides by at least three months, so that one large first order does
+# not make a brand-new customer a VIP on its own.
+MONTHLY_AVERAGE_MIN_DAYS = 90
 # Any constant distinct from other advisory locks in the project.
 _RUN_LOCK_KEY = 5_000_501
 
@@ -186,6 +189,7 @@ def _params(policy: TierPolicy, as_of: dt.datetime) -> dict:
         "lost_before": (as_of_date - dt.timedelta(days=policy.lost_days)).isoformat(),
         "churn_before": (as_of_date - dt.timedelta(days=policy.churn_days)).isoformat(),
         "window_days": policy.window_days,
+        "monthly_min_days": MONTHLY_AVERAGE_MIN_DAYS,
         "top_percent": policy.high_spend_top_percent,
         "high_rr": policy.high_repurchase_rate,
         "aov_multiple": policy.high_aov_multiple,
@@ -298,8 +302,8 @@ scored AS (
                              + 5 * (r.m_score - 1) + 20 * r.repurchase_rate) AS INTEGER)
              ELSE 0 END AS loyalty,
         CASE WHEN r.days_since_first IS NULL THEN 0
-             ELSE r.spend_w * 30.0
-                  / {d.greatest}(30, {d.least}(%(window_days)s, r.days_since_first + 1))
+             ELSE r.spend_w * 30.0 / {d.greatest}(
+                 %(monthly_min_days)s, {d.least}(%(window_days)s, r.days_since_first + 1))
              END AS monthly_avg
     FROM ranked r
 )

@@ -40,7 +40,7 @@ def make_policy(**overrides) -> TierPolicy:
         "silver_purchases": 10,
         "silver_loyalty": 80,
         "gold_annual_spend": Decimal("200000"),
-        "gold_monthly_spend": Decimal("30000"),
+        "gold_monthly_spend": Decimal("15000"),
         "gold_purchases": None,
         "gold_loyalty": None,
         "diamond_annual_spend": Decimal("500000"),
@@ -100,7 +100,8 @@ def dataset(department_a):
     # L: new customer, two purchases.
     buy(people["L"], on(2026, 2, 10), "3000")
     buy(people["L"], on(2026, 6, 25), "3000")
-    # M: new customer buying fast: ¥50,000 in 40 days → monthly average ¥36,585.
+    # M: new customer buying fast: ¥50,000 in 40 days → monthly average ¥50,000 × 30 / 90
+    # (the divisor is at least 90 days) = ¥16,667 > gold's ¥15,000.
     buy(people["M"], on(2026, 5, 21), "25000")
     buy(people["M"], on(2026, 6, 28), "25000")
     return people
