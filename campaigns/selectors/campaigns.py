@@ -130,6 +130,17 @@ def campaign_redemption(campaign: CareCampaign) -> Redemption:
     return Redemption(figures["issued"], figures["redeemed"])
 
 
+def campaign_task_counts(campaign: CareCampaign) -> dict[str, int]:
+    """Care tasks of a campaign per status."""
+    rows = (
+        CareTask.objects.filter(campaign=campaign)
+        .values("status")
+        .order_by()
+        .annotate(n=Count("pk"))
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
 def visible_tasks(user) -> QuerySet[CareTask]:
     return visible_to(user, CareTask.objects.select_related("customer", "campaign", "assigned_to"))
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.calendar import (
     FESTIVALS_BY_CODE,
-    festival_date,
+    festival_dates,
     lunar_birthday_keys,
     solar_birthday_in_year,
     solar_birthday_keys,
@@ -194,14 +194,14 @@ def in_window(campaign: CareCampaign, day: dt.date) -> bool:
     return not (campaign.ends_on and day > campaign.ends_on)
 
 
-def holiday_occasion(campaign: CareCampaign, year: int) -> dt.date | None:
-    """The date of a festival or industry day in a year."""
+def holiday_occasions(campaign: CareCampaign, year: int) -> list[dt.date]:
+    """The dates of a festival or industry day in a year (Laba may fall twice or never)."""
     if campaign.holiday_source == HolidaySource.FESTIVAL and campaign.festival:
-        return festival_date(campaign.festival, year)
+        return festival_dates(campaign.festival, year)
     if campaign.holiday_source == HolidaySource.COMPANY_DAY and campaign.company_day_id:
         company_day = campaign.company_day
-        return solar_birthday_in_year(dt.date(2000, company_day.month, company_day.day), year)
-    return None
+        return [solar_birthday_in_year(dt.date(2000, company_day.month, company_day.day), year)]
+    return []
 
 
 def occasion_label(campaign: CareCampaign) -> str:
@@ -248,7 +248,9 @@ def due_occurrences(
         occurrence = Occurrence(campaign.pk, on, target, label)
         if campaign.holiday_source == HolidaySource.CUSTOMER_ANNIVERSARY:
             return [(occurrence, audience.filter(_anniversary_filter(target)))]
-        return [(occurrence, audience)] if holiday_occasion(campaign, target.year) == target else []
+        return (
+            [(occurrence, audience)] if target in holiday_occasions(campaign, target.year) else []
+        )
     if campaign.kind == CampaignKind.ONE_OFF:
         if campaign.send_at and timezone.localtime(campaign.send_at).date() == on:
             return [(Occurrence(campaign.pk, on, on, label), audience)]
@@ -369,12 +371,10 @@ class TouchPlan:
                         yield Occurrence(campaign.pk, day, target, label), count
                 return
             for year in range((self.first + self.offset).year, (self.last + self.offset).year + 1):
-                occasion = holiday_occasion(campaign, year)
-                if occasion is None:
-                    return
-                day = occasion - self.offset
-                if self.first <= day <= self.last and in_window(campaign, day):
-                    yield Occurrence(campaign.pk, day, occasion, label), self.audience_size
+                for occasion in holiday_occasions(campaign, year):
+                    day = occasion - self.offset
+                    if self.first <= day <= self.last and in_window(campaign, day):
+                        yield Occurrence(campaign.pk, day, occasion, label), self.audience_size
         elif kind == CampaignKind.ONE_OFF:
             if campaign.send_at:
                 day = timezone.localtime(campaign.send_at).date()
@@ -451,3 +451,52 @@ def next_touch_dates(
         if len(result) >= limit:
             break
     return result
+
+
+def schedule_summary(campaign: CareCampaign) -> str:
+    """The schedule in one sentence, for the pages."""
+    at = campaign.send_time.strftime("%H:%M") if campaign.send_time else ""
+    days = campaign.days_before
+    if campaign.kind == CampaignKind.BIRTHDAY:
+        if days == 0:
+            text = _("On each customer's birthday (solar or lunar as they celebrate it)")
+        else:
+            text = _(
+                "%(days)d days before each customer's birthday (solar or lunar as they "
+                "celebrate it)"
+            ) % {"days": days}
+    elif campaign.kind == CampaignKind.HOLIDAY:
+        label = occasion_label(campaign)
+        if campaign.holiday_source == HolidaySource.CUSTOMER_ANNIVERSARY:
+            label = _("each customer's company anniversary")
+        if days == 0:
+            text = _("On %(day)s") % {"day": label}
+        else:
+            text = _("%(days)d days before %(day)s") % {"days": days, "day": label}
+    elif campaign.kind == CampaignKind.ONE_OFF:
+        if not campaign.send_at:
+            return _("No send time yet")
+        return _("Once, on %(when)s") % {
+            "when": timezone.localtime(campaign.send_at).strftime("%Y-%m-%d %H:%M")
+        }
+    elif campaign.kind == CampaignKind.RECURRING:
+        if campaign.recurrence == Recurrence.RRULE:
+            text = _("By the rule %(rule)s") % {"rule": campaign.rrule}
+        else:
+            text = str(Recurrence(campaign.recurrence).label) if campaign.recurrence else ""
+    else:
+        label = str(TriggerKind(campaign.trigger).label) if campaign.trigger else "?"
+        if campaign.trigger_delay_days:
+            text = _("%(days)d days after: %(event)s") % {
+                "days": campaign.trigger_delay_days,
+                "event": label,
+            }
+        else:
+            text = _("On the day of: %(event)s") % {"event": label}
+    text = f"{text}, {at}" if at else text
+    if campaign.starts_on or campaign.ends_on:
+        text += " · " + _("from %(start)s until %(end)s") % {
+            "start": campaign.starts_on or "…",
+            "end": campaign.ends_on or "…",
+        }
+    return text

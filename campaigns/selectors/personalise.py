@@ -2,17 +2,21 @@
 query for coupons, a few for recommendations) so the delivery step and care tasks can
 render thousands of messages without a query per customer."""
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from campaigns.calendar import next_birthday
 from campaigns.content import PLACEHOLDER_PATTERN, TITLES, RenderedMessage, render_message
-from campaigns.models import CampaignContent, CareCampaign, Coupon, CouponBatch
-from campaigns.selectors.due import Occurrence
+from campaigns.models import CampaignContent, CampaignKind, CareCampaign, Coupon, CouponBatch
+from campaigns.selectors.audience import campaign_audience
+from campaigns.selectors.due import Occurrence, holiday_occasions, occasion_label
 from campaigns.selectors.recommendations import recommendations_for
 from customers.models import Customer
+from customers.selectors import visible_customers
 
 
 def _money(value) -> str:
@@ -98,3 +102,38 @@ def render_for(content: CampaignContent, values: dict[str, str]) -> RenderedMess
         html_body=content.html_body,
         values=values,
     )
+
+
+def preview_customers(campaign: CareCampaign, user, *, limit: int = 50) -> list[Customer]:
+    """Real customers to preview against: audience members the user may see, else any
+    customer the user may see."""
+    visible = visible_customers(user).select_related("relationship_manager").order_by("name", "pk")
+    members = list(visible.filter(pk__in=campaign_audience(campaign).values("pk"))[:limit])
+    return members or list(visible[:limit])
+
+
+def preview_occurrence(campaign: CareCampaign, customer: Customer, today) -> Occurrence:
+    """The occurrence a customer would next receive (their birthday, the next festival…)."""
+    label = occasion_label(campaign)
+    occasion = today
+    if campaign.kind == CampaignKind.BIRTHDAY:
+        occasion = (
+            next_birthday(
+                on_or_after=today,
+                birthday=customer.birthday,
+                lunar=customer.celebrates_lunar_birthday,
+                lunar_month=customer.lunar_birth_month,
+                lunar_day=customer.lunar_birth_day,
+            )
+            or today
+        )
+    elif campaign.kind == CampaignKind.HOLIDAY:
+        upcoming = [
+            day
+            for year in (today.year, today.year + 1)
+            for day in holiday_occasions(campaign, year)
+            if day >= today
+        ]
+        occasion = upcoming[0] if upcoming else today
+    on = occasion - dt.timedelta(days=campaign.days_before)
+    return Occurrence(campaign.pk, on, occasion, label)
