@@ -455,3 +455,29 @@ def test_every_page_renders(staff_a_client, manager_a_client, campaign):
         assert staff_a_client.get(path).status_code == 200, path
     assert manager_a_client.get(f"/campaigns/{campaign.pk}/review/").status_code == 200
     assert campaign.kind == CampaignKind.BIRTHDAY
+
+
+def test_timeline_shows_coupons_and_open_tasks_within_scope(staff_a, staff_b, department_a):
+    from carecrm.core.registry import timeline_providers
+
+    batch = CouponBatchFactory(campaign=CampaignFactory(department=department_a, name="生日券活动"))
+    customer = CustomerFactory(department=department_a)
+    coupons_issue(
+        batch=batch,
+        occurrence=dt.date(2027, 3, 10),
+        customers=Customer.objects.filter(pk=customer.pk),
+    )
+    CareTask.objects.create(
+        campaign=batch.campaign,
+        customer=customer,
+        channel="phone",
+        occurrence=dt.date(2027, 3, 10),
+        due_on=dt.date(2027, 3, 10),
+        assigned_to=staff_a,
+    )
+
+    entries = [e for provider in timeline_providers for e in provider(customer, staff_a)]
+    kinds = sorted(e.kind for e in entries if e.kind in ("coupon", "care_task"))
+    assert kinds == ["care_task", "coupon"]
+    foreign = [e for provider in timeline_providers for e in provider(customer, staff_b)]
+    assert not [e for e in foreign if e.kind in ("coupon", "care_task")]
