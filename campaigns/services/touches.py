@@ -73,26 +73,35 @@ def _create_tasks(campaign, occurrence, channel, content, customers) -> int:
     return len(CareTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=500))
 
 
-@transaction.atomic
 def touches_prepare(*, on: dt.date) -> PreparedDay:
-    """Issue coupons and create care tasks for every touch due on a date."""
+    """Issue coupons and create care tasks for every touch due on a date. Each campaign is
+    prepared in its own transaction, so one failing campaign does not hold back the rest
+    of the day (the task can simply run again)."""
     result = PreparedDay()
     for campaign in due_campaigns():
-        batch = _batch(campaign)
-        touched = False
-        for occurrence, customers in due_occurrences(campaign, on):
-            touched = True
-            if batch is not None:
-                result.coupons += coupons_issue(
-                    batch=batch, occurrence=occurrence.occasion, customers=customers
+        with transaction.atomic():
+            prepared = _prepare_campaign(campaign, on)
+        result.campaigns += int(prepared.campaigns)
+        result.coupons += prepared.coupons
+        result.tasks += prepared.tasks
+    return result
+
+
+def _prepare_campaign(campaign: CareCampaign, on: dt.date) -> PreparedDay:
+    result = PreparedDay()
+    batch = _batch(campaign)
+    for occurrence, customers in due_occurrences(campaign, on):
+        result.campaigns = 1
+        if batch is not None:
+            result.coupons += coupons_issue(
+                batch=batch, occurrence=occurrence.occasion, customers=customers
+            )
+        for channel, channel_customers in channel_audiences(campaign, customers):
+            if channel in OFFLINE_CHANNELS:
+                result.tasks += care_tasks_create(
+                    campaign=campaign,
+                    occurrence=occurrence,
+                    channel=channel,
+                    customers=channel_customers,
                 )
-            for channel, channel_customers in channel_audiences(campaign, customers):
-                if channel in OFFLINE_CHANNELS:
-                    result.tasks += care_tasks_create(
-                        campaign=campaign,
-                        occurrence=occurrence,
-                        channel=channel,
-                        customers=channel_customers,
-                    )
-        result.campaigns += int(touched)
     return result

@@ -481,3 +481,25 @@ def test_timeline_shows_coupons_and_open_tasks_within_scope(staff_a, staff_b, de
     assert kinds == ["care_task", "coupon"]
     foreign = [e for provider in timeline_providers for e in provider(customer, staff_b)]
     assert not [e for e in foreign if e.kind in ("coupon", "care_task")]
+
+
+def test_a_manager_sees_the_phone_unmasked_and_the_view_is_audited(
+    manager_a_client, manager_a, department_a
+):
+    from carecrm.core.models import AuditEntry
+
+    customer = CustomerFactory(department=department_a, mobile="+8613912345678")
+    task = CareTask.objects.create(
+        campaign=CampaignFactory(department=department_a),
+        customer=customer,
+        channel="phone",
+        occurrence=dt.date(2027, 3, 10),
+        due_on=dt.date(2027, 3, 10),
+        assigned_to=manager_a,
+    )
+
+    page = manager_a_client.get(f"/campaigns/tasks/{task.pk}/").content.decode()
+
+    assert "139 1234 5678" in page
+    entry = AuditEntry.objects.get(customer_id=customer.pk)
+    assert (entry.actor, entry.action) == (manager_a, "view")

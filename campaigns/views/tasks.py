@@ -14,6 +14,8 @@ from campaigns.models import CareTask, TaskStatus
 from campaigns.selectors.campaigns import visible_tasks
 from campaigns.services.care_tasks import care_task_cancel, care_task_complete
 from campaigns.views.campaigns import querystring_base
+from carecrm.core.audit import audit_record, audit_record_many
+from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
 from customers.privacy import customer_contact_view
 
@@ -35,6 +37,14 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
         {"task": task, "contact": customer_contact_view(task.customer, request.user)}
         for task in page.object_list
     ]
+    if rows and not rows[0]["contact"]["masked"]:
+        audit_record_many(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            customer_ids=[row["task"].customer_id for row in rows],
+            detail={"page": "care_tasks"},
+            request=request,
+        )
     return render(
         request,
         "campaigns/task_list.html",
@@ -81,12 +91,21 @@ def task_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, error.messages)
+    contact = customer_contact_view(task.customer, request.user)
+    if not contact["masked"]:
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            customer_id=task.customer_id,
+            obj=task,
+            request=request,
+        )
     return render(
         request,
         "campaigns/task_detail.html",
         {
             "task": task,
-            "contact": customer_contact_view(task.customer, request.user),
+            "contact": contact,
             "complete_form": complete_form,
             "cancel_form": cancel_form,
             "today": timezone.localdate(),
