@@ -104,10 +104,16 @@ def parse_rrule(text: str, start: dt.date) -> rrule:
     match = re.search(r"(?i)FREQ=([A-Z]+)", text)
     if not match or match.group(1).upper() not in RRULE_FREQUENCIES:
         raise ValueError(_("The rule must repeat yearly, monthly, weekly or daily (FREQ=…)."))
+    # Dates are local: an UNTIL written in UTC ("…Z") is read as a local date.
+    text = re.sub(r"(?i)(UNTIL=\d{8}(?:T\d{6})?)Z", r"\1", text)
     try:
-        return rrulestr(text, dtstart=dt.datetime.combine(start, dt.time.min))
+        rule = rrulestr(text, dtstart=dt.datetime.combine(start, dt.time.min))
     except (ValueError, TypeError) as exc:
         raise ValueError(_("This is not a valid RRULE: %(error)s") % {"error": exc}) from exc
+    horizon = dt.datetime.combine(start, dt.time.min) + dt.timedelta(days=366 * 5)
+    if rule.before(horizon, inc=True) is None:
+        raise ValueError(_("This rule gives no date in the five years from the start date."))
+    return rule
 
 
 def recurrence_dates(campaign: CareCampaign, first: dt.date, last: dt.date) -> list[dt.date]:

@@ -480,3 +480,38 @@ def test_run_window_limits_touches(birthday_campaign, department_a, staff_a, man
     assert due_ids(D(2027, 3, 7)) == set()
     assert due_ids(D(2028, 3, 7)) == set()
     assert birthday_campaign.goal_target == Decimal("35.00")
+
+
+@pytest.mark.parametrize(
+    ("rule", "valid"),
+    [
+        ("FREQ=MONTHLY;BYDAY=1MO", True),
+        ("RRULE:FREQ=WEEKLY;BYDAY=FR;UNTIL=20271231T000000Z", True),
+        ("FREQ=HOURLY", False),
+        ("FREQ=WEEKLY;BYDAY=XX", False),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", False),
+        ("DTSTART:20270101\nRRULE:FREQ=DAILY", False),
+        ("", False),
+    ],
+)
+def test_rrule_validation(rule, valid):
+    from campaigns.selectors.due import parse_rrule
+
+    if valid:
+        assert parse_rrule(rule, D(2027, 1, 1)) is not None
+    else:
+        with pytest.raises(ValueError):
+            parse_rrule(rule, D(2027, 1, 1))
+
+
+def test_laba_campaign_is_due_on_both_labas_of_a_year(department_a):
+    campaign = CampaignFactory(
+        department=department_a,
+        kind=CampaignKind.HOLIDAY,
+        holiday_source=HolidaySource.FESTIVAL,
+        festival="laba",
+        days_before=0,
+    )
+    CustomerFactory(department=department_a)
+    counts = touch_counts(campaign, D(1908, 1, 1), D(1909, 12, 31))
+    assert list(counts) == [D(1908, 1, 11), D(1908, 12, 30)]
