@@ -23,6 +23,32 @@ def _execute(sql: str, params=None) -> None:
         cursor.execute(sql, params)
 
 
+def _without_indexes(table: str):
+    """Drop ``table``'s secondary indexes and unique/foreign-key constraints; return the
+    statements that recreate them (bulk loads then build each index once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        for name, _definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+            "AND indexname NOT LIKE '%%_pkey'",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for name, definition in constraints
+    ]
+
+
 def _generate(*, customers: int, orders: int, stdout) -> None:
     """Customers spread over 10 departments; orders over the last two years with a skewed
     number per customer, about 2 % of them refunds; 1 % of customers with intent events."""
@@ -57,6 +83,7 @@ def _generate(*, customers: int, orders: int, stdout) -> None:
         FROM generate_series(1, {customers}) g
         """
     )
+    recreate = _without_indexes("customers_order")
     _execute(
         f"""
         INSERT INTO customers_order (customer_id, order_no, ordered_at, amount, store, created_at)
@@ -70,6 +97,8 @@ def _generate(*, customers: int, orders: int, stdout) -> None:
              (SELECT min(id) AS first_id FROM customers_customer) c
         """
     )
+    for statement in recreate:
+        _execute(statement)
     _execute(
         f"""
         INSERT INTO customers_intentevent (customer_id, kind, product, category, occurred_at)
