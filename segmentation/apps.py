@@ -7,4 +7,4 @@ class SegmentationConfig(AppConfig):
     verbose_name = _("Segmentation")
 
     def ready(self) -> None:
-        from segmentation import registrations  # noqa: F401
+        from segmentation import bench, registrations  # noqa: F401

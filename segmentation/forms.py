@@ -81,7 +81,9 @@ class SegmentForm(forms.ModelForm):
         self.user = user
         self.fields["department"].queryset = departments
         self.fields["static_list"].queryset = static_lists
-        if not user.is_admin_role:
+        if user.is_admin_role:
+            self.fields["department"].empty_label = _("All departments")
+        else:
             self.fields["department"].required = True
             self.fields["department"].empty_label = None
         if self.instance.pk and not self.is_bound:

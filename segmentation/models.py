@@ -443,7 +443,7 @@ class CoverageReport(models.Model):
         related_name="coverage_reports",
     )
     department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "accounts.Department", on_delete=models.CASCADE, related_name="+"
     )
     vip_count = models.PositiveIntegerField(_("VIPs"))
     contacted_count = models.PositiveIntegerField(_("contacted"))
@@ -456,9 +456,14 @@ class CoverageReport(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "manager", "department"],
-                name="coverage_once_per_month",
-                nulls_distinct=False,
-            )
+                condition=Q(manager__isnull=False),
+                name="coverage_once_per_manager_month",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "department"],
+                condition=Q(manager__isnull=True),
+                name="coverage_once_unassigned_month",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from carecrm.core.registry import HomeCard, NavItem, register_home_card, register_nav
+from carecrm.core.registry import (
+    HomeCard,
+    NavItem,
+    TimelineEntry,
+    register_home_card,
+    register_nav,
+    register_timeline_provider,
+)
 
 
 def _open_alerts(user) -> int:
@@ -44,3 +51,30 @@ register_home_card(
         40,
     )
 )
+
+
+def _tier_history_entries(customer, user):
+    """Tier and VIP level changes on the customer's timeline."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _t
+
+    from segmentation.selectors import tier_history
+
+    url = reverse("segmentation:vip", args=[customer.pk])
+    for change in tier_history(customer)[:50]:
+        yield TimelineEntry(
+            at=change.changed_at,
+            kind="tier_change",
+            icon="arrow-up-circle" if change.direction == "up" else "arrow-down-circle",
+            title=f"{change.get_field_display()}: {change.old_label} → {change.new_label}",
+            detail=_t("Policy v%(version)s: ¥%(spend)s and %(n)s purchases in the window")
+            % {
+                "version": change.run.policy.version,
+                "spend": change.spend_window,
+                "n": change.purchases_window,
+            },
+            url=url,
+        )
+
+
+register_timeline_provider(_tier_history_entries)

@@ -413,3 +413,14 @@ def describe_rules(rules: dict, *, _nested: bool = False) -> str:
         for item in conditions
     )
     return f"({text})" if _nested and len(conditions) > 1 else text
+
+
+def referenced_ids(rules: dict, field: str) -> set[int]:
+    """Ids a validated rule set refers to for ``field`` (e.g. static lists), at any depth."""
+    found: set[int] = set()
+    for item in rules.get("conditions") or []:
+        if "conditions" in item:
+            found |= referenced_ids(item, field)
+        elif item.get("field") == field and isinstance(item.get("value"), list):
+            found |= {int(v) for v in item["value"]}
+    return found

@@ -225,21 +225,19 @@ def scores_query(policy: TierPolicy, as_of: dt.datetime) -> tuple[str, dict]:
     same numbers."""
     d = _Dialect(connection.vendor, settings.TIME_ZONE, as_of)
     params = _params(policy, as_of)
-    buyers_rank = "OVER (PARTITION BY m.buyer ORDER BY {})"
     sql = f"""
 WITH agg AS (
     SELECT o.customer_id,
         SUM(o.amount) AS total_spend,
-        SUM(CASE WHEN o.amount > 0 THEN 1 ELSE 0 END) AS purchase_count,
-        SUM(CASE WHEN o.ordered_at > %(window_start)s THEN o.amount ELSE 0 END) AS spend_w,
-        SUM(CASE WHEN o.amount > 0 AND o.ordered_at > %(window_start)s THEN 1 ELSE 0 END)
-            AS count_w,
-        SUM(CASE WHEN o.amount > 0 AND o.ordered_at > %(recent_start)s THEN 1 ELSE 0 END)
+        COUNT(*) FILTER (WHERE o.amount > 0) AS purchase_count,
+        SUM(o.amount) FILTER (WHERE o.ordered_at > %(window_start)s) AS spend_w,
+        COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(window_start)s) AS count_w,
+        COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(recent_start)s)
             AS count_recent,
-        SUM(CASE WHEN o.amount > 0 AND o.ordered_at > %(previous_start)s
-                  AND o.ordered_at <= %(recent_start)s THEN 1 ELSE 0 END) AS count_previous,
-        MIN(CASE WHEN o.amount > 0 THEN o.ordered_at END) AS first_at,
-        MAX(CASE WHEN o.amount > 0 THEN o.ordered_at END) AS last_at
+        COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(previous_start)s
+                         AND o.ordered_at <= %(recent_start)s) AS count_previous,
+        MIN(o.ordered_at) FILTER (WHERE o.amount > 0) AS first_at,
+        MAX(o.ordered_at) FILTER (WHERE o.amount > 0) AS last_at
     FROM customers_order o
     WHERE o.ordered_at <= %(as_of)s
     GROUP BY o.customer_id
@@ -282,18 +280,46 @@ metrics AS (
         {d.days_since("b.first_on")} AS days_since_first
     FROM base b
 ),
-ranked AS (
-    SELECT m.*,
-        1 + 5 * (RANK() {buyers_rank.format("m.last_on")} - 1)
-            / COUNT(*) OVER (PARTITION BY m.buyer) AS r_score,
-        1 + 5 * (RANK() {buyers_rank.format("m.count_w")} - 1)
-            / COUNT(*) OVER (PARTITION BY m.buyer) AS f_score,
-        1 + 5 * (RANK() {buyers_rank.format("m.spend_w")} - 1)
-            / COUNT(*) OVER (PARTITION BY m.buyer) AS m_score,
-        RANK() OVER (PARTITION BY m.window_buyer ORDER BY m.spend_w DESC) AS spend_rank,
-        COUNT(*) OVER (PARTITION BY m.window_buyer) AS window_buyers,
-        AVG(m.aov) OVER (PARTITION BY m.window_buyer) AS mean_aov
+stats AS (
+    SELECT CAST(SUM(m.buyer) AS INTEGER) AS buyers,
+        CAST(SUM(m.window_buyer) AS INTEGER) AS window_buyers,
+        AVG(CASE WHEN m.window_buyer = 1 THEN m.aov END) AS mean_aov
     FROM metrics m
+),
+-- RANK() with ties sharing the lowest rank is 1 + (buyers with a smaller value). Last
+-- purchase dates and purchase counts have few distinct values, so they are counted per
+-- value instead of sorting every customer; only spend needs a full sort.
+recency AS (
+    SELECT g.last_on, CAST(SUM(g.n) OVER (ORDER BY g.last_on) - g.n AS INTEGER) AS below
+    FROM (SELECT m.last_on, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
+          GROUP BY m.last_on) g
+),
+frequency AS (
+    SELECT g.count_w, CAST(SUM(g.n) OVER (ORDER BY g.count_w) - g.n AS INTEGER) AS below
+    FROM (SELECT m.count_w, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
+          GROUP BY m.count_w) g
+),
+monetary AS (
+    SELECT m.customer_id,
+        RANK() OVER (ORDER BY m.spend_w) - 1 AS below,
+        COUNT(*) OVER (ORDER BY m.spend_w) AS at_or_below
+    FROM metrics m WHERE m.buyer = 1
+),
+ranked AS (
+    -- spend_rank: rank by spend descending among customers who bought in the window,
+    -- ties sharing the best rank; for positive spend it is 1 + buyers spending more.
+    SELECT m.*,
+        1 + 5 * r.below / st.buyers AS r_score,
+        1 + 5 * f.below / st.buyers AS f_score,
+        1 + 5 * mo.below / st.buyers AS m_score,
+        1 + st.buyers - mo.at_or_below AS spend_rank,
+        st.window_buyers AS window_buyers,
+        st.mean_aov AS mean_aov
+    FROM metrics m
+    CROSS JOIN stats st
+    LEFT JOIN recency r ON r.last_on = m.last_on
+    LEFT JOIN frequency f ON f.count_w = m.count_w AND m.buyer = 1
+    LEFT JOIN monetary mo ON mo.customer_id = m.customer_id
 ),
 scored AS (
     SELECT r.*,
@@ -362,16 +388,24 @@ FROM scored s
     return sql, params
 
 
+# PostgreSQL settings for the scoring transaction only: the run sorts every customer a few
+# times and this much memory keeps a million-customer run's sorts off disk; and the
+# planner's cost estimate of the one big statement is so high that it JIT-compiles it,
+# which measured 7–8 s of compilation for a 3 s query (docs/BENCHMARKS.md).
+SCORING_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
+
+
 @contextmanager
 def _scores_table(policy: TierPolicy, as_of: dt.datetime) -> Iterator:
     """Materialise the scores of every active customer in a temporary table for the
     duration of the block (inside the caller's transaction)."""
     sql, params = scores_query(policy, as_of)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for setting in SCORING_SETTINGS:
+                cursor.execute(setting)
         cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {SCORES_TABLE} AS {sql}", params)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {SCORES_TABLE}")
         try:
             yield cursor
         finally:

@@ -14,7 +14,7 @@ from carecrm.core.scoping import visible_to
 from customers.models import StaticList
 from customers.privacy import can_see_pii, customer_contact_view
 from segmentation.models import Segment, SegmentKind
-from segmentation.rules import validate_rules
+from segmentation.rules import referenced_ids, validate_rules
 from segmentation.selectors import segment_customers
 
 EXPORT_PERMISSION = "customers.export_customer"
@@ -63,6 +63,10 @@ def segment_save(
     else:
         segment.static_list = None
         segment.rules = validate_rules(rules or {})
+        list_ids = referenced_ids(segment.rules, "static_list")
+        visible = visible_to(user, StaticList.objects.filter(pk__in=list_ids)).count()
+        if visible != len(list_ids):
+            raise PermissionDenied(_("You cannot use this static list."))
     segment.full_clean(exclude=["created_by"], validate_constraints=False)
     try:
         with transaction.atomic():

@@ -23,3 +23,10 @@ def contact_of(context, customer) -> dict:
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def rfm_label(value: str) -> str:
+    from segmentation.models import RfmSegment
+
+    return dict(RfmSegment.choices).get(value, value)

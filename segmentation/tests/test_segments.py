@@ -347,3 +347,18 @@ def test_manager_export_is_unmasked_and_audited_as_personal_data(
 
     assert population["people"][5].mobile[3:] in text
     assert AuditEntry.objects.filter(actor=manager_a, action="pii_export").count() == 1
+
+
+def test_rules_cannot_use_another_departments_static_list(staff_a, department_a, department_b):
+    from django.core.exceptions import PermissionDenied
+
+    theirs = StaticList.objects.create(name="华南名单", department=department_b)
+
+    with pytest.raises(PermissionDenied):
+        segment_save(
+            user=staff_a,
+            name="借用名单",
+            kind="dynamic",
+            department=department_a,
+            rules={"conditions": [{"field": "static_list", "op": "in", "value": [theirs.pk]}]},
+        )

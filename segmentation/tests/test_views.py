@@ -263,3 +263,51 @@ class TestAlertApi:
         assert acknowledged.json()["status"] == "acknowledged"
         assert no_note.status_code == 400
         assert resolved.json()["status"] == "resolved"
+
+
+def _query_count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "url", ["/segments/vips/", "/segments/coverage/", "/segments/alerts/?scope=all", "SEGMENT"]
+)
+def test_list_pages_do_not_query_per_row(manager_a_client, manager_a, department_a, url):
+    segment = SegmentFactory(department=department_a)
+    url = f"/segments/{segment.pk}/" if url == "SEGMENT" else url
+
+    def add_vips(n):
+        for _ in range(n):
+            customer = CustomerFactory(
+                department=department_a, vip_level="gold", relationship_manager=manager_a
+            )
+            for _ in range(2):
+                InteractionFactory(customer=customer, kind="complaint", occurred_at=timezone.now())
+        alerts_evaluate()
+
+    add_vips(2)
+    few = _query_count(manager_a_client, url)
+    add_vips(6)
+    many = _query_count(manager_a_client, url)
+
+    assert many == few
+
+
+def test_tier_changes_appear_on_the_customer_timeline(staff_a, department_a):
+    from carecrm.core.registry import timeline_providers
+
+    customer = CustomerFactory(department=department_a)
+    scoring_run()
+    OrderFactory(customer=customer, amount=Decimal("150000"))
+    scoring_run()
+
+    entries = [entry for provider in timeline_providers for entry in provider(customer, staff_a)]
+
+    tier_entries = [e for e in entries if e.kind == "tier_change"]
+    assert len(tier_entries) == 2  # VIP level normal → gold, value tier low → potential
+    assert all(e.url == f"/segments/vips/{customer.pk}/" for e in tier_entries)

@@ -162,7 +162,11 @@ def vip_detail(request: HttpRequest, pk: int) -> HttpResponse:
         managers=managers, initial={"manager": customer.relationship_manager_id}
     )
     contact_form = ContactLogForm(
-        initial={"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "kind": "call"}
+        initial={
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "kind": "call",
+            "outcome": "resolved",
+        }
     )
     if request.method == "POST":
         if not user.has_perm("customers.change_customer"):
