@@ -409,13 +409,20 @@ class ContentTemplate(models.Model):
         verbose_name = _("content template")
         verbose_name_plural = _("content templates")
         ordering = ["channel", "name"]
+        # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "channel", "name"],
+                condition=Q(department__isnull=False),
                 name="template_unique_name",
-                nulls_distinct=False,
                 violation_error_message=_("A template with this name already exists."),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "name"],
+                condition=Q(department__isnull=True),
+                name="template_unique_company_name",
+                violation_error_message=_("A template with this name already exists."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from campaigns.content import PLACEHOLDER_PATTERN, TITLES, RenderedMessage, rend
 from campaigns.models import CampaignContent, CampaignKind, CareCampaign, Coupon, CouponBatch
 from campaigns.selectors.audience import campaign_audience
 from campaigns.selectors.due import Occurrence, holiday_occasions, occasion_label
-from campaigns.selectors.recommendations import recommendations_for
+from campaigns.selectors.recommendations import recommendations_with_fallback
 from customers.models import Customer
 from customers.selectors import visible_customers
 
@@ -58,7 +58,9 @@ def message_values(
                 batch=batch, occurrence=occurrence.occasion, customer_id__in=ids
             )
         }
-    recommendations = recommendations_for(ids) if _uses(campaign, "recommendation") else {}
+    recommendations = (
+        recommendations_with_fallback(ids) if _uses(campaign, "recommendation") else {}
+    )
     values = {}
     with translation.override(settings.LANGUAGE_CODE):
         for customer in customers:

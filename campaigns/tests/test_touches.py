@@ -75,6 +75,23 @@ def test_bought_coffee_is_recommended_a_cup(department_a):
     assert e.pk not in recommended
 
 
+def test_a_customer_without_history_gets_the_best_seller_they_do_not_own(department_a):
+    from campaigns.selectors.recommendations import recommendations_with_fallback
+
+    a, b, c = (CustomerFactory(department=department_a) for _ in range(3))
+    _buy(a, "咖啡")
+    _buy(b, "咖啡")
+    _buy(c, "咖啡")
+    _buy(a, "马克杯")
+    newcomer = CustomerFactory(department=department_a)
+    affinity_rebuild()
+
+    recommended = recommendations_with_fallback([newcomer.pk, b.pk])
+    # Coffee is bought by 3 customers, the cup by 1: the newcomer is offered coffee; b,
+    # who has coffee, is offered the cup by co-purchase.
+    assert recommended == {newcomer.pk: "咖啡", b.pk: "马克杯"}
+
+
 def test_rebuilding_twice_gives_the_same_table(department_a):
     _buy(CustomerFactory(department=department_a), "咖啡", "马克杯")
     first = affinity_rebuild()

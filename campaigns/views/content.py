@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaigns.content import PLACEHOLDERS, check_content, clean_content, render_message
+from campaigns.content import (
+    PLACEHOLDER_PATTERN,
+    PLACEHOLDERS,
+    check_content,
+    clean_content,
+    render_message,
+)
 from campaigns.forms import ContentForm, CouponBatchForm
 from campaigns.models import CampaignStatus, Coupon, CouponBatch, TouchChannel
 from campaigns.selectors.campaigns import visible_templates
@@ -121,15 +127,28 @@ def content_preview_view(request: HttpRequest, pk: int, channel: str) -> HttpRes
         html_body=request.POST.get("html_body", ""),
     )
     rendered = values = None
+    empty: list[str] = []
     if customer is not None:
         occurrence = preview_occurrence(campaign, customer, timezone.localdate())
         values = message_values(campaign, occurrence, [customer], preview=True)[customer.pk]
         rendered = render_message(channel=channel, values=values, **cleaned)
+        used = {
+            match.group(1)
+            for text in cleaned.values()
+            for match in PLACEHOLDER_PATTERN.finditer(text)
+        }
+        empty = sorted(name for name in used & set(PLACEHOLDERS) if not values.get(name))
     check = check_content(channel=channel, values=values, **cleaned)
     return render(
         request,
         "campaigns/_preview.html",
-        {"channel": channel, "customer": customer, "rendered": rendered, "check": check},
+        {
+            "channel": channel,
+            "customer": customer,
+            "rendered": rendered,
+            "check": check,
+            "empty": [f"{{{name}}}" for name in empty],
+        },
     )
 
 
