@@ -81,6 +81,13 @@ class TouchChannel(models.TextChoices):
     VISIT = "visit", _("Visit")
 
 
+class OfflineChannel(models.TextChoices):
+    """The channels that become care tasks (same values as in ``TouchChannel``)."""
+
+    PHONE = "phone", _("Phone call")
+    VISIT = "visit", _("Visit")
+
+
 # Offline touches become care tasks for the customer's relationship manager.
 OFFLINE_CHANNELS = (TouchChannel.PHONE, TouchChannel.VISIT)
 
@@ -688,11 +695,7 @@ class CareTask(models.Model):
         on_delete=models.CASCADE,
         related_name="care_tasks",
     )
-    channel = models.CharField(
-        _("channel"),
-        max_length=10,
-        choices=[(c.value, c.label) for c in OFFLINE_CHANNELS],
-    )
+    channel = models.CharField(_("channel"), max_length=10, choices=OfflineChannel)
     occurrence = models.DateField(_("occasion"))
     due_on = models.DateField(_("due"))
     assigned_to = models.ForeignKey(

@@ -295,6 +295,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TouchChannelEnum": "campaigns.models.TouchChannel",
+        "OfflineChannelEnum": "campaigns.models.OfflineChannel",
+    },
 }
 
 # Celery: Redis in production, the filesystem transport when embedded.

@@ -152,6 +152,18 @@ def test_content_preview_renders_injection_as_text(staff_a_client, campaign, dep
     assert 'id="sms-counter"' in body
 
 
+def test_preview_names_placeholders_that_are_empty_for_the_customer(
+    staff_a_client, campaign, department_a
+):
+    CustomerFactory(department=department_a, name="无性别客户", gender="")
+    body = staff_a_client.post(
+        f"/campaigns/{campaign.pk}/content/sms/preview/",
+        {"body": "【悦享生活】{name}{title}您好 回T退订"},
+        **EN,
+    ).content.decode()
+    assert "Empty for this customer: {title}" in body
+
+
 def test_preview_never_uses_a_customer_outside_the_users_scope(
     staff_a_client, campaign, department_b
 ):
