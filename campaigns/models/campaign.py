@@ -1,14 +1,7 @@
-"""Care campaigns (PRODUCT.md §3): a goal, an audience, a schedule and content per channel,
-reviewed and approved before anything is due; coupons, offline care tasks and the
-co-purchase table behind ``{recommendation}``.
-
-Which customers are due on which day is computed, never stored: see
-``campaigns.selectors.due``. Only coupons and care tasks are materialised, each unique per
-campaign occurrence and customer, so preparing a day twice issues nothing twice.
-"""
+"""A care campaign with its content, versions, reviews and history, the company's own
+days and the content library."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,115 +9,25 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.calendar import FESTIVALS
-from carecrm.core.scoping import ScopeRule
-
-
-class CampaignKind(models.TextChoices):
-    BIRTHDAY = "birthday", _("Birthday")
-    HOLIDAY = "holiday", _("Holiday")
-    ONE_OFF = "one_off", _("One-off")
-    RECURRING = "recurring", _("Recurring")
-    TRIGGER = "trigger", _("Trigger")
-
-
-class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    IN_REVIEW = "in_review", _("In review")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("Paused")
-    FINISHED = "finished", _("Finished")
-
-
-# The only statuses whose touches are ever due (issue 6: nothing unapproved or paused).
-DUE_STATUSES = (CampaignStatus.APPROVED, CampaignStatus.ACTIVE)
-# Statuses in which content may be edited; an edit in review or after approval sends the
-# campaign back to draft (see campaigns.services.campaigns).
-EDITABLE_STATUSES = (
-    CampaignStatus.DRAFT,
-    CampaignStatus.IN_REVIEW,
-    CampaignStatus.CHANGES_REQUESTED,
-    CampaignStatus.APPROVED,
-    CampaignStatus.ACTIVE,
-    CampaignStatus.PAUSED,
+from campaigns.models.choices import (
+    DUE_STATUSES,
+    FESTIVAL_CHOICES,
+    ActivityAction,
+    CampaignKind,
+    CampaignStatus,
+    ChannelStrategy,
+    CompanyDayKind,
+    GoalMetric,
+    HolidaySource,
+    Priority,
+    Recurrence,
+    ReviewDecision,
+    ReviewStage,
+    TouchChannel,
+    TriggerKind,
+    VersionKind,
 )
-APPROVED_STATUSES = (CampaignStatus.APPROVED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
-
-
-class GoalMetric(models.TextChoices):
-    REPURCHASE_RATE = "repurchase_rate", _("Repurchase rate (%)")
-    CHURN_RATE = "churn_rate", _("Churn rate (%)")
-    SATISFACTION = "satisfaction", _("Satisfaction (%)")
-    RESPONSE_RATE = "response_rate", _("Response rate (%)")
-    REDEMPTION_RATE = "redemption_rate", _("Coupon redemption rate (%)")
-    ACTIVITY_RATE = "activity_rate", _("Active customers (%)")
-
-
-class Priority(models.IntegerChoices):
-    """Lower sorts first when the delivery step must choose between touches."""
-
-    HIGH = 1, _("High")
-    NORMAL = 2, _("Normal")
-    LOW = 3, _("Low")
-
-
-class TouchChannel(models.TextChoices):
-    """The values of the online channels equal ``customers.Channel``."""
-
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-    WECOM = "wecom", _("WeCom")
-    PUSH = "push", _("App push")
-    PHONE = "phone", _("Phone call")
-    VISIT = "visit", _("Visit")
-
-
-class OfflineChannel(models.TextChoices):
-    """The channels that become care tasks (same values as in ``TouchChannel``)."""
-
-    PHONE = "phone", _("Phone call")
-    VISIT = "visit", _("Visit")
-
-
-# Offline touches become care tasks for the customer's relationship manager.
-OFFLINE_CHANNELS = (TouchChannel.PHONE, TouchChannel.VISIT)
-
-
-class ChannelStrategy(models.TextChoices):
-    ALL = "all", _("Every channel the customer can be reached on")
-    PREFERRED = (
-        "preferred",
-        _("One channel: the customer's preferred one, else the first reachable in order"),
-    )
-
-
-class HolidaySource(models.TextChoices):
-    FESTIVAL = "festival", _("Festival from the holiday calendar")
-    COMPANY_DAY = "company_day", _("Company-defined day")
-    CUSTOMER_ANNIVERSARY = "customer_anniversary", _("Each customer's company anniversary")
-
-
-class Recurrence(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
-    RRULE = "rrule", _("Custom rule (RRULE)")
-
-
-class TriggerKind(models.TextChoices):
-    FIRST_PURCHASE = "first_purchase", _("First purchase (usage follow-up)")
-    COMPLAINT_RESOLVED = "complaint_resolved", _("Complaint resolved (satisfaction check)")
-    TIER_UPGRADE = "tier_upgrade", _("Tier or VIP level upgrade (congratulation)")
-    CHURN_RISK = "churn_risk", _("Entered churn risk (win-back)")
-
-
-FESTIVAL_CHOICES = [(festival.code, festival.name) for festival in FESTIVALS]
-
-
-class CompanyDayKind(models.TextChoices):
-    INDUSTRY = "industry", _("Industry or company day (every customer)")
-    CUSTOMER_ANNIVERSARY = "customer_anniversary", _("A customer's company anniversary")
+from carecrm.core.scoping import ScopeRule
 
 
 class CompanyDay(models.Model):
@@ -436,11 +339,6 @@ class ContentTemplate(models.Model):
         return self.name
 
 
-class VersionKind(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    APPROVED = "approved", _("Approved")
-
-
 class CampaignVersion(models.Model):
     """A frozen copy of everything reviewers judged (settings, audience, schedule, content,
     coupon terms). The approval queue diffs a submission against the last approved one."""
@@ -465,16 +363,6 @@ class CampaignVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} v{self.number}"
-
-
-class ReviewStage(models.TextChoices):
-    DEPARTMENT = "department", _("Department review")
-    FINAL = "final", _("Final approval")
-
-
-class ReviewDecision(models.TextChoices):
-    APPROVED = "approved", _("Approved")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 
 
 class CampaignReview(models.Model):
@@ -519,24 +407,6 @@ class CampaignReview(models.Model):
         return f"{self.campaign_id} r{self.review_round} {self.decision}"
 
 
-class ActivityAction(models.TextChoices):
-    CREATED = "created", _("Created")
-    EDITED = "edited", _("Edited")
-    RETURNED_TO_DRAFT = "returned_to_draft", _("Returned to draft by an edit")
-    SUBMITTED = "submitted", _("Submitted for review")
-    REVIEWED = "reviewed", _("Reviewed")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    ACTIVATED = "activated", _("Started")
-    PAUSED = "paused", _("Paused")
-    RESUMED = "resumed", _("Resumed")
-    FINISHED = "finished", _("Finished")
-
-
-# Actions that make the actor an author of the campaign's current content.
-AUTHOR_ACTIONS = (ActivityAction.CREATED, ActivityAction.EDITED, ActivityAction.SUBMITTED)
-
-
 class CampaignActivity(models.Model):
     """The campaign's history; also tells who authored the content under review."""
 
@@ -561,239 +431,3 @@ class CampaignActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.action}"
-
-
-class CouponBatch(models.Model):
-    """The coupon a campaign hands out (PRODUCT §3: a small no-threshold birthday coupon):
-    one unique code per recipient and occurrence, valid ``valid_days`` from issue and never
-    after ``expires_on``."""
-
-    SCOPE = ScopeRule(department="campaign__department", owner="campaign__owner")
-
-    campaign = models.OneToOneField(
-        CareCampaign, on_delete=models.CASCADE, related_name="coupon_batch"
-    )
-    name = models.CharField(_("name"), max_length=100)
-    value = models.DecimalField(
-        _("value (CNY)"),
-        max_digits=10,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
-    min_spend = models.DecimalField(
-        _("minimum spend (CNY)"),
-        max_digits=10,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("0 means no threshold."),
-    )
-    valid_days = models.PositiveSmallIntegerField(
-        _("valid for (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(730)]
-    )
-    expires_on = models.DateField(_("never valid after"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("coupon batch")
-        verbose_name_plural = _("coupon batches")
-        constraints = [
-            models.CheckConstraint(condition=Q(value__gt=0), name="couponbatch_value_positive"),
-            models.CheckConstraint(
-                condition=Q(min_spend__gte=0), name="couponbatch_min_spend_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def has_threshold(self) -> bool:
-        return self.min_spend > 0
-
-
-class RedemptionSource(models.TextChoices):
-    API = "api", _("API")
-    IMPORT = "import", _("Import")
-    MANUAL = "manual", _("Entered by staff")
-
-
-class Coupon(models.Model):
-    """One customer's coupon from one occurrence of a campaign. The code comes from
-    ``secrets`` and is unique across all batches."""
-
-    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
-
-    batch = models.ForeignKey(CouponBatch, on_delete=models.CASCADE, related_name="coupons")
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="coupons"
-    )
-    occurrence = models.DateField(_("occasion"))
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    issued_at = models.DateTimeField(_("issued at"))
-    expires_on = models.DateField(_("valid until"))
-    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
-    order_no = models.CharField(_("order number"), max_length=64, blank=True)
-    redeemed_amount = models.DecimalField(
-        _("order amount (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
-    redemption_source = models.CharField(
-        _("recorded via"), max_length=10, choices=RedemptionSource, blank=True
-    )
-    redeemed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("coupon")
-        verbose_name_plural = _("coupons")
-        ordering = ["-issued_at", "-id"]
-        permissions = [("redeem_coupon", _("Can record coupon redemptions"))]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["batch", "customer", "occurrence"], name="coupon_one_per_occurrence"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["batch", "redeemed_at"], name="coupon_batch_redeemed"),
-            models.Index(fields=["customer", "-issued_at"], name="coupon_customer"),
-        ]
-
-    def __str__(self) -> str:
-        return self.code
-
-    @property
-    def is_redeemed(self) -> bool:
-        return self.redeemed_at is not None
-
-
-class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class TaskOutcome(models.TextChoices):
-    REACHED = "reached", _("Reached the customer")
-    NO_ANSWER = "no_answer", _("No answer / not met")
-    FOLLOW_UP = "follow_up", _("Needs follow-up")
-
-
-class CareTask(models.Model):
-    """An offline touch (phone call or visit) for the customer's relationship manager, or
-    the campaign owner when the customer has none. Completing it logs an interaction."""
-
-    SCOPE = ScopeRule(department="customer__department", owner="assigned_to")
-
-    campaign = models.ForeignKey(
-        CareCampaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="tasks"
-    )
-    customer = models.ForeignKey(
-        "customers.Customer",
-        verbose_name=_("customer"),
-        on_delete=models.CASCADE,
-        related_name="care_tasks",
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=OfflineChannel)
-    occurrence = models.DateField(_("occasion"))
-    due_on = models.DateField(_("due"))
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned to"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="care_tasks",
-    )
-    instructions = models.TextField(_("script / instructions"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=TaskStatus, default=TaskStatus.OPEN
-    )
-    outcome = models.CharField(_("outcome"), max_length=10, choices=TaskOutcome, blank=True)
-    note = models.TextField(_("what happened"), blank=True)
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    interaction = models.OneToOneField(
-        "customers.Interaction",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="care_task",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("care task")
-        verbose_name_plural = _("care tasks")
-        ordering = ["due_on", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "customer", "channel", "occurrence"],
-                name="caretask_one_per_occurrence",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="done") | (~Q(outcome="") & Q(completed_at__isnull=False)),
-                name="caretask_done_has_outcome",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["assigned_to", "status", "due_on"], name="caretask_assignee"),
-            models.Index(fields=["status", "due_on"], name="caretask_status_due"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} · {self.customer}"
-
-
-class TriggerEvent(models.Model):
-    """Something that happened to a customer which trigger campaigns react to and that no
-    other table records by date: tier upgrades (from ``segmentation.signals.tier_changed``)
-    and entering churn risk. ``source`` makes recording idempotent."""
-
-    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
-
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="trigger_events"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=TriggerKind)
-    occurred_on = models.DateField(_("date"))
-    source = models.CharField(_("source"), max_length=60)
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("trigger event")
-        verbose_name_plural = _("trigger events")
-        ordering = ["-occurred_on", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "source"], name="triggerevent_unique_source")
-        ]
-        indexes = [
-            models.Index(fields=["kind", "occurred_on"], name="triggerevent_kind_date"),
-            models.Index(fields=["customer", "kind"], name="triggerevent_customer"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} {self.kind} {self.occurred_on}"
-
-
-class ProductAffinity(models.Model):
-    """Co-purchase statistics over all orders: ``customers`` distinct customers bought both
-    ``product`` and ``also_bought``. Rebuilt in one statement by
-    ``campaigns.services.recommendations.affinity_rebuild``."""
-
-    product = models.CharField(_("product"), max_length=120)
-    also_bought = models.CharField(_("also bought"), max_length=120)
-    customers = models.PositiveIntegerField(_("customers who bought both"))
-
-    class Meta:
-        verbose_name = _("product affinity")
-        verbose_name_plural = _("product affinities")
-        constraints = [
-            models.UniqueConstraint(fields=["product", "also_bought"], name="affinity_unique_pair")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.product} → {self.also_bought} ({self.customers})"
