@@ -5,6 +5,7 @@ holidays (and Qingming, a solar term) from ``holidays``; no festival date is typ
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import holidays
@@ -45,31 +46,51 @@ FESTIVALS_BY_CODE = {festival.code: festival for festival in FESTIVALS}
 
 
 def _qingming(year: int) -> dt.date:
+    """Qingming from ``holidays`` (a statutory holiday since 2008); for other years from
+    the solar-term formula [Y·D + C] − [Y/4] (D = 0.2422, C = 5.59 in the 1900s and 4.81
+    from 2000), which agrees with ``holidays`` for every year 2008–2098."""
     for day, name in holidays.China(years=year, language="en_US").items():
         if "Tomb-Sweeping" in name:
             return day
-    raise ValueError(f"No Qingming date known for {year}")
+    if not 1901 <= year <= 2099:
+        raise ValueError(f"No Qingming date known for {year}")
+    short_year = year % 100
+    constant = 5.59 if year < 2000 else 4.81
+    return dt.date(year, 4, math.floor(short_year * 0.2422 + constant) - short_year // 4)
+
+
+def festival_dates(code: str, year: int) -> list[dt.date]:
+    """Every Gregorian date of a festival in a Gregorian year. Lunar festivals late in
+    the lunar year (Laba, 12/8) fall in some Gregorian years twice and in others not at
+    all; every other festival falls exactly once."""
+    festival = FESTIVALS_BY_CODE[code]
+    if festival.kind == "solar":
+        return [dt.date(year, festival.month, festival.day)]
+    if festival.kind == "solar_term":
+        return [_qingming(year)]
+    if festival.kind == "eve":
+        return [LunarDate(year, 1, 1).to_solar_date() - ONE_DAY]
+    dates = []
+    for lunar_year in (year - 1, year):
+        solar = LunarDate(lunar_year, festival.month, festival.day).to_solar_date()
+        if solar.year == year:
+            dates.append(solar)
+    return dates
 
 
 def festival_date(code: str, year: int) -> dt.date:
-    """The Gregorian date of a festival in a Gregorian year."""
-    festival = FESTIVALS_BY_CODE[code]
-    if festival.kind == "solar":
-        return dt.date(year, festival.month, festival.day)
-    if festival.kind == "solar_term":
-        return _qingming(year)
-    if festival.kind == "eve":
-        return LunarDate(year, 1, 1).to_solar_date() - ONE_DAY
-    # The 12th lunar month of lunar year Y-1 can fall in January/February of Y (Laba).
-    for lunar_year in (year, year - 1):
-        solar = LunarDate(lunar_year, festival.month, festival.day).to_solar_date()
-        if solar.year == year:
-            return solar
-    raise ValueError(f"{code} does not fall in {year}")
+    """The (first) Gregorian date of a festival in a Gregorian year."""
+    dates = festival_dates(code, year)
+    if not dates:
+        raise ValueError(f"{code} does not fall in {year}")
+    return dates[0]
 
 
 def festivals_in_year(year: int) -> list[tuple[dt.date, Festival]]:
-    return sorted(((festival_date(f.code, year), f) for f in FESTIVALS), key=lambda pair: pair[0])
+    return sorted(
+        ((day, f) for f in FESTIVALS for day in festival_dates(f.code, year)),
+        key=lambda pair: pair[0],
+    )
 
 
 def lunar_month_length(lunar_year: int, month: int, leap: bool = False) -> int:

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "carecrm.accounts",
     "carecrm.core",
     "customers",
+    "segmentation",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +303,11 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "customers.models.ImportKind",
         "InteractionKindEnum": "customers.models.InteractionKind",
         "IntentKindEnum": "customers.models.IntentKind",
+        "InteractionOutcomeEnum": "customers.models.InteractionOutcome",
+        "VerificationOutcomeEnum": "customers.models.VerificationOutcome",
+        "TaskOutcomeEnum": "campaigns.models.choices.TaskOutcome",
+        "TouchChannelEnum": "campaigns.models.TouchChannel",
+        "OfflineChannelEnum": "campaigns.models.OfflineChannel",
     },
 }
 

@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from campaigns import api as campaigns_api
 from carecrm.accounts.forms import LoginForm
 from carecrm.core import views as core_views
 from customers import api as customers_api
+from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
-for app_api in (customers_api,):
+for app_api in (customers_api, segmentation_api, campaigns_api):
     app_api.register(api_router)
 
 urlpatterns = [
@@ -34,6 +36,8 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("customers.urls")),
+    path("segments/", include("segmentation.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_router.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),

@@ -3,7 +3,9 @@ import datetime as dt
 import pytest
 
 from campaigns.calendar import (
+    FESTIVALS,
     festival_date,
+    festival_dates,
     festivals_in_year,
     lunar_birthday_keys,
     lunar_date_of,
@@ -67,3 +69,24 @@ def test_lunar_day_30_falls_on_29_in_a_short_month():
     assert next_birthday(
         on_or_after=dt.date(2027, 1, 1), birthday=None, lunar=True, lunar_month=12, lunar_day=30
     ) == dt.date(2027, 2, 5)
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(1992, dt.date(1992, 4, 4)), (1999, dt.date(1999, 4, 5)), (2000, dt.date(2000, 4, 4))],
+)
+def test_qingming_before_it_became_a_statutory_holiday(year, expected):
+    assert festival_date("qingming", year) == expected
+
+
+def test_every_festival_is_known_from_1902_to_2098():
+    for year in range(1902, 2099):
+        codes = [festival.code for _day, festival in festivals_in_year(year)]
+        assert set(codes) - {"laba"} == {f.code for f in FESTIVALS} - {"laba"}
+
+
+def test_laba_falls_twice_in_some_years_and_not_at_all_in_others():
+    # Lunar 1907's Laba is 1908-01-11 and lunar 1908's 1908-12-30; lunar 1909's is in
+    # January 1910, so 1909 has none.
+    assert festival_dates("laba", 1908) == [dt.date(1908, 1, 11), dt.date(1908, 12, 30)]
+    assert festival_dates("laba", 1909) == []

@@ -1,0 +1,513 @@
+"""The campaigns part of ``/api/v1/``: campaigns with their workflow actions, content
+templates, coupons (with redemption) and care tasks. Viewsets validate, call a service
+and respond; every rule is in ``campaigns.services``."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from campaigns.models import (
+    CampaignContent,
+    CareCampaign,
+    CareTask,
+    ContentTemplate,
+    Coupon,
+    CouponBatch,
+    RedemptionSource,
+    ReviewDecision,
+    TaskOutcome,
+    TouchChannel,
+)
+from campaigns.selectors.campaigns import can_edit, visible_campaigns
+from campaigns.selectors.due import next_touch_dates
+from campaigns.services import approval, campaigns, care_tasks, coupons, library
+from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from segmentation.models import Segment
+
+
+def _raise(error: Exception):
+    """Domain errors as DRF responses (400 with the messages, 403)."""
+    if isinstance(error, DjangoPermissionDenied):
+        raise PermissionDenied(str(error)) from error
+    if hasattr(error, "error_dict"):
+        raise ValidationError(error.message_dict) from error
+    raise ValidationError({"detail": error.messages}) from error
+
+
+class ContentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CampaignContent
+        fields = ["channel", "position", "subject", "body", "html_body", "updated_at"]
+        read_only_fields = fields
+
+
+class CouponBatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CouponBatch
+        fields = ["name", "value", "min_spend", "valid_days", "expires_on"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    include_segments = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Segment.objects.all(), required=False
+    )
+    exclude_segments = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Segment.objects.all(), required=False
+    )
+    contents = ContentSerializer(many=True, read_only=True)
+    coupon_batch = CouponBatchSerializer(read_only=True)
+
+    class Meta:
+        model = CareCampaign
+        fields = [
+            "id",
+            "name",
+            "description",
+            "kind",
+            "status",
+            "goal_metric",
+            "goal_baseline",
+            "goal_target",
+            "goal_deadline",
+            "include_segments",
+            "exclude_segments",
+            "channel_strategy",
+            "priority",
+            "owner",
+            "department",
+            "review_departments",
+            "backup_plan",
+            "event_link",
+            "send_time",
+            "days_before",
+            "holiday_source",
+            "festival",
+            "company_day",
+            "send_at",
+            "recurrence",
+            "rrule",
+            "starts_on",
+            "ends_on",
+            "trigger",
+            "trigger_delay_days",
+            "review_round",
+            "submitted_at",
+            "approved_at",
+            "approved_by",
+            "contents",
+            "coupon_batch",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "review_round",
+            "submitted_at",
+            "approved_at",
+            "approved_by",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"review_departments": {"required": False}}
+
+    RELATIONS = ("include_segments", "exclude_segments", "review_departments")
+
+    def _split(self, data: dict) -> tuple[dict, dict]:
+        relations = {name: data.pop(name) for name in self.RELATIONS if name in data}
+        return data, relations
+
+    def create(self, validated_data):
+        fields, relations = self._split(validated_data)
+        try:
+            return campaigns.campaign_create(
+                user=self.context["request"].user, fields=fields, **relations
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+
+    def update(self, instance, validated_data):
+        fields, relations = self._split(validated_data)
+        try:
+            return campaigns.campaign_update(
+                campaign=instance, user=self.context["request"].user, fields=fields, **relations
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewSerializer(CommentSerializer):
+    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ContentInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=TouchChannel.choices)
+    subject = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    html_body = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CampaignViewSet(ScopedModelViewSet):
+    """Campaigns of the user's scope (and those their department must review). Workflow:
+    ``submit``, ``review`` (a required department), ``approve`` and ``request-changes``
+    (a manager), ``pause``, ``resume``, ``finish``; content per channel with ``content``,
+    coupon terms with ``coupon-batch``; ``next-dates`` lists the next occurrences."""
+
+    queryset = CareCampaign.objects.all()
+    serializer_class = CampaignSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    filterset_fields = ["status", "kind", "department"]
+    ordering_fields = ["created_at", "name", "priority"]
+
+    def get_queryset(self):
+        return (
+            visible_campaigns(self.request.user)
+            .select_related("coupon_batch", "approved_by")
+            .prefetch_related(
+                "contents", "include_segments", "exclude_segments", "review_departments"
+            )
+            .order_by("-created_at", "-id")
+        )
+
+    def _editable(self) -> CareCampaign:
+        campaign = self.get_object()
+        if not can_edit(self.request.user, campaign):
+            raise PermissionDenied("You cannot change this campaign.")
+        return campaign
+
+    def perform_update(self, serializer):
+        self._editable()
+        serializer.save()
+
+    def _respond(self, campaign) -> Response:
+        campaign = self.get_queryset().get(pk=campaign.pk)
+        return Response(CampaignSerializer(campaign, context=self.get_serializer_context()).data)
+
+    def _run(self, func, **kwargs) -> Response:
+        try:
+            result = func(**kwargs)
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+        return self._respond(result if isinstance(result, CareCampaign) else result.campaign)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._run(approval.campaign_submit, campaign=self._editable(), user=request.user)
+
+    @action(detail=True, methods=["post"], serializer_class=CommentSerializer)
+    def approve(self, request, pk=None):
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            approval.campaign_approve,
+            campaign=self.get_object(),
+            user=request.user,
+            comment=data.validated_data["comment"],
+        )
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="request-changes",
+        serializer_class=CommentSerializer,
+    )
+    def request_changes(self, request, pk=None):
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            approval.campaign_request_changes,
+            campaign=self.get_object(),
+            user=request.user,
+            comment=data.validated_data["comment"],
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
+    def review(self, request, pk=None):
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            approval.campaign_review,
+            campaign=self.get_object(),
+            user=request.user,
+            decision=data.validated_data["decision"],
+            comment=data.validated_data["comment"],
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def pause(self, request, pk=None):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            approval.campaign_pause,
+            campaign=self._editable(),
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._run(approval.campaign_resume, campaign=self._editable(), user=request.user)
+
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def finish(self, request, pk=None):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            approval.campaign_finish,
+            campaign=self._editable(),
+            user=request.user,
+            reason=data.validated_data["reason"],
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=ContentInputSerializer)
+    def content(self, request, pk=None):
+        data = ContentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            campaigns.campaign_content_set,
+            campaign=self._editable(),
+            user=request.user,
+            **data.validated_data,
+        )
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="coupon-batch",
+        serializer_class=CouponBatchSerializer,
+    )
+    def coupon_batch(self, request, pk=None):
+        data = CouponBatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign = self._editable()
+        try:
+            campaigns.coupon_batch_set(campaign=campaign, user=request.user, **data.validated_data)
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+        return self._respond(campaign)
+
+    @action(detail=True, methods=["get"], url_path="next-dates")
+    def next_dates(self, request, pk=None):
+        campaign = self.get_object()
+        try:
+            after = dt.date.fromisoformat(request.query_params.get("after", ""))
+        except ValueError:
+            after = timezone.localdate()
+        return Response(
+            [
+                {"date": occ.on, "occasion": occ.occasion, "label": occ.label, "customers": n}
+                for occ, n in next_touch_dates(campaign, after=after)
+            ]
+        )
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContentTemplate
+        fields = [
+            "id",
+            "name",
+            "channel",
+            "subject",
+            "body",
+            "html_body",
+            "department",
+            "created_by",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "updated_at"]
+
+    def create(self, validated_data):
+        return self._save(ContentTemplate(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+    def _save(self, template, data):
+        try:
+            return library.content_template_save(
+                user=self.context["request"].user, template=template, fields=data
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+
+
+class TemplateViewSet(ScopedModelViewSet):
+    queryset = ContentTemplate.objects.all()
+    serializer_class = TemplateSerializer
+    filterset_fields = ["channel", "department"]
+
+    def get_base_queryset(self):
+        return ContentTemplate.objects.order_by("channel", "name", "pk")
+
+    def perform_destroy(self, instance):
+        library.content_template_delete(user=self.request.user, template=instance)
+
+
+class CouponSerializer(serializers.ModelSerializer):
+    campaign = serializers.IntegerField(source="batch.campaign_id", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = Coupon
+        fields = [
+            "id",
+            "code",
+            "campaign",
+            "customer",
+            "customer_name",
+            "occurrence",
+            "issued_at",
+            "expires_on",
+            "redeemed_at",
+            "order_no",
+            "redeemed_amount",
+            "redemption_source",
+        ]
+        read_only_fields = fields
+
+
+class RedeemSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=30)
+    order_no = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    redeemed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CouponViewSet(ScopedReadOnlyModelViewSet):
+    """Coupons of customers in the user's scope. ``redeem`` records one redemption (the
+    same order reported twice is harmless); ``redeem-import`` takes a CSV file."""
+
+    queryset = Coupon.objects.all()
+    serializer_class = CouponSerializer
+    filterset_fields = ["batch__campaign", "customer", "occurrence"]
+
+    def get_base_queryset(self):
+        return Coupon.objects.select_related("batch", "customer").order_by("-issued_at", "-id")
+
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[IsAuthenticated],
+        serializer_class=RedeemSerializer,
+    )
+    def redeem(self, request):
+        data = RedeemSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            coupon = coupons.coupon_redeem(
+                user=request.user, source=RedemptionSource.API, **data.validated_data
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+        return Response(CouponSerializer(coupon).data)
+
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="redeem-import",
+        permission_classes=[IsAuthenticated],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def redeem_import(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": "Upload a CSV file as “file”."})
+        try:
+            result = coupons.coupon_redemptions_import(file=upload, user=request.user)
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+        return Response(
+            {
+                "rows": result.rows,
+                "redeemed": result.redeemed,
+                "unchanged": result.unchanged,
+                "errors": [
+                    {"line": line, "code": code, "message": message}
+                    for line, code, message in result.errors
+                ],
+            },
+            status=status.HTTP_200_OK,
+        )
+
+
+class CareTaskSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = CareTask
+        fields = [
+            "id",
+            "campaign",
+            "customer",
+            "customer_name",
+            "channel",
+            "occurrence",
+            "due_on",
+            "assigned_to",
+            "instructions",
+            "status",
+            "outcome",
+            "note",
+            "completed_at",
+            "interaction",
+        ]
+        read_only_fields = fields
+
+
+class CompleteTaskSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=TaskOutcome.choices)
+    note = serializers.CharField()
+    follow_up_due = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CareTaskViewSet(ScopedReadOnlyModelViewSet):
+    queryset = CareTask.objects.all()
+    serializer_class = CareTaskSerializer
+    filterset_fields = ["status", "assigned_to", "campaign", "channel"]
+
+    def get_base_queryset(self):
+        return CareTask.objects.select_related("customer").order_by("due_on", "id")
+
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated],
+        serializer_class=CompleteTaskSerializer,
+    )
+    def complete(self, request, pk=None):
+        if not request.user.has_perm("campaigns.change_caretask"):
+            raise PermissionDenied()
+        data = CompleteTaskSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            task = care_tasks.care_task_complete(
+                task=self.get_object(), user=request.user, request=request, **data.validated_data
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
+            _raise(error)
+        return Response(CareTaskSerializer(task).data)
+
+
+def register(router) -> None:
+    router.register("campaigns", CampaignViewSet, basename="campaign")
+    router.register("campaign-templates", TemplateViewSet, basename="campaign-template")
+    router.register("coupons", CouponViewSet, basename="coupon")
+    router.register("care-tasks", CareTaskViewSet, basename="care-task")

@@ -1,0 +1,1 @@
+"""Reads of the campaigns app: audiences, due touches and the pages' querysets."""

@@ -1,0 +1,354 @@
+"""Approval (审批), PRODUCT §3: draft → submitted → department reviews → a manager's final
+approval, or changes requested. Only a manager may give the final approval and never an
+author of the content; each required department (e.g. 市场部, 客服中心) must have approved
+in the same round; the backup plan is required before submission. Approval freezes a
+version that later submissions are diffed against."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.content import PLACEHOLDER_PATTERN, check_content
+from campaigns.models import (
+    AUTHOR_ACTIONS,
+    ActivityAction,
+    CampaignActivity,
+    CampaignKind,
+    CampaignReview,
+    CampaignStatus,
+    CampaignVersion,
+    CareCampaign,
+    CouponBatch,
+    ReviewDecision,
+    ReviewStage,
+    VersionKind,
+)
+from campaigns.services.campaigns import activity_log, campaign_snapshot
+from carecrm.accounts.models import Role, User
+
+APPROVE_PERMISSION = "campaigns.approve_carecampaign"
+REVIEW_PERMISSION = "campaigns.review_carecampaign"
+
+
+def campaign_authors(campaign: CareCampaign) -> set[int]:
+    """Who wrote the content under review: the creator, and everyone who edited or
+    submitted it since it was last approved."""
+    last_approval = (
+        CampaignActivity.objects.filter(campaign=campaign, action=ActivityAction.APPROVED)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    activities = CampaignActivity.objects.filter(
+        campaign=campaign, action__in=AUTHOR_ACTIONS, actor__isnull=False
+    )
+    if last_approval is not None:
+        activities = activities.filter(at__gte=last_approval)
+    authors = set(activities.values_list("actor_id", flat=True))
+    if campaign.created_by_id:
+        authors.add(campaign.created_by_id)
+    return authors
+
+
+def submission_problems(campaign: CareCampaign) -> dict[str, list[str]]:
+    """What has to be fixed before the campaign can be submitted (empty: nothing)."""
+    problems: dict[str, list[str]] = {}
+
+    def add(key: str, message) -> None:
+        problems.setdefault(key, []).append(str(message))
+
+    if not campaign.backup_plan.strip():
+        add("backup_plan", _("Write the backup plan for complaints and unsubscribes."))
+    contents = list(campaign.contents.all())
+    if not contents:
+        add("content", _("Add content for at least one channel."))
+    has_batch = CouponBatch.objects.filter(campaign=campaign).exists()
+    for content in contents:
+        check = check_content(
+            channel=content.channel,
+            subject=content.subject,
+            body=content.body,
+            html_body=content.html_body,
+        )
+        for messages in check.errors.values():
+            for message in messages:
+                add(content.channel, message)
+        used = {
+            match.group(1)
+            for text in (content.subject, content.body, content.html_body)
+            for match in PLACEHOLDER_PATTERN.finditer(text)
+        }
+        if not has_batch and used & {"coupon_code", "coupon_value", "coupon_expires"}:
+            add(content.channel, _("The text uses a coupon placeholder but no coupon is set up."))
+        if "event_link" in used and not campaign.event_link:
+            add(content.channel, _("The text uses {event_link} but the campaign has no link."))
+    if (
+        campaign.kind == CampaignKind.ONE_OFF
+        and campaign.send_at
+        and (campaign.send_at <= timezone.now())
+    ):
+        add("send_at", _("The send time has passed."))
+    if campaign.goal_target is None:
+        add("goal_target", _("Set a target for the goal."))
+    return problems
+
+
+def _lock(campaign: CareCampaign) -> CareCampaign:
+    return CareCampaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+def _save_version(campaign: CareCampaign, *, kind: str, user) -> CampaignVersion:
+    last = CampaignVersion.objects.filter(campaign=campaign).order_by("-number").first()
+    return CampaignVersion.objects.create(
+        campaign=campaign,
+        number=(last.number + 1) if last else 1,
+        kind=kind,
+        review_round=campaign.review_round,
+        snapshot=campaign_snapshot(campaign),
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+@transaction.atomic
+def campaign_submit(*, campaign: CareCampaign, user: User) -> CareCampaign:
+    """Send a draft for review (a new review round)."""
+    campaign = _lock(campaign)
+    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.CHANGES_REQUESTED):
+        raise ValidationError(_("Only a draft can be submitted."))
+    problems = submission_problems(campaign)
+    if problems:
+        raise ValidationError(problems)
+    campaign.review_round += 1
+    campaign.status = CampaignStatus.IN_REVIEW
+    campaign.submitted_at = timezone.now()
+    campaign.submitted_by = user
+    campaign.save()
+    _save_version(campaign, kind=VersionKind.SUBMITTED, user=user)
+    activity_log(campaign=campaign, actor=user, action=ActivityAction.SUBMITTED)
+    return campaign
+
+
+def _ensure_in_review(campaign: CareCampaign) -> None:
+    if campaign.status != CampaignStatus.IN_REVIEW:
+        raise ValidationError(_("This campaign is not waiting for review."))
+
+
+def _ensure_not_author(campaign: CareCampaign, user: User) -> None:
+    if user.pk in campaign_authors(campaign):
+        raise PermissionDenied(
+            _("You wrote or submitted this content; someone else must review it.")
+        )
+
+
+def pending_review_departments(campaign: CareCampaign) -> list:
+    """Required departments that have not approved in the current round."""
+    approved = set(
+        CampaignReview.objects.filter(
+            campaign=campaign,
+            review_round=campaign.review_round,
+            decision=ReviewDecision.APPROVED,
+            department__isnull=False,
+        ).values_list("department_id", flat=True)
+    )
+    return [d for d in campaign.review_departments.all() if d.pk not in approved]
+
+
+def can_review_for_department(campaign: CareCampaign, user: User) -> bool:
+    return (
+        campaign.status == CampaignStatus.IN_REVIEW
+        and user.has_perm(REVIEW_PERMISSION)
+        and any(d.pk == user.department_id for d in pending_review_departments(campaign))
+        and user.pk not in campaign_authors(campaign)
+    )
+
+
+def can_approve(campaign: CareCampaign, user: User) -> bool:
+    """A manager of the campaign's department (or an admin), who is not an author."""
+    if campaign.status != CampaignStatus.IN_REVIEW or not user.has_perm(APPROVE_PERMISSION):
+        return False
+    if user.role == Role.MANAGER:
+        if campaign.department_id != user.department_id:
+            return False
+    elif user.role != Role.ADMIN:
+        return False
+    return user.pk not in campaign_authors(campaign)
+
+
+@transaction.atomic
+def campaign_review(
+    *, campaign: CareCampaign, user: User, decision: str, comment: str = ""
+) -> CampaignReview:
+    """A required department's review. Asking for changes ends the round."""
+    campaign = _lock(campaign)
+    _ensure_in_review(campaign)
+    _ensure_not_author(campaign, user)
+    if not user.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied(_("You may not review campaigns."))
+    if not any(d.pk == user.department_id for d in pending_review_departments(campaign)):
+        raise PermissionDenied(_("Your department's review is not pending for this campaign."))
+    decision = ReviewDecision(decision)
+    if decision == ReviewDecision.CHANGES_REQUESTED and not comment.strip():
+        raise ValidationError({"comment": _("Say what has to change.")})
+    review = CampaignReview.objects.create(
+        campaign=campaign,
+        review_round=campaign.review_round,
+        stage=ReviewStage.DEPARTMENT,
+        department=user.department,
+        reviewer=user,
+        decision=decision,
+        comment=comment.strip(),
+    )
+    if decision == ReviewDecision.CHANGES_REQUESTED:
+        campaign.status = CampaignStatus.CHANGES_REQUESTED
+        campaign.save(update_fields=["status", "updated_at"])
+        activity_log(
+            campaign=campaign, actor=user, action=ActivityAction.CHANGES_REQUESTED, note=comment
+        )
+    else:
+        activity_log(
+            campaign=campaign,
+            actor=user,
+            action=ActivityAction.REVIEWED,
+            note=_("%(department)s approved. %(comment)s")
+            % {"department": user.department, "comment": comment},
+        )
+    return review
+
+
+def running_status(campaign: CareCampaign, today) -> str:
+    """Where an approved campaign stands on a date: not started, running or over."""
+    if campaign.kind == CampaignKind.ONE_OFF:
+        if campaign.send_at is None:
+            return CampaignStatus.APPROVED
+        day = timezone.localtime(campaign.send_at).date()
+        if day > today:
+            return CampaignStatus.APPROVED
+        return CampaignStatus.ACTIVE if day == today else CampaignStatus.FINISHED
+    if campaign.starts_on and campaign.starts_on > today:
+        return CampaignStatus.APPROVED
+    if campaign.ends_on and campaign.ends_on < today:
+        return CampaignStatus.FINISHED
+    return CampaignStatus.ACTIVE
+
+
+@transaction.atomic
+def campaign_approve(*, campaign: CareCampaign, user: User, comment: str = "") -> CareCampaign:
+    """The final approval. From now on its touches are due."""
+    campaign = _lock(campaign)
+    _ensure_in_review(campaign)
+    if user.role not in (Role.MANAGER, Role.ADMIN) or not user.has_perm(APPROVE_PERMISSION):
+        raise PermissionDenied(_("Only a manager may approve a campaign."))
+    _ensure_not_author(campaign, user)
+    if user.role == Role.MANAGER and campaign.department_id != user.department_id:
+        raise PermissionDenied(_("Only a manager of the campaign's department may approve it."))
+    pending = [d for d in pending_review_departments(campaign) if d.pk != user.department_id]
+    if pending:
+        raise ValidationError(
+            _("Still waiting for the review of: %(departments)s")
+            % {"departments": "、".join(str(d) for d in pending)}
+        )
+    CampaignReview.objects.create(
+        campaign=campaign,
+        review_round=campaign.review_round,
+        stage=ReviewStage.FINAL,
+        department=user.department,
+        reviewer=user,
+        decision=ReviewDecision.APPROVED,
+        comment=comment.strip(),
+    )
+    campaign.approved_at = timezone.now()
+    campaign.approved_by = user
+    campaign.status = running_status(campaign, timezone.localdate())
+    if campaign.status == CampaignStatus.FINISHED:
+        raise ValidationError(_("Its schedule is over; change the dates before approving."))
+    campaign.approved_version = _save_version(campaign, kind=VersionKind.APPROVED, user=user)
+    campaign.save()
+    activity_log(campaign=campaign, actor=user, action=ActivityAction.APPROVED, note=comment)
+    return campaign
+
+
+@transaction.atomic
+def campaign_request_changes(*, campaign: CareCampaign, user: User, comment: str) -> CampaignReview:
+    """A manager sends the submission back with what has to change."""
+    campaign = _lock(campaign)
+    _ensure_in_review(campaign)
+    if not can_approve(campaign, user):
+        raise PermissionDenied(_("Only an approving manager may send a campaign back."))
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what has to change.")})
+    review = CampaignReview.objects.create(
+        campaign=campaign,
+        review_round=campaign.review_round,
+        stage=ReviewStage.FINAL,
+        department=user.department,
+        reviewer=user,
+        decision=ReviewDecision.CHANGES_REQUESTED,
+        comment=comment.strip(),
+    )
+    campaign.status = CampaignStatus.CHANGES_REQUESTED
+    campaign.save(update_fields=["status", "updated_at"])
+    activity_log(
+        campaign=campaign, actor=user, action=ActivityAction.CHANGES_REQUESTED, note=comment
+    )
+    return review
+
+
+@transaction.atomic
+def campaign_pause(*, campaign: CareCampaign, user: User, reason: str = "") -> CareCampaign:
+    """Stop all touches now (e.g. the backup plan after complaints); resuming needs no new
+    approval because nothing changed."""
+    campaign = _lock(campaign)
+    if campaign.status not in (CampaignStatus.APPROVED, CampaignStatus.ACTIVE):
+        raise ValidationError(_("Only an approved or active campaign can be paused."))
+    campaign.status = CampaignStatus.PAUSED
+    campaign.save(update_fields=["status", "updated_at"])
+    activity_log(campaign=campaign, actor=user, action=ActivityAction.PAUSED, note=reason)
+    return campaign
+
+
+@transaction.atomic
+def campaign_resume(*, campaign: CareCampaign, user: User) -> CareCampaign:
+    campaign = _lock(campaign)
+    if campaign.status != CampaignStatus.PAUSED:
+        raise ValidationError(_("Only a paused campaign can be resumed."))
+    campaign.status = running_status(campaign, timezone.localdate())
+    campaign.save(update_fields=["status", "updated_at"])
+    activity_log(campaign=campaign, actor=user, action=ActivityAction.RESUMED)
+    return campaign
+
+
+@transaction.atomic
+def campaign_finish(*, campaign: CareCampaign, user: User, reason: str = "") -> CareCampaign:
+    campaign = _lock(campaign)
+    if campaign.status == CampaignStatus.FINISHED:
+        return campaign
+    campaign.status = CampaignStatus.FINISHED
+    campaign.save(update_fields=["status", "updated_at"])
+    activity_log(campaign=campaign, actor=user, action=ActivityAction.FINISHED, note=reason)
+    return campaign
+
+
+@transaction.atomic
+def campaigns_roll_status(*, today) -> dict[str, int]:
+    """Start approved campaigns whose first day has come and finish those whose schedule
+    is over (a daily task; running it twice changes nothing)."""
+    started = finished = 0
+    candidates = CareCampaign.objects.select_for_update().filter(
+        status__in=(CampaignStatus.APPROVED, CampaignStatus.ACTIVE)
+    )
+    for campaign in candidates:
+        status = running_status(campaign, today)
+        if status == campaign.status:
+            continue
+        campaign.status = status
+        campaign.save(update_fields=["status", "updated_at"])
+        action = (
+            ActivityAction.ACTIVATED if status == CampaignStatus.ACTIVE else ActivityAction.FINISHED
+        )
+        activity_log(campaign=campaign, actor=None, action=action)
+        if status == CampaignStatus.ACTIVE:
+            started += 1
+        else:
+            finished += 1
+    return {"started": started, "finished": finished}

@@ -1,0 +1,34 @@
+"""Celery tasks: thin, idempotent wrappers around the services. Their beat schedules are
+created once by migration 0002 and may be edited by admins."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="campaigns.prepare_touches")
+def prepare_touches(day: str | None = None) -> dict:
+    """Roll campaign statuses, then issue the day's coupons and care tasks. Running it
+    again the same day creates nothing new."""
+    from campaigns.services.approval import campaigns_roll_status
+    from campaigns.services.touches import touches_prepare
+
+    on = dt.date.fromisoformat(day) if day else timezone.localdate()
+    rolled = campaigns_roll_status(today=on)
+    prepared = touches_prepare(on=on)
+    return {
+        "day": on.isoformat(),
+        **rolled,
+        "campaigns": prepared.campaigns,
+        "coupons": prepared.coupons,
+        "tasks": prepared.tasks,
+    }
+
+
+@shared_task(name="campaigns.rebuild_affinity")
+def rebuild_affinity() -> dict:
+    """Recompute the co-purchase table behind ``{recommendation}``."""
+    from campaigns.services.recommendations import affinity_rebuild
+
+    return {"pairs": affinity_rebuild()}

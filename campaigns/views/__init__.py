@@ -1,0 +1,1 @@
+"""HTML views of the campaigns app, one module per area."""

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SegmentationConfig(AppConfig):
+    name = "segmentation"
+    verbose_name = _("Segmentation")
+
+    def ready(self) -> None:
+        from segmentation import bench, registrations  # noqa: F401

@@ -1,0 +1,80 @@
+"""What the segmentation app adds to the shared navigation and home page."""
+
+from django.utils.translation import gettext_lazy as _
+
+from carecrm.core.registry import (
+    HomeCard,
+    NavItem,
+    TimelineEntry,
+    register_home_card,
+    register_nav,
+    register_timeline_provider,
+)
+
+
+def _open_alerts(user) -> int:
+    from segmentation.selectors import open_alerts
+
+    return open_alerts(user).count()
+
+
+def _vips_without_contact(user) -> int:
+    from django.utils import timezone
+
+    from segmentation.selectors import coverage_vips
+
+    return coverage_vips(user, month=timezone.localdate()).filter(contacted=False).count()
+
+
+register_nav(
+    NavItem(
+        "segments", _("Segments"), "segmentation:list", "funnel", 20, "segmentation.view_segment"
+    )
+)
+register_home_card(
+    HomeCard(
+        "open_alerts",
+        _("My open risk alerts"),
+        _open_alerts,
+        "segmentation:alerts",
+        "exclamation-triangle",
+        30,
+    )
+)
+register_home_card(
+    HomeCard(
+        "vips_without_contact",
+        _("VIPs without contact this month"),
+        _vips_without_contact,
+        "segmentation:coverage",
+        "calendar-x",
+        40,
+    )
+)
+
+
+def _tier_history_entries(customer, user):
+    """Tier and VIP level changes on the customer's timeline."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _t
+
+    from segmentation.selectors import tier_history
+
+    url = reverse("segmentation:vip", args=[customer.pk])
+    for change in tier_history(customer)[:50]:
+        yield TimelineEntry(
+            at=change.changed_at,
+            kind="tier_change",
+            icon="arrow-up-circle" if change.direction == "up" else "arrow-down-circle",
+            title=f"{change.get_field_display()}: {change.old_label} → {change.new_label}",
+            detail=_t("Policy v%(version)s: ¥%(spend)s and %(n)s purchases in the window")
+            % {
+                "version": change.run.policy.version,
+                "spend": change.spend_window,
+                "n": change.purchases_window,
+            },
+            url=url,
+        )
+
+
+register_timeline_provider(_tier_history_entries)

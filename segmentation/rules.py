@@ -1,0 +1,426 @@
+"""Dynamic segment rules: the JSON format, its validation and its compilation to a ``Q``.
+
+A rule set is a group::
+
+    {"match": "all" | "any",
+     "conditions": [condition or group, ...]}
+
+and a condition is ``{"field": key, "op": op, "value": ...}`` with the fields and
+operators of :data:`FIELDS`. Groups nest up to :data:`MAX_DEPTH` levels; an empty group
+matches every customer. Values are validated on save (:func:`validate_rules`) so that
+:func:`compile_rules` never meets a surprise.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import (
+    Channel,
+    ChannelConsent,
+    Customer,
+    LifecycleStage,
+    StaticList,
+    Tag,
+    ValueTier,
+    VipLevel,
+)
+from segmentation.models import RfmSegment
+
+MAX_DEPTH = 3
+MAX_CONDITIONS = 60
+
+
+class RuleError(ValueError):
+    """A rule set that cannot be saved; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str | Promise
+    kind: str
+    column: str = ""
+    choices: tuple = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+OPS = {
+    "choice": (("in", _("is any of")), ("not_in", _("is none of"))),
+    "text": (("in", _("is any of")), ("not_in", _("is none of"))),
+    "int_range": (("between", _("between")),),
+    "money_range": (("between", _("between")),),
+    "date": (
+        ("within_days", _("within the last … days")),
+        ("not_within_days", _("not within the last … days")),
+        ("after", _("after")),
+        ("before", _("before")),
+        ("never", _("never")),
+    ),
+    "tags": (
+        ("has_any", _("has any of")),
+        ("has_all", _("has all of")),
+        ("has_none", _("has none of")),
+    ),
+    "consent": (("granted", _("has agreed to")), ("not_granted", _("has not agreed to"))),
+    "manager": (("in", _("is any of")), ("none", _("has no manager"))),
+    "static_list": (("in", _("is on any of")), ("not_in", _("is on none of"))),
+}
+
+MONTHS = tuple((str(m), str(m)) for m in range(1, 13))
+
+
+def _choices(choices) -> tuple:
+    return tuple((str(value), label) for value, label in choices if value != "")
+
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.key: spec
+    for spec in (
+        FieldSpec(
+            "value_tier", _("Value tier"), "choice", "value_tier", _choices(ValueTier.choices)
+        ),
+        FieldSpec("vip_level", _("VIP level"), "choice", "vip_level", _choices(VipLevel.choices)),
+        FieldSpec(
+            "lifecycle_stage",
+            _("Lifecycle"),
+            "choice",
+            "lifecycle_stage",
+            _choices(LifecycleStage.choices),
+        ),
+        FieldSpec(
+            "rfm_segment", _("RFM segment"), "choice", "rfm_segment", _choices(RfmSegment.choices)
+        ),
+        FieldSpec("rfm_recency", _("R score"), "int_range", "rfm_recency", minimum=1, maximum=5),
+        FieldSpec(
+            "rfm_frequency", _("F score"), "int_range", "rfm_frequency", minimum=1, maximum=5
+        ),
+        FieldSpec("rfm_monetary", _("M score"), "int_range", "rfm_monetary", minimum=1, maximum=5),
+        FieldSpec(
+            "loyalty_score",
+            _("Loyalty score"),
+            "int_range",
+            "loyalty_score",
+            minimum=0,
+            maximum=100,
+        ),
+        FieldSpec("region", _("Region"), "text", "region"),
+        FieldSpec("industry", _("Industry"), "text", "industry"),
+        FieldSpec("province", _("Province"), "text", "province"),
+        FieldSpec("tags", _("Tags"), "tags"),
+        FieldSpec("total_spend", _("Total spend (¥)"), "money_range", "total_spend"),
+        FieldSpec("spend_12m", _("Spend in last 12 months (¥)"), "money_range", "spend_12m"),
+        FieldSpec("purchase_count", _("Purchases"), "int_range", "purchase_count", minimum=0),
+        FieldSpec(
+            "purchase_count_12m",
+            _("Purchases in last 12 months"),
+            "int_range",
+            "purchase_count_12m",
+            minimum=0,
+        ),
+        FieldSpec("last_purchase_on", _("Last purchase"), "date", "last_purchase_on"),
+        FieldSpec("birth_month", _("Birthday month"), "choice", "birth_month", MONTHS),
+        FieldSpec("consent", _("Consent"), "consent", choices=_choices(Channel.choices)),
+        FieldSpec("relationship_manager", _("Relationship manager"), "manager"),
+        FieldSpec("static_list", _("Static list"), "static_list"),
+    )
+}
+
+
+def field_catalogue() -> list[dict]:
+    """The fields and operators, for the rule builder in the browser."""
+    return [
+        {
+            "key": spec.key,
+            "label": str(spec.label),
+            "kind": spec.kind,
+            "ops": [{"key": key, "label": str(label)} for key, label in OPS[spec.kind]],
+            "choices": [[value, str(label)] for value, label in spec.choices],
+            "min": spec.minimum,
+            "max": spec.maximum,
+        }
+        for spec in FIELDS.values()
+    ]
+
+
+def _int(value, spec: FieldSpec, what: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise RuleError(
+            _("%(field)s: %(what)s must be a whole number.") % {"field": spec.label, "what": what}
+        ) from exc
+    if (spec.minimum is not None and number < spec.minimum) or (
+        spec.maximum is not None and number > spec.maximum
+    ):
+        raise RuleError(
+            _("%(field)s: %(what)s must be between %(min)s and %(max)s.")
+            % {"field": spec.label, "what": what, "min": spec.minimum, "max": spec.maximum or "∞"}
+        )
+    return number
+
+
+def _money(value, spec: FieldSpec, what: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise RuleError(
+            _("%(field)s: %(what)s must be an amount.") % {"field": spec.label, "what": what}
+        ) from exc
+    if not amount.is_finite():
+        raise RuleError(
+            _("%(field)s: %(what)s must be an amount.") % {"field": spec.label, "what": what}
+        )
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def _id_list(value, spec: FieldSpec, model) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise RuleError(_("%(field)s: choose at least one.") % {"field": spec.label})
+    try:
+        ids = sorted({int(v) for v in value})
+    except (TypeError, ValueError) as exc:
+        raise RuleError(_("%(field)s: unknown choice.") % {"field": spec.label}) from exc
+    if model.objects.filter(pk__in=ids).count() != len(ids):
+        raise RuleError(_("%(field)s: a chosen item no longer exists.") % {"field": spec.label})
+    return ids
+
+
+def _validate_condition(condition: dict) -> dict:
+    spec = FIELDS.get(condition.get("field"))
+    if spec is None:
+        raise RuleError(_("Unknown field %(field)r.") % {"field": condition.get("field")})
+    op = condition.get("op")
+    if op not in dict(OPS[spec.kind]):
+        raise RuleError(_("%(field)s: unknown operator %(op)r.") % {"field": spec.label, "op": op})
+    value = condition.get("value")
+    if spec.kind == "choice":
+        allowed = {v for v, _label in spec.choices}
+        if not isinstance(value, list) or not value:
+            raise RuleError(_("%(field)s: choose at least one value.") % {"field": spec.label})
+        if not set(map(str, value)) <= allowed:
+            raise RuleError(_("%(field)s: unknown value.") % {"field": spec.label})
+        value = sorted(set(map(str, value)))
+    elif spec.kind == "text":
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list):
+            raise RuleError(_("%(field)s: give at least one value.") % {"field": spec.label})
+        value = sorted({str(v).strip() for v in value if str(v).strip()})
+        if not value:
+            raise RuleError(_("%(field)s: give at least one value.") % {"field": spec.label})
+    elif spec.kind in ("int_range", "money_range"):
+        if not isinstance(value, dict):
+            raise RuleError(_("%(field)s: give a minimum or a maximum.") % {"field": spec.label})
+        parse = _int if spec.kind == "int_range" else _money
+        low = parse(value.get("min"), spec, _("the minimum"))
+        high = parse(value.get("max"), spec, _("the maximum"))
+        if low is None and high is None:
+            raise RuleError(_("%(field)s: give a minimum or a maximum.") % {"field": spec.label})
+        if low is not None and high is not None and Decimal(low) > Decimal(high):
+            raise RuleError(
+                _("%(field)s: the minimum is above the maximum.") % {"field": spec.label}
+            )
+        value = {"min": low, "max": high}
+    elif spec.kind == "date":
+        if op in ("within_days", "not_within_days"):
+            value = _int(value, FieldSpec(spec.key, spec.label, "int", minimum=1), _("the days"))
+            if value is None:
+                raise RuleError(_("%(field)s: give a number of days.") % {"field": spec.label})
+        elif op in ("after", "before"):
+            try:
+                value = dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError as exc:
+                raise RuleError(_("%(field)s: give a date.") % {"field": spec.label}) from exc
+        else:
+            value = None
+    elif spec.kind == "tags":
+        value = _id_list(value, spec, Tag)
+    elif spec.kind == "consent":
+        if value not in dict(spec.choices):
+            raise RuleError(_("%(field)s: choose a channel.") % {"field": spec.label})
+    elif spec.kind == "manager":
+        if op == "none":
+            value = None
+        else:
+            from carecrm.accounts.models import User
+
+            value = _id_list(value, spec, User)
+    elif spec.kind == "static_list":
+        value = _id_list(value, spec, StaticList)
+    return {"field": spec.key, "op": op, "value": value}
+
+
+def validate_rules(rules: dict, *, _depth: int = 1, _count: list | None = None) -> dict:
+    """Return the normalised rule set or raise :class:`RuleError`."""
+    count = _count if _count is not None else [0]
+    if not isinstance(rules, dict):
+        raise RuleError(_("The rules must be a group."))
+    if rules == {}:
+        return {"match": "all", "conditions": []}
+    match = rules.get("match", "all")
+    if match not in ("all", "any"):
+        raise RuleError(_("A group matches “all” or “any” of its conditions."))
+    conditions = rules.get("conditions", [])
+    if not isinstance(conditions, list):
+        raise RuleError(_("A group's conditions must be a list."))
+    normalised = []
+    for item in conditions:
+        count[0] += 1
+        if count[0] > MAX_CONDITIONS:
+            raise RuleError(_("At most %(n)s conditions.") % {"n": MAX_CONDITIONS})
+        if isinstance(item, dict) and "conditions" in item:
+            if _depth >= MAX_DEPTH:
+                raise RuleError(_("Groups nest at most %(n)s levels.") % {"n": MAX_DEPTH})
+            normalised.append(validate_rules(item, _depth=_depth + 1, _count=count))
+        elif isinstance(item, dict):
+            normalised.append(_validate_condition(item))
+        else:
+            raise RuleError(_("A condition must name a field, an operator and a value."))
+    return {"match": match, "conditions": normalised}
+
+
+def _range(column: str, value: dict, cast) -> Q:
+    query = Q()
+    if value.get("min") is not None:
+        query &= Q(**{f"{column}__gte": cast(value["min"])})
+    if value.get("max") is not None:
+        query &= Q(**{f"{column}__lte": cast(value["max"])})
+    return query
+
+
+def _tagged(tag_id: int) -> Q:
+    return Q(pk__in=Customer.tags.through.objects.filter(tag_id=tag_id).values("customer_id"))
+
+
+def _compile_condition(condition: dict, today: dt.date) -> Q:
+    spec = FIELDS[condition["field"]]
+    op, value = condition["op"], condition["value"]
+    if spec.kind in ("choice", "text"):
+        if spec.key == "birth_month":
+            value = [int(v) for v in value]
+        query = Q(**{f"{spec.column}__in": value})
+        return ~query if op == "not_in" else query
+    if spec.kind == "int_range":
+        return _range(spec.column, value, int)
+    if spec.kind == "money_range":
+        return _range(spec.column, value, Decimal)
+    if spec.kind == "date":
+        column = spec.column
+        if op == "within_days":
+            return Q(**{f"{column}__gte": today - dt.timedelta(days=value)})
+        if op == "not_within_days":
+            return Q(**{f"{column}__lt": today - dt.timedelta(days=value)}) | Q(
+                **{f"{column}__isnull": True}
+            )
+        if op == "after":
+            return Q(**{f"{column}__gt": dt.date.fromisoformat(value)})
+        if op == "before":
+            return Q(**{f"{column}__lt": dt.date.fromisoformat(value)})
+        return Q(**{f"{column}__isnull": True})
+    if spec.kind == "tags":
+        if op == "has_all":
+            query = Q()
+            for tag_id in value:
+                query &= _tagged(tag_id)
+            return query
+        any_tag = Q(
+            pk__in=Customer.tags.through.objects.filter(tag_id__in=value).values("customer_id")
+        )
+        return ~any_tag if op == "has_none" else any_tag
+    if spec.kind == "consent":
+        granted = Q(
+            pk__in=ChannelConsent.objects.filter(channel=value, granted=True).values("customer_id")
+        )
+        return ~granted if op == "not_granted" else granted
+    if spec.kind == "manager":
+        if op == "none":
+            return Q(relationship_manager__isnull=True)
+        return Q(relationship_manager_id__in=value)
+    if spec.kind == "static_list":
+        on_list = Q(
+            pk__in=StaticList.customers.through.objects.filter(staticlist_id__in=value).values(
+                "customer_id"
+            )
+        )
+        return ~on_list if op == "not_in" else on_list
+    raise RuleError(spec.kind)
+
+
+def compile_rules(rules: dict, *, today: dt.date) -> Q:
+    """A validated rule set as a filter on ``Customer`` (relative dates count from
+    ``today``)."""
+    conditions = rules.get("conditions") or []
+    if not conditions:
+        return Q()
+    parts = [
+        compile_rules(item, today=today)
+        if "conditions" in item
+        else _compile_condition(item, today)
+        for item in conditions
+    ]
+    query = parts[0]
+    for part in parts[1:]:
+        query = query & part if rules.get("match", "all") == "all" else query | part
+    return query
+
+
+def _describe_condition(condition: dict) -> str:
+    spec = FIELDS[condition["field"]]
+    op_label = dict(OPS[spec.kind])[condition["op"]]
+    value = condition["value"]
+    if spec.kind == "choice":
+        labels = dict(spec.choices)
+        shown = ", ".join(str(labels.get(v, v)) for v in value)
+    elif spec.kind == "text":
+        shown = ", ".join(value)
+    elif spec.kind in ("int_range", "money_range"):
+        low = value.get("min")
+        high = value.get("max")
+        shown = f"{low if low is not None else '…'} – {high if high is not None else '…'}"
+    elif spec.kind == "consent":
+        shown = str(dict(spec.choices).get(value, value))
+    elif spec.kind == "tags":
+        shown = ", ".join(Tag.objects.filter(pk__in=value).values_list("name", flat=True))
+    elif spec.kind == "static_list":
+        shown = ", ".join(StaticList.objects.filter(pk__in=value).values_list("name", flat=True))
+    elif spec.kind == "manager" and value:
+        from carecrm.accounts.models import User
+
+        shown = ", ".join(str(u) for u in User.objects.filter(pk__in=value))
+    else:
+        shown = "" if value is None else str(value)
+    return f"{spec.label} {op_label} {shown}".strip()
+
+
+def describe_rules(rules: dict, *, _nested: bool = False) -> str:
+    """The rule set in words, for the segment page."""
+    conditions = rules.get("conditions") or []
+    if not conditions:
+        return str(_("All customers"))
+    joiner = f" {_('and') if rules.get('match', 'all') == 'all' else _('or')} "
+    text = joiner.join(
+        describe_rules(item, _nested=True) if "conditions" in item else _describe_condition(item)
+        for item in conditions
+    )
+    return f"({text})" if _nested and len(conditions) > 1 else text
+
+
+def referenced_ids(rules: dict, field: str) -> set[int]:
+    """Ids a validated rule set refers to for ``field`` (e.g. static lists), at any depth."""
+    found: set[int] = set()
+    for item in rules.get("conditions") or []:
+        if "conditions" in item:
+            found |= referenced_ids(item, field)
+        elif item.get("field") == field and isinstance(item.get("value"), list):
+            found |= {int(v) for v in item["value"]}
+    return found

@@ -1,0 +1,1 @@
+"""Writes of the segmentation app, one module per use case."""

@@ -1,0 +1,91 @@
+"""Versioned tier policy: drafts for the preview, saving a new version, applying it."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from segmentation.models import RunTrigger, ScoringRun, TierPolicy
+from segmentation.services.scoring import current_policy, scoring_run
+
+LEVELS = ("silver", "gold", "diamond")
+CRITERIA = ("annual_spend", "monthly_spend", "purchases", "loyalty")
+
+
+def _require_admin(user) -> None:
+    if not (user and user.is_authenticated and user.is_admin_role):
+        raise PermissionDenied(_("Only administrators may change the tier policy."))
+
+
+def policy_draft(*, values: dict) -> TierPolicy:
+    """An unsaved policy: the one in force with ``values`` laid over it (for previews)."""
+    base = current_policy()
+    draft = TierPolicy(**base.thresholds())
+    for name, value in values.items():
+        if name not in TierPolicy.THRESHOLD_FIELDS:
+            raise ValueError(name)
+        setattr(draft, name, value)
+    draft.version = base.version + 1
+    return draft
+
+
+def policy_validate(policy: TierPolicy) -> None:
+    """Field validation plus the rules spanning fields, with messages an admin can act on."""
+    policy.full_clean(exclude=["version"])
+    errors = {}
+    for level in LEVELS:
+        if all(getattr(policy, f"{level}_{criterion}") is None for criterion in CRITERIA):
+            errors[f"{level}_annual_spend"] = _(
+                "Give at least one criterion for this level, or nobody can reach it."
+            )
+    lower = "silver"
+    for level in ("gold", "diamond"):
+        for criterion in ("annual_spend", "monthly_spend"):
+            low = getattr(policy, f"{lower}_{criterion}")
+            high = getattr(policy, f"{level}_{criterion}")
+            if low is not None and high is not None and high < low:
+                errors[f"{level}_{criterion}"] = _(
+                    "A higher level cannot need less than the level below it."
+                )
+        lower = level
+    if errors:
+        raise ValidationError(errors)
+
+
+def _jsonable(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@transaction.atomic
+def policy_save(*, values: dict, user, note: str) -> TierPolicy:
+    """Save ``values`` as a new policy version (admins only), recording who changed which
+    thresholds from what to what. Scoring with it is queued after commit."""
+    _require_admin(user)
+    current = current_policy()
+    draft = policy_draft(values=values)
+    policy_validate(draft)
+    changes = {
+        name: [_jsonable(getattr(current, name)), _jsonable(getattr(draft, name))]
+        for name in TierPolicy.THRESHOLD_FIELDS
+        if getattr(current, name) != getattr(draft, name)
+    }
+    if not changes:
+        raise ValidationError(_("Nothing changed: the policy in force already has these values."))
+    latest = TierPolicy.objects.select_for_update().aggregate(Max("version"))["version__max"] or 0
+    draft.version = latest + 1
+    draft.note = note
+    draft.changes = changes
+    draft.created_by = user
+    draft.save()
+
+    from segmentation.tasks import apply_policy
+
+    transaction.on_commit(lambda: apply_policy.delay(draft.pk, user.pk))
+    return draft
+
+
+def policy_apply(*, policy: TierPolicy, user=None) -> ScoringRun:
+    """Score everyone under ``policy`` now (the task queued by :func:`policy_save`)."""
+    return scoring_run(trigger=RunTrigger.POLICY, policy=policy, user=user)

@@ -1,0 +1,595 @@
+# SQL below is assembled only from this module's constants; every value is a bound parameter.
+# ruff: noqa: S608
+"""The scoring run: RFM scores, value tier, lifecycle, loyalty score and VIP level of every
+active customer, computed in one set-based SQL statement over the orders table and written
+back in bulk (PRODUCT.md §2). No query runs per customer.
+
+All rules below read their thresholds from the :class:`~segmentation.models.TierPolicy`
+in force; the defaults are given in brackets. "The window" is the last ``window_days``
+[365] days before the run (an order at exactly ``as_of - window_days`` is outside it).
+
+Purchases and refunds
+    An order with a positive amount is a *purchase*; a negative amount is a *refund*. Refunds
+    lower the spend figures (spend is net) but are not purchases. Zero-amount orders count
+    for nothing.
+
+Figures written onto ``Customer``
+    ``total_spend`` net spend ever; ``spend_12m`` net spend in the window;
+    ``purchase_count`` purchases ever; ``purchase_count_12m`` purchases in the window;
+    ``first/last_purchase_on`` dates (Asia/Shanghai) of the first and last purchase;
+    ``average_order_value`` (AOV) = ``spend_12m / purchase_count_12m`` (0 without purchases
+    in the window, never below 0); ``repurchase_rate`` = share of the window's purchases
+    that were not the customer's first purchase ever (1 purchase in the window after earlier
+    ones = 100 %; 3 purchases, the first ever among them = 2/3; none = 0).
+
+RFM scores (1–5, by quintile; customers who never bought get none)
+    R orders by the date of the last purchase, F by purchases in the window, M by spend in
+    the window, among the N customers who ever bought. score = 1 + ⌊5 × (rank − 1) / N⌋
+    where rank is the 1-based position in ascending order and **ties share the lowest
+    rank** (SQL ``RANK()``). So equal values always get equal scores, and a tie straddling
+    a quintile edge takes the lower score (many one-purchase customers all get F = 1).
+
+RFM segments (first match wins; R, F, M are the scores)
+    champions: R ≥ 4 and F ≥ 4 · loyal: R ≥ 3 and F ≥ 3 · new: R ≥ 4 and F = 1 ·
+    potential loyalists: other R ≥ 3 · can't lose: R = 1 and (F ≥ 4 or M ≥ 4) ·
+    at risk: other R ≤ 2 with F ≥ 3 · hibernating: other R = 2 · lost: the rest (R = 1).
+
+Loyalty score (0–100, integer, rounded half up)
+    7.5 × (R − 1) + 7.5 × (F − 1) + 5 × (M − 1) + 20 × repurchase rate, i.e. recency 30 %,
+    frequency 30 %, monetary 20 %, repurchase 20 %; 0 for customers who never bought.
+
+Value tier (first match wins)
+    high: among customers with a purchase in the window, spend in the window is in the top
+    ``high_spend_top_percent`` [20] % (rank by spend descending, ties share the best rank,
+    a customer is in when rank ≤ ⌈P % × their number⌉) AND repurchase rate above
+    ``high_repurchase_rate`` [0.5] AND AOV above ``high_aov_multiple`` [1.5] × the mean AOV
+    of those customers; medium: at least ``medium_min_purchases`` [2] purchases in the
+    window (steady buying with ordinary amounts); potential: exactly one purchase ever
+    (first purchase only) or at least ``potential_intent_events`` [2] intent events
+    (e.g. add-to-cart without paying) in the last ``potential_intent_days`` [30] days;
+    low: everyone else. (PRODUCT's "occasional purchases with positive feedback" joins
+    medium once surveys exist.)
+
+Lifecycle (first match wins; dates in Asia/Shanghai)
+    new: the relationship (registration date, else first purchase, else record creation)
+    started less than ``new_customer_months`` [6] months ago; lost: no purchase in the last
+    ``lost_days`` [365] days, or never bought; churn risk: no purchase in the last
+    ``churn_days`` [90] days, or falling activity — purchases in the last ``churn_days``
+    fell by at least ``falling_drop_percent`` [50] % against the ``churn_days`` before;
+    active: everyone else.
+
+VIP level (the highest level whose criteria match; a level matches when ANY of its filled
+in criteria is strictly exceeded; customers who never bought stay normal)
+    spend in the window > ``<level>_annual_spend``; monthly average > ``<level>_monthly_spend``
+    where monthly average = spend in the window × 30 ÷ days since the first purchase
+    (+1, at least 90, at most the window); purchases in the window > ``<level>_purchases``;
+    loyalty score > ``<level>_loyalty``. Defaults: silver ¥100,000 / ¥5,000 / 10 / 80,
+    gold ¥200,000 / ¥15,000 / 24, diamond ¥500,000 (PRODUCT §2 example rules).
+
+A customer's value tier and VIP level changes are kept as ``TierChange`` rows (with the
+figures behind them); ``segmentation.signals.tier_changed`` fires once per run after commit.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import LifecycleStage, ValueTier, VipLevel
+from segmentation.models import (
+    VALUE_TIER_RANK,
+    VIP_LEVEL_RANK,
+    RfmSegment,
+    RunTrigger,
+    ScoringRun,
+    TierChange,
+    TierPolicy,
+)
+from segmentation.signals import tier_changed
+
+SCORES_TABLE = "segmentation_scores_tmp"
+# The monthly average divides by at least three months, so that one large first order does
+# not make a brand-new customer a VIP on its own.
+MONTHLY_AVERAGE_MIN_DAYS = 90
+# Any constant distinct from other advisory locks in the project.
+_RUN_LOCK_KEY = 5_000_501
+
+# Derived columns of customers_customer, all of them produced by the scoring query.
+DERIVED_COLUMNS = (
+    "total_spend",
+    "spend_12m",
+    "purchase_count",
+    "purchase_count_12m",
+    "first_purchase_on",
+    "last_purchase_on",
+    "average_order_value",
+    "repurchase_rate",
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_segment",
+    "value_tier",
+    "vip_level",
+    "lifecycle_stage",
+    "loyalty_score",
+)
+MATRIX_FIELDS = {
+    "value_tier": ValueTier,
+    "vip_level": VipLevel,
+    "lifecycle_stage": LifecycleStage,
+}
+
+
+class ScoringBusy(Exception):
+    """Another scoring run holds the lock; the caller may simply try later."""
+
+
+class _Dialect:
+    """The few SQL spellings that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, vendor: str, tz_name: str, as_of: dt.datetime) -> None:
+        self.postgres = vendor == "postgresql"
+        offset = as_of.astimezone(zoneinfo.ZoneInfo(tz_name)).utcoffset() or dt.timedelta()
+        self.offset_minutes = int(offset.total_seconds() // 60)
+        self.tz_name = tz_name
+
+    def local_date(self, expr: str) -> str:
+        if self.postgres:
+            return f"(({expr}) AT TIME ZONE %(tz)s)::date"
+        return f"date({expr}, '{self.offset_minutes:+d} minutes')"
+
+    def days_since(self, date_expr: str) -> str:
+        if self.postgres:
+            return f"(CAST(%(as_of_date)s AS date) - {date_expr})"
+        return f"CAST(julianday(%(as_of_date)s) - julianday({date_expr}) AS INTEGER)"
+
+    def num(self, name: str) -> str:
+        return f"CAST(%({name})s AS {'numeric' if self.postgres else 'REAL'})"
+
+    def date(self, name: str) -> str:
+        return f"CAST(%({name})s AS date)" if self.postgres else f"%({name})s"
+
+    @property
+    def greatest(self) -> str:
+        return "GREATEST" if self.postgres else "MAX"
+
+    @property
+    def least(self) -> str:
+        return "LEAST" if self.postgres else "MIN"
+
+    @property
+    def distinct(self) -> str:
+        return "IS DISTINCT FROM" if self.postgres else "IS NOT"
+
+
+def _params(policy: TierPolicy, as_of: dt.datetime) -> dict:
+    ops = connection.ops
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    as_of_date = as_of.astimezone(tz).date()
+
+    def stamp(value: dt.datetime):
+        return ops.adapt_datetimefield_value(value)
+
+    params = {
+        "tz": settings.TIME_ZONE,
+        "as_of": stamp(as_of),
+        "as_of_date": as_of_date.isoformat(),
+        "window_start": stamp(as_of - dt.timedelta(days=policy.window_days)),
+        "recent_start": stamp(as_of - dt.timedelta(days=policy.churn_days)),
+        "previous_start": stamp(as_of - dt.timedelta(days=2 * policy.churn_days)),
+        "intent_start": stamp(as_of - dt.timedelta(days=policy.potential_intent_days)),
+        "new_since": (as_of_date - relativedelta(months=policy.new_customer_months)).isoformat(),
+        "lost_before": (as_of_date - dt.timedelta(days=policy.lost_days)).isoformat(),
+        "churn_before": (as_of_date - dt.timedelta(days=policy.churn_days)).isoformat(),
+        "window_days": policy.window_days,
+        "monthly_min_days": MONTHLY_AVERAGE_MIN_DAYS,
+        "top_percent": policy.high_spend_top_percent,
+        "high_rr": policy.high_repurchase_rate,
+        "aov_multiple": policy.high_aov_multiple,
+        "medium_min": policy.medium_min_purchases,
+        "intent_min": policy.potential_intent_events,
+        "falling_drop": policy.falling_drop_percent,
+    }
+    for level in ("silver", "gold", "diamond"):
+        for criterion in ("annual_spend", "monthly_spend", "purchases", "loyalty"):
+            name = f"{level}_{criterion}"
+            params[name] = getattr(policy, name)
+    return params
+
+
+def _vip_condition(policy: TierPolicy, level: str, d: _Dialect) -> str:
+    criteria = []
+    if getattr(policy, f"{level}_annual_spend") is not None:
+        criteria.append(f"s.spend_w > {d.num(f'{level}_annual_spend')}")
+    if getattr(policy, f"{level}_monthly_spend") is not None:
+        criteria.append(f"s.monthly_avg > {d.num(f'{level}_monthly_spend')}")
+    if getattr(policy, f"{level}_purchases") is not None:
+        criteria.append(f"s.count_w > %({level}_purchases)s")
+    if getattr(policy, f"{level}_loyalty") is not None:
+        criteria.append(f"s.loyalty > %({level}_loyalty)s")
+    if not criteria:
+        return "1 = 0"
+    return f"s.buyer = 1 AND ({' OR '.join(criteria)})"
+
+
+def scores_query(policy: TierPolicy, as_of: dt.datetime) -> tuple[str, dict]:
+    """The SELECT producing one row of derived figures per active customer (columns
+    ``customer_id`` + :data:`DERIVED_COLUMNS`). Shared by preview and apply so both see the
+    same numbers."""
+    d = _Dialect(connection.vendor, settings.TIME_ZONE, as_of)
+    params = _params(policy, as_of)
+    sql = f"""
+WITH agg AS (
+    SELECT o.customer_id,
+        SUM(o.amount) AS total_spend,
+        COUNT(*) FILTER (WHERE o.amount > 0) AS purchase_count,
+        SUM(o.amount) FILTER (WHERE o.ordered_at > %(window_start)s) AS spend_w,
+        COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(window_start)s) AS count_w,
+        COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(recent_start)s)
+            AS count_recent,
+        COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(previous_start)s
+                         AND o.ordered_at <= %(recent_start)s) AS count_previous,
+        MIN(o.ordered_at) FILTER (WHERE o.amount > 0) AS first_at,
+        MAX(o.ordered_at) FILTER (WHERE o.amount > 0) AS last_at
+    FROM customers_order o
+    WHERE o.ordered_at <= %(as_of)s
+    GROUP BY o.customer_id
+),
+intent AS (
+    SELECT e.customer_id, COUNT(*) AS intent_count
+    FROM customers_intentevent e
+    WHERE e.occurred_at > %(intent_start)s AND e.occurred_at <= %(as_of)s
+    GROUP BY e.customer_id
+),
+base AS (
+    SELECT c.id AS customer_id,
+        COALESCE(a.total_spend, 0) AS total_spend,
+        COALESCE(a.purchase_count, 0) AS purchase_count,
+        COALESCE(a.spend_w, 0) AS spend_w,
+        COALESCE(a.count_w, 0) AS count_w,
+        COALESCE(a.count_recent, 0) AS count_recent,
+        COALESCE(a.count_previous, 0) AS count_previous,
+        {d.local_date("a.first_at")} AS first_on,
+        {d.local_date("a.last_at")} AS last_on,
+        CASE WHEN a.first_at > %(window_start)s THEN 1 ELSE 0 END AS first_in_window,
+        COALESCE(c.registered_on, {d.local_date("a.first_at")},
+                 {d.local_date("c.created_at")}) AS since_on,
+        COALESCE(i.intent_count, 0) AS intent_count,
+        CASE WHEN COALESCE(a.purchase_count, 0) > 0 THEN 1 ELSE 0 END AS buyer,
+        CASE WHEN COALESCE(a.count_w, 0) > 0 THEN 1 ELSE 0 END AS window_buyer
+    FROM customers_customer c
+    LEFT JOIN agg a ON a.customer_id = c.id
+    LEFT JOIN intent i ON i.customer_id = c.id
+    WHERE c.status = 'active'
+),
+metrics AS (
+    SELECT b.*,
+        CASE WHEN b.count_w > 0
+             THEN ROUND((b.count_w - b.first_in_window) * 1.0 / b.count_w, 4)
+             ELSE 0 END AS repurchase_rate,
+        CASE WHEN b.count_w > 0
+             THEN {d.greatest}(ROUND(b.spend_w * 1.0 / b.count_w, 2), 0)
+             ELSE 0 END AS aov,
+        {d.days_since("b.first_on")} AS days_since_first
+    FROM base b
+),
+stats AS (
+    SELECT CAST(SUM(m.buyer) AS INTEGER) AS buyers,
+        CAST(SUM(m.window_buyer) AS INTEGER) AS window_buyers,
+        AVG(CASE WHEN m.window_buyer = 1 THEN m.aov END) AS mean_aov
+    FROM metrics m
+),
+-- RANK() with ties sharing the lowest rank is 1 + (buyers with a smaller value). Last
+-- purchase dates and purchase counts have few distinct values, so they are counted per
+-- value instead of sorting every customer; only spend needs a full sort.
+recency AS (
+    SELECT g.last_on, CAST(SUM(g.n) OVER (ORDER BY g.last_on) - g.n AS INTEGER) AS below
+    FROM (SELECT m.last_on, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
+          GROUP BY m.last_on) g
+),
+frequency AS (
+    SELECT g.count_w, CAST(SUM(g.n) OVER (ORDER BY g.count_w) - g.n AS INTEGER) AS below
+    FROM (SELECT m.count_w, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
+          GROUP BY m.count_w) g
+),
+monetary AS (
+    SELECT m.customer_id,
+        RANK() OVER (ORDER BY m.spend_w) - 1 AS below,
+        COUNT(*) OVER (ORDER BY m.spend_w) AS at_or_below
+    FROM metrics m WHERE m.buyer = 1
+),
+ranked AS (
+    -- spend_rank: rank by spend descending among customers who bought in the window,
+    -- ties sharing the best rank; for positive spend it is 1 + buyers spending more.
+    SELECT m.*,
+        1 + 5 * r.below / st.buyers AS r_score,
+        1 + 5 * f.below / st.buyers AS f_score,
+        1 + 5 * mo.below / st.buyers AS m_score,
+        1 + st.buyers - mo.at_or_below AS spend_rank,
+        st.window_buyers AS window_buyers,
+        st.mean_aov AS mean_aov
+    FROM metrics m
+    CROSS JOIN stats st
+    LEFT JOIN recency r ON r.last_on = m.last_on
+    LEFT JOIN frequency f ON f.count_w = m.count_w AND m.buyer = 1
+    LEFT JOIN monetary mo ON mo.customer_id = m.customer_id
+),
+scored AS (
+    SELECT r.*,
+        CASE WHEN r.buyer = 1
+             THEN CAST(ROUND(7.5 * (r.r_score - 1) + 7.5 * (r.f_score - 1)
+                             + 5 * (r.m_score - 1) + 20 * r.repurchase_rate) AS INTEGER)
+             ELSE 0 END AS loyalty,
+        CASE WHEN r.days_since_first IS NULL THEN 0
+             ELSE r.spend_w * 30.0 / {d.greatest}(
+                 %(monthly_min_days)s, {d.least}(%(window_days)s, r.days_since_first + 1))
+             END AS monthly_avg
+    FROM ranked r
+)
+SELECT s.customer_id,
+    ROUND(s.total_spend, 2) AS total_spend,
+    ROUND(s.spend_w, 2) AS spend_12m,
+    s.purchase_count AS purchase_count,
+    s.count_w AS purchase_count_12m,
+    s.first_on AS first_purchase_on,
+    s.last_on AS last_purchase_on,
+    s.aov AS average_order_value,
+    s.repurchase_rate AS repurchase_rate,
+    CASE WHEN s.buyer = 1 THEN s.r_score END AS rfm_recency,
+    CASE WHEN s.buyer = 1 THEN s.f_score END AS rfm_frequency,
+    CASE WHEN s.buyer = 1 THEN s.m_score END AS rfm_monetary,
+    CASE
+        WHEN s.buyer = 0 THEN ''
+        WHEN s.r_score >= 4 AND s.f_score >= 4 THEN '{RfmSegment.CHAMPIONS}'
+        WHEN s.r_score >= 3 AND s.f_score >= 3 THEN '{RfmSegment.LOYAL}'
+        WHEN s.r_score >= 4 AND s.f_score = 1 THEN '{RfmSegment.NEW}'
+        WHEN s.r_score >= 3 THEN '{RfmSegment.POTENTIAL_LOYALISTS}'
+        WHEN s.r_score = 1 AND (s.f_score >= 4 OR s.m_score >= 4) THEN '{RfmSegment.CANT_LOSE}'
+        WHEN s.f_score >= 3 THEN '{RfmSegment.AT_RISK}'
+        WHEN s.r_score = 2 THEN '{RfmSegment.HIBERNATING}'
+        ELSE '{RfmSegment.LOST}'
+    END AS rfm_segment,
+    CASE
+        WHEN s.window_buyer = 1 AND s.spend_w > 0
+             AND 100 * s.spend_rank <= %(top_percent)s * s.window_buyers + 99
+             AND s.repurchase_rate > {d.num("high_rr")}
+             AND s.aov > {d.num("aov_multiple")} * s.mean_aov THEN '{ValueTier.HIGH}'
+        WHEN s.count_w >= %(medium_min)s THEN '{ValueTier.MEDIUM}'
+        WHEN s.purchase_count = 1 OR s.intent_count >= %(intent_min)s
+            THEN '{ValueTier.POTENTIAL}'
+        ELSE '{ValueTier.LOW}'
+    END AS value_tier,
+    CASE
+        WHEN {_vip_condition(policy, "diamond", d)} THEN '{VipLevel.DIAMOND}'
+        WHEN {_vip_condition(policy, "gold", d)} THEN '{VipLevel.GOLD}'
+        WHEN {_vip_condition(policy, "silver", d)} THEN '{VipLevel.SILVER}'
+        ELSE '{VipLevel.NORMAL}'
+    END AS vip_level,
+    CASE
+        WHEN s.since_on > {d.date("new_since")} THEN '{LifecycleStage.NEW}'
+        WHEN s.last_on IS NULL OR s.last_on <= {d.date("lost_before")}
+            THEN '{LifecycleStage.LOST}'
+        WHEN s.last_on <= {d.date("churn_before")}
+             OR (s.count_previous > 0
+                 AND s.count_recent * 100 < s.count_previous * (100 - %(falling_drop)s))
+            THEN '{LifecycleStage.CHURN_RISK}'
+        ELSE '{LifecycleStage.ACTIVE}'
+    END AS lifecycle_stage,
+    s.loyalty AS loyalty_score
+FROM scored s
+"""
+    return sql, params
+
+
+# PostgreSQL settings for the scoring transaction only: the run sorts every customer a few
+# times and this much memory keeps a million-customer run's sorts off disk; and the
+# planner's cost estimate of the one big statement is so high that it JIT-compiles it,
+# which measured 7–8 s of compilation for a 3 s query (docs/BENCHMARKS.md).
+SCORING_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
+
+
+@contextmanager
+def _scores_table(policy: TierPolicy, as_of: dt.datetime) -> Iterator:
+    """Materialise the scores of every active customer in a temporary table for the
+    duration of the block (inside the caller's transaction)."""
+    sql, params = scores_query(policy, as_of)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for setting in SCORING_SETTINGS:
+                cursor.execute(setting)
+        cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {SCORES_TABLE} AS {sql}", params)
+        try:
+            yield cursor
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
+
+
+@dataclass
+class MoveMatrix:
+    """How many customers go from each current value (row) to each new value (column)."""
+
+    field: str
+    choices: list[tuple[str, str]]
+    cells: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count(self, old: str, new: str) -> int:
+        return self.cells.get((old, new), 0)
+
+    @property
+    def moves(self) -> int:
+        return sum(n for (old, new), n in self.cells.items() if old != new)
+
+    @property
+    def rows(self) -> list[dict]:
+        """For templates: one row per current value with its counts per new value."""
+        return [
+            {
+                "value": old,
+                "label": label,
+                "cells": [
+                    {"value": new, "count": self.count(old, new), "changed": old != new}
+                    for new, _label in self.choices
+                ],
+                "total": sum(self.count(old, new) for new, _l in self.choices),
+            }
+            for old, label in self.choices
+        ]
+
+
+@dataclass
+class PolicyPreview:
+    as_of: dt.datetime
+    customers: int
+    matrices: dict[str, MoveMatrix]
+
+
+def _matrix(cursor, column: str) -> MoveMatrix:
+    cursor.execute(
+        f"SELECT c.{column}, s.{column}, COUNT(*) FROM customers_customer c "
+        f"JOIN {SCORES_TABLE} s ON s.customer_id = c.id GROUP BY c.{column}, s.{column}"
+    )
+    choices = [(str(value), str(label)) for value, label in MATRIX_FIELDS[column].choices]
+    return MoveMatrix(
+        field=column,
+        choices=choices,
+        cells={(old, new): count for old, new, count in cursor.fetchall()},
+    )
+
+
+def scoring_preview(*, policy: TierPolicy, as_of: dt.datetime | None = None) -> PolicyPreview:
+    """What a run under ``policy`` (saved or a draft) would change, without writing."""
+    as_of = as_of or timezone.now()
+    with transaction.atomic(), _scores_table(policy, as_of) as cursor:
+        matrices = {column: _matrix(cursor, column) for column in MATRIX_FIELDS}
+        cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
+        customers = cursor.fetchone()[0]
+    return PolicyPreview(as_of=as_of, customers=customers, matrices=matrices)
+
+
+def scoring_preview_members(
+    *, policy: TierPolicy, column: str, old: str, new: str, as_of: dt.datetime | None = None
+) -> list[int]:
+    """Ids of the customers in one preview cell (current ``old`` → ``new``)."""
+    if column not in MATRIX_FIELDS:
+        raise ValueError(column)
+    as_of = as_of or timezone.now()
+    with transaction.atomic(), _scores_table(policy, as_of) as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM customers_customer c JOIN {SCORES_TABLE} s "
+            f"ON s.customer_id = c.id WHERE c.{column} = %s AND s.{column} = %s ORDER BY c.id",
+            [old, new],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _rank_case(column: str, ranks: dict) -> str:
+    whens = " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in ranks.items())
+    return f"(CASE {column} {whens} ELSE 0 END)"
+
+
+def _record_changes(cursor, *, run: ScoringRun, now) -> tuple[int, int]:
+    """Insert one TierChange per customer whose tier or level moves (a first scoring of an
+    unscored customer is not a change)."""
+    counts = []
+    for column, ranks, extra in (
+        ("value_tier", VALUE_TIER_RANK, f"AND c.value_tier <> '{ValueTier.UNSCORED}'"),
+        ("vip_level", VIP_LEVEL_RANK, ""),
+    ):
+        cursor.execute(
+            f"""
+            INSERT INTO segmentation_tierchange (customer_id, run_id, field, old_value,
+                new_value, direction, spend_window, purchases_window, loyalty_score,
+                repurchase_rate, changed_at)
+            SELECT c.id, %(run)s, %(field)s, c.{column}, s.{column},
+                CASE WHEN {_rank_case("s." + column, ranks)} > {_rank_case("c." + column, ranks)}
+                     THEN 'up' ELSE 'down' END,
+                s.spend_12m, s.purchase_count_12m, s.loyalty_score, s.repurchase_rate, %(now)s
+            FROM customers_customer c JOIN {SCORES_TABLE} s ON s.customer_id = c.id
+            WHERE c.{column} <> s.{column} {extra}
+            """,
+            {"run": run.pk, "field": column, "now": connection.ops.adapt_datetimefield_value(now)},
+        )
+        counts.append(cursor.rowcount)
+    return counts[0], counts[1]
+
+
+def _apply(cursor, *, now) -> int:
+    d = _Dialect(connection.vendor, settings.TIME_ZONE, now)
+    assignments = ", ".join(f"{column} = s.{column}" for column in DERIVED_COLUMNS)
+    changed = " OR ".join(
+        f"customers_customer.{column} {d.distinct} s.{column}" for column in DERIVED_COLUMNS
+    )
+    cursor.execute(
+        f"UPDATE customers_customer SET {assignments}, scored_at = %(now)s "
+        f"FROM {SCORES_TABLE} s WHERE customers_customer.id = s.customer_id AND ({changed})",
+        {"now": connection.ops.adapt_datetimefield_value(now)},
+    )
+    return cursor.rowcount
+
+
+def _distribution(cursor) -> dict:
+    result = {}
+    for column in ("value_tier", "vip_level", "lifecycle_stage", "rfm_segment"):
+        cursor.execute(f"SELECT {column}, COUNT(*) FROM {SCORES_TABLE} GROUP BY {column}")
+        result[column] = dict(cursor.fetchall())
+    return result
+
+
+def current_policy() -> TierPolicy:
+    """The policy in force: the highest version (version 1 holds PRODUCT.md's defaults)."""
+    policy = TierPolicy.objects.order_by("-version").first()
+    if policy is None:
+        policy = TierPolicy.objects.create(
+            version=1, note=str(_("Defaults from the care programme (PRODUCT.md §2)"))
+        )
+    return policy
+
+
+def scoring_run(
+    *,
+    trigger: RunTrigger | str = RunTrigger.MANUAL,
+    policy: TierPolicy | None = None,
+    user=None,
+    as_of: dt.datetime | None = None,
+) -> ScoringRun:
+    """Score every active customer under ``policy`` (default: the one in force), write the
+    changed figures, record tier/level changes, and send ``tier_changed`` after commit.
+
+    Raises :class:`ScoringBusy` when another run is in progress (PostgreSQL)."""
+    as_of = as_of or timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_RUN_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    raise ScoringBusy(_("A scoring run is already in progress."))
+        policy = policy or current_policy()
+        run = ScoringRun.objects.create(
+            policy=policy,
+            trigger=trigger,
+            triggered_by=user if getattr(user, "pk", None) else None,
+            as_of=as_of,
+        )
+        now = timezone.now()
+        with _scores_table(policy, as_of) as cursor:
+            run.tier_changes, run.level_changes = _record_changes(cursor, run=run, now=now)
+            run.customers_changed = _apply(cursor, now=now)
+            run.distribution = _distribution(cursor)
+            cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
+            run.customers_scored = cursor.fetchone()[0]
+        run.finished_at = timezone.now()
+        run.save()
+        changes = TierChange.objects.filter(run=run)
+        if run.tier_changes or run.level_changes:
+            transaction.on_commit(
+                lambda: tier_changed.send(sender=ScoringRun, run=run, changes=changes)
+            )
+    return run

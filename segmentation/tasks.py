@@ -1,0 +1,60 @@
+"""Celery tasks: thin, idempotent wrappers around the services (beat schedules are
+created by migration 0002 and may be edited by admins)."""
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="segmentation.score_customers")
+def score_customers() -> dict:
+    """Nightly scoring run. A run already in progress makes this one a no-op."""
+    from segmentation.models import RunTrigger
+    from segmentation.services.scoring import ScoringBusy, scoring_run
+
+    try:
+        run = scoring_run(trigger=RunTrigger.NIGHTLY)
+    except ScoringBusy:
+        logger.info("scoring skipped: another run is in progress")
+        return {"skipped": True}
+    return {"run": run.pk, "scored": run.customers_scored, "changed": run.customers_changed}
+
+
+@shared_task(name="segmentation.apply_policy", bind=True, max_retries=6)
+def apply_policy(self, policy_id: int, user_id: int | None = None) -> dict:
+    """Score everyone under a newly saved policy version; retried while a run is busy.
+    Running it twice only repeats an identical run (the second changes nothing)."""
+    from carecrm.accounts.models import User
+    from segmentation.models import TierPolicy
+    from segmentation.services.policy import policy_apply
+    from segmentation.services.scoring import ScoringBusy
+
+    policy = TierPolicy.objects.get(pk=policy_id)
+    if TierPolicy.objects.filter(version__gt=policy.version).exists():
+        return {"skipped": "superseded"}
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        run = policy_apply(policy=policy, user=user)
+    except ScoringBusy as exc:
+        raise self.retry(exc=exc, countdown=60) from exc
+    return {"run": run.pk, "scored": run.customers_scored, "changed": run.customers_changed}
+
+
+@shared_task(name="segmentation.evaluate_risk_alerts")
+def evaluate_risk_alerts() -> dict:
+    """Hourly: raise alerts for customers meeting a risk rule, then escalate overdue ones."""
+    from segmentation.services.alerts import alerts_escalate_overdue, alerts_evaluate
+
+    raised = alerts_evaluate()
+    escalated = alerts_escalate_overdue()
+    return {"raised": raised, "escalated": escalated}
+
+
+@shared_task(name="segmentation.coverage_report")
+def coverage_report() -> dict:
+    """Monthly: freeze last month's VIP contact coverage per manager (safe to rerun)."""
+    from segmentation.services.managers import coverage_report_create
+
+    return {"reports": coverage_report_create()}

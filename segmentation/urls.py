@@ -1,0 +1,34 @@
+from django.urls import path
+
+from segmentation.views import alerts, managers, policy, segments
+
+app_name = "segmentation"
+
+urlpatterns = [
+    path("", segments.segment_list, name="list"),
+    path("new/", segments.segment_create, name="create"),
+    path("count/", segments.segment_live_count, name="live-count"),
+    path("<int:pk>/", segments.segment_detail, name="detail"),
+    path("<int:pk>/edit/", segments.segment_edit, name="edit"),
+    path("<int:pk>/delete/", segments.segment_remove, name="delete"),
+    path("<int:pk>/export.csv", segments.segment_export_csv, name="export"),
+    path("policy/", policy.policy_detail, name="policy"),
+    path("policy/edit/", policy.policy_edit, name="policy-edit"),
+    path("policy/run/", policy.policy_run_now, name="policy-run"),
+    path(
+        "policy/preview/<str:column>/",
+        policy.policy_preview_members,
+        name="policy-preview-members",
+    ),
+    path("help/", policy.rules_help, name="help"),
+    path("managers/", managers.manager_list, name="managers"),
+    path("vips/", managers.vip_list, name="vips"),
+    path("vips/auto-assign/", managers.vip_auto_assign, name="vips-auto-assign"),
+    path("vips/<int:pk>/", managers.vip_detail, name="vip"),
+    path("coverage/", managers.coverage, name="coverage"),
+    path("alerts/", alerts.alert_inbox, name="alerts"),
+    path("alerts/<int:pk>/", alerts.alert_detail, name="alert"),
+    path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge_view, name="alert-acknowledge"),
+    path("alerts/<int:pk>/resolve/", alerts.alert_resolve_view, name="alert-resolve"),
+    path("alerts/rules/", alerts.risk_rules, name="risk-rules"),
+]

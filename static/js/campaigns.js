@@ -1,0 +1,26 @@
+// Campaign form: show only the schedule fields of the chosen kind (the CSP forbids inline
+// scripts, so this lives here).
+(function () {
+  "use strict";
+  var form = document.getElementById("campaign-form");
+  if (!form) { return; }
+  function value(name) {
+    var field = form.elements[name];
+    return field ? field.value : "";
+  }
+  function update() {
+    var kind = value("kind");
+    var source = value("holiday_source");
+    var recurrence = value("recurrence");
+    form.querySelectorAll(".js-kind").forEach(function (block) {
+      var show = block.dataset.kinds.split(" ").indexOf(kind) !== -1;
+      if (show && block.dataset.holidaySource) { show = block.dataset.holidaySource === source; }
+      if (show && block.dataset.recurrence) { show = block.dataset.recurrence === recurrence; }
+      block.hidden = !show;
+    });
+  }
+  form.addEventListener("change", function (event) {
+    if (["kind", "holiday_source", "recurrence"].indexOf(event.target.name) !== -1) { update(); }
+  });
+  update();
+})();
