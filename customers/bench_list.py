@@ -53,7 +53,7 @@ def _generated_columns(*, department_ids: list[int], staff_id: int) -> dict[str,
             f"({_sql_array(GIVEN_NAMES)})[1 + (i / {len(SURNAMES)}) % {len(GIVEN_NAMES)}] || "
             "CASE WHEN h % 3 = 0 THEN '' ELSE (ARRAY['一','东','宁','华','军','林'])[1 + h % 6] END"
         ),
-        "mobile": "'+86139' || lpad(i::text, 8, '0')",
+        "mobile": "'+86159' || lpad(i::text, 8, '0')",
         "mobile_last4": "right(lpad(i::text, 8, '0'), 4)",
         "email": "'c' || i || '@example.cn'",
         "province": f"({provinces})[{city}]",
