@@ -72,7 +72,10 @@ def _generated_columns(*, department_ids: list[int], staff_id: int) -> dict[str,
             f"(ARRAY[{','.join(str(pk) for pk in department_ids)}]::bigint[])"
             f"[1 + (h / 37) % {len(department_ids)}]"
         ),
-        "relationship_manager_id": f"CASE WHEN i % 997 = 0 THEN {staff_id} ELSE NULL END",
+        # Managed customers are non-VIPs: the VIP cap per manager (segmentation) holds here too.
+        "relationship_manager_id": (
+            f"CASE WHEN i % 997 = 0 AND h % 50 >= 10 THEN {staff_id} ELSE NULL END"
+        ),
         "status": "'active'",
         "total_spend": f"CASE WHEN {purchased} THEN ((h / 3) % 20000000) / 100.0 ELSE 0 END",
         "purchase_count": f"CASE WHEN {purchased} THEN 1 + (h / 19) % 40 ELSE 0 END",
