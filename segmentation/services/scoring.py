@@ -150,6 +150,13 @@ class _Dialect:
             return f"(CAST(%(as_of_date)s AS date) - {date_expr})"
         return f"CAST(julianday(%(as_of_date)s) - julianday({date_expr}) AS INTEGER)"
 
+    def cents(self, expr: str) -> str:
+        """A money column as whole cents: integer sums are exact and much cheaper than
+        numeric ones (SQLite stores decimals as floats, hence the rounding there)."""
+        if self.postgres:
+            return f"CAST({expr} * 100 AS bigint)"
+        return f"CAST(ROUND({expr} * 100) AS INTEGER)"
+
     def num(self, name: str) -> str:
         return f"CAST(%({name})s AS {'numeric' if self.postgres else 'REAL'})"
 
@@ -228,9 +235,9 @@ def scores_query(policy: TierPolicy, as_of: dt.datetime) -> tuple[str, dict]:
     sql = f"""
 WITH agg AS (
     SELECT o.customer_id,
-        SUM(o.amount) AS total_spend,
+        SUM({d.cents("o.amount")}) AS total_cents,
         COUNT(*) FILTER (WHERE o.amount > 0) AS purchase_count,
-        SUM(o.amount) FILTER (WHERE o.ordered_at > %(window_start)s) AS spend_w,
+        SUM({d.cents("o.amount")}) FILTER (WHERE o.ordered_at > %(window_start)s) AS window_cents,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(window_start)s) AS count_w,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(recent_start)s)
             AS count_recent,
@@ -250,9 +257,10 @@ intent AS (
 ),
 base AS (
     SELECT c.id AS customer_id,
-        COALESCE(a.total_spend, 0) AS total_spend,
+        COALESCE(a.total_cents, 0) / 100.0 AS total_spend,
         COALESCE(a.purchase_count, 0) AS purchase_count,
-        COALESCE(a.spend_w, 0) AS spend_w,
+        COALESCE(a.window_cents, 0) / 100.0 AS spend_w,
+        COALESCE(a.window_cents, 0) AS window_cents,
         COALESCE(a.count_w, 0) AS count_w,
         COALESCE(a.count_recent, 0) AS count_recent,
         COALESCE(a.count_previous, 0) AS count_previous,
@@ -286,24 +294,25 @@ stats AS (
         AVG(CASE WHEN m.window_buyer = 1 THEN m.aov END) AS mean_aov
     FROM metrics m
 ),
--- RANK() with ties sharing the lowest rank is 1 + (buyers with a smaller value). Last
--- purchase dates and purchase counts have few distinct values, so they are counted per
--- value instead of sorting every customer; only spend needs a full sort.
+-- RANK() with ties sharing the lowest rank is 1 + (buyers with a smaller value): count
+-- buyers per distinct value and take running sums, which sorts only the narrow list of
+-- distinct values instead of every customer's row.
 recency AS (
     SELECT g.last_on, CAST(SUM(g.n) OVER (ORDER BY g.last_on) - g.n AS INTEGER) AS below
     FROM (SELECT m.last_on, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
           GROUP BY m.last_on) g
 ),
+monetary AS (
+    SELECT g.window_cents,
+        CAST(SUM(g.n) OVER (ORDER BY g.window_cents) - g.n AS INTEGER) AS below,
+        CAST(SUM(g.n) OVER (ORDER BY g.window_cents) AS INTEGER) AS at_or_below
+    FROM (SELECT m.window_cents, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
+          GROUP BY m.window_cents) g
+),
 frequency AS (
     SELECT g.count_w, CAST(SUM(g.n) OVER (ORDER BY g.count_w) - g.n AS INTEGER) AS below
     FROM (SELECT m.count_w, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
           GROUP BY m.count_w) g
-),
-monetary AS (
-    SELECT m.customer_id,
-        RANK() OVER (ORDER BY m.spend_w) - 1 AS below,
-        COUNT(*) OVER (ORDER BY m.spend_w) AS at_or_below
-    FROM metrics m WHERE m.buyer = 1
 ),
 ranked AS (
     -- spend_rank: rank by spend descending among customers who bought in the window,
@@ -319,7 +328,7 @@ ranked AS (
     CROSS JOIN stats st
     LEFT JOIN recency r ON r.last_on = m.last_on
     LEFT JOIN frequency f ON f.count_w = m.count_w AND m.buyer = 1
-    LEFT JOIN monetary mo ON mo.customer_id = m.customer_id
+    LEFT JOIN monetary mo ON mo.window_cents = m.window_cents AND m.buyer = 1
 ),
 scored AS (
     SELECT r.*,
