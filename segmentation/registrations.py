@@ -6,6 +6,7 @@ from carecrm.core.registry import (
     HomeCard,
     NavItem,
     TimelineEntry,
+    register_demo_seeder,
     register_home_card,
     register_nav,
     register_timeline_provider,
@@ -78,3 +79,27 @@ def _tier_history_entries(customer, user):
 
 
 register_timeline_provider(_tier_history_entries)
+
+
+def _seed(*, rng, options, stdout) -> None:
+    """Demo data: score the demo customers, give VIPs managers and raise the first alerts,
+    as the nightly and hourly tasks would."""
+    from carecrm.accounts.models import User
+    from segmentation.models import RunTrigger
+    from segmentation.services.alerts import alerts_evaluate
+    from segmentation.services.managers import managers_auto_assign
+    from segmentation.services.scoring import scoring_run
+
+    run = scoring_run(trigger=RunTrigger.MANUAL)
+    admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(
+        groups__name="admin"
+    ).first()
+    assigned = managers_auto_assign(user=admin).assigned if admin else 0
+    alerts = alerts_evaluate()
+    stdout.write(
+        f"Segmentation: scored {run.customers_scored} customers, {assigned} VIPs given a "
+        f"manager, {alerts} risk alerts."
+    )
+
+
+register_demo_seeder(30, _seed)
