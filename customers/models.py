@@ -67,6 +67,19 @@ class VipLevel(models.TextChoices):
     DIAMOND = "diamond", _("Diamond (SVIP+)")
 
 
+class RfmSegment(models.TextChoices):
+    """Named RFM segments; the score → name mapping is in ``segmentation.services.scoring``."""
+
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL_LOYALISTS = "potential_loyalists", _("Potential loyalists")
+    NEW = "new", _("New customers")
+    AT_RISK = "at_risk", _("At risk")
+    CANT_LOSE = "cant_lose", _("Can't lose")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+
+
 class LifecycleStage(models.TextChoices):
     UNSCORED = "", _("Not scored")
     NEW = "new", _("New")
@@ -185,7 +198,7 @@ class Customer(models.Model):
     rfm_recency = models.PositiveSmallIntegerField(_("R score"), null=True, blank=True)
     rfm_frequency = models.PositiveSmallIntegerField(_("F score"), null=True, blank=True)
     rfm_monetary = models.PositiveSmallIntegerField(_("M score"), null=True, blank=True)
-    rfm_segment = models.CharField(_("RFM segment"), max_length=30, blank=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=30, choices=RfmSegment, blank=True)
     value_tier = models.CharField(
         _("value tier"), max_length=10, choices=ValueTier, blank=True, default=""
     )

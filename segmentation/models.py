@@ -14,7 +14,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.scoping import ScopeRule
-from customers.models import ValueTier, VipLevel
+from customers.models import (
+    RfmSegment,  # noqa: F401  (re-exported: segmentation names it)
+    ValueTier,
+    VipLevel,
+)
 
 # Ordering used to tell an upgrade from a downgrade.
 VALUE_TIER_RANK = {
@@ -203,19 +207,6 @@ class TierPolicy(models.Model):
 
     def thresholds(self) -> dict:
         return {name: getattr(self, name) for name in self.THRESHOLD_FIELDS}
-
-
-class RfmSegment(models.TextChoices):
-    """Named RFM segments; the score → name mapping is in ``services.scoring``."""
-
-    CHAMPIONS = "champions", _("Champions")
-    LOYAL = "loyal", _("Loyal")
-    POTENTIAL_LOYALISTS = "potential_loyalists", _("Potential loyalists")
-    NEW = "new", _("New customers")
-    AT_RISK = "at_risk", _("At risk")
-    CANT_LOSE = "cant_lose", _("Can't lose")
-    HIBERNATING = "hibernating", _("Hibernating")
-    LOST = "lost", _("Lost")
 
 
 class RunTrigger(models.TextChoices):

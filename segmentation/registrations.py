@@ -91,9 +91,10 @@ def _seed(*, rng, options, stdout) -> None:
     from segmentation.services.scoring import scoring_run
 
     run = scoring_run(trigger=RunTrigger.MANUAL)
-    admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(
-        groups__name="admin"
-    ).first()
+    admin = (
+        User.objects.filter(is_superuser=True).first()
+        or User.objects.filter(groups__name="admin").first()
+    )
     assigned = managers_auto_assign(user=admin).assigned if admin else 0
     alerts = alerts_evaluate()
     stdout.write(
