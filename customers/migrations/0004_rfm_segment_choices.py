@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_merge_records_import_list'),
+        ("customers", "0003_merge_records_import_list"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='customer',
-            name='rfm_segment',
-            field=models.CharField(blank=True, choices=[('champions', 'Champions'), ('loyal', 'Loyal'), ('potential_loyalists', 'Potential loyalists'), ('new', 'New customers'), ('at_risk', 'At risk'), ('cant_lose', "Can't lose"), ('hibernating', 'Hibernating'), ('lost', 'Lost')], max_length=30, verbose_name='RFM segment'),
+            model_name="customer",
+            name="rfm_segment",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("champions", "Champions"),
+                    ("loyal", "Loyal"),
+                    ("potential_loyalists", "Potential loyalists"),
+                    ("new", "New customers"),
+                    ("at_risk", "At risk"),
+                    ("cant_lose", "Can't lose"),
+                    ("hibernating", "Hibernating"),
+                    ("lost", "Lost"),
+                ],
+                max_length=30,
+                verbose_name="RFM segment",
+            ),
         ),
     ]
