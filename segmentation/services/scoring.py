@@ -2,7 +2,11 @@
 # ruff: noqa: S608
 """The scoring run: RFM scores, value tier, lifecycle, loyalty score and VIP level of every
 active customer, computed in one set-based SQL statement over the orders table and written
-back in bulk (PRODUCT.md §2). No query runs per customer.
+back in bulk (PRODUCT.md §2). No query runs per customer: the scores (with each customer's
+current values alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``;
+tier history is one ``INSERT … SELECT`` per field; the customers whose figures changed get
+one ``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
+exactly what applying the same policy at the same moment writes.
 
 All rules below read their thresholds from the :class:`~segmentation.models.TierPolicy`
 in force; the defaults are given in brackets. "The window" is the last ``window_days``
