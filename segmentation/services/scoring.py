@@ -470,10 +470,24 @@ class MoveMatrix:
 
 
 @dataclass
-class PolicyPreview:
+class PreviewResult:
     as_of: dt.datetime
     customers: int
     matrices: dict[str, MoveMatrix]
+
+
+def stored_matrices(stored: dict) -> dict[str, MoveMatrix]:
+    """Matrices saved as ``{field: {"old|new": count}}`` (see ``PolicyPreview``)."""
+    return {
+        column: MoveMatrix(
+            field=column,
+            choices=[(str(value), str(label)) for value, label in MATRIX_FIELDS[column].choices],
+            cells={
+                tuple(key.split("|", 1)): count for key, count in stored.get(column, {}).items()
+            },
+        )
+        for column in MATRIX_FIELDS
+    }
 
 
 def _matrix(cursor, column: str) -> MoveMatrix:
@@ -489,30 +503,27 @@ def _matrix(cursor, column: str) -> MoveMatrix:
     )
 
 
-def scoring_preview(*, policy: TierPolicy, as_of: dt.datetime | None = None) -> PolicyPreview:
-    """What a run under ``policy`` (saved or a draft) would change, without writing."""
+def scoring_preview(
+    *, policy: TierPolicy, as_of: dt.datetime | None = None, keep_moves_for: int | None = None
+) -> PreviewResult:
+    """What a run under ``policy`` (saved or a draft) would change, without writing any
+    customer. With ``keep_moves_for`` (a ``PolicyPreview`` id) the customers who would move
+    are stored as ``PolicyPreviewMove`` rows, so each cell of the matrix can be listed."""
     as_of = as_of or timezone.now()
     with transaction.atomic(), _scores_table(policy, as_of) as cursor:
         matrices = {column: _matrix(cursor, column) for column in MATRIX_FIELDS}
         cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
         customers = cursor.fetchone()[0]
-    return PolicyPreview(as_of=as_of, customers=customers, matrices=matrices)
-
-
-def scoring_preview_members(
-    *, policy: TierPolicy, column: str, old: str, new: str, as_of: dt.datetime | None = None
-) -> list[int]:
-    """Ids of the customers in one preview cell (current ``old`` → ``new``)."""
-    if column not in MATRIX_FIELDS:
-        raise ValueError(column)
-    as_of = as_of or timezone.now()
-    with transaction.atomic(), _scores_table(policy, as_of) as cursor:
-        cursor.execute(
-            f"SELECT customer_id FROM {SCORES_TABLE} WHERE old_{column} = %s AND {column} = %s "
-            "ORDER BY customer_id",
-            [old, new],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        if keep_moves_for is not None:
+            for column in MATRIX_FIELDS:
+                cursor.execute(
+                    "INSERT INTO segmentation_policypreviewmove "
+                    "(preview_id, customer_id, field, old_value, new_value) "
+                    f"SELECT %s, customer_id, %s, old_{column}, {column} FROM {SCORES_TABLE} "
+                    f"WHERE old_{column} <> {column}",
+                    [keep_moves_for, column],
+                )
+    return PreviewResult(as_of=as_of, customers=customers, matrices=matrices)
 
 
 def _rank_case(column: str, ranks: dict) -> str:
