@@ -209,6 +209,59 @@ class TierPolicy(models.Model):
         return {name: getattr(self, name) for name in self.THRESHOLD_FIELDS}
 
 
+class PreviewStatus(models.TextChoices):
+    PENDING = "pending", _("Computing")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class PolicyPreview(models.Model):
+    """What a draft policy would change, computed in the background (a million customers
+    take longer than a web request may) without writing any customer. ``matrices`` holds
+    ``{field: {"old|new": count}}``; the customers who would move are kept as
+    :class:`PolicyPreviewMove` rows so each cell can be listed."""
+
+    values = models.JSONField(_("draft thresholds"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PreviewStatus, default=PreviewStatus.PENDING
+    )
+    as_of = models.DateTimeField(_("as of"), null=True, blank=True)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    matrices = models.JSONField(_("moves"), default=dict, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tier policy preview")
+        verbose_name_plural = _("tier policy previews")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class PolicyPreviewMove(models.Model):
+    preview = models.ForeignKey(PolicyPreview, on_delete=models.CASCADE, related_name="moves")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=12)
+    new_value = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["preview", "field", "old_value", "new_value"], name="previewmove_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.field}: {self.old_value} → {self.new_value}"
+
+
 class RunTrigger(models.TextChoices):
     NIGHTLY = "nightly", _("Nightly run")
     MANUAL = "manual", _("Started by hand")

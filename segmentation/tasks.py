@@ -58,3 +58,12 @@ def coverage_report() -> dict:
     from segmentation.services.managers import coverage_report_create
 
     return {"reports": coverage_report_create()}
+
+
+@shared_task(name="segmentation.preview_policy")
+def preview_policy(preview_id: int) -> dict:
+    """Compute a tier policy preview queued from the policy page (runs once per preview)."""
+    from segmentation.services.policy import policy_preview_compute
+
+    preview = policy_preview_compute(preview_id=preview_id)
+    return {"preview": preview_id, "status": preview.status if preview else "gone"}

@@ -15,8 +15,9 @@ urlpatterns = [
     path("policy/", policy.policy_detail, name="policy"),
     path("policy/edit/", policy.policy_edit, name="policy-edit"),
     path("policy/run/", policy.policy_run_now, name="policy-run"),
+    path("policy/preview/<int:pk>/", policy.policy_preview_status, name="policy-preview-status"),
     path(
-        "policy/preview/<str:column>/",
+        "policy/preview/<int:pk>/<str:column>/",
         policy.policy_preview_members,
         name="policy-preview-members",
     ),

@@ -1,14 +1,26 @@
 """Versioned tier policy: drafts for the preview, saving a new version, applying it."""
 
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from segmentation.models import RunTrigger, ScoringRun, TierPolicy
-from segmentation.services.scoring import current_policy, scoring_run
+from segmentation.models import (
+    PolicyPreview,
+    PreviewStatus,
+    RunTrigger,
+    ScoringRun,
+    TierPolicy,
+)
+from segmentation.services.scoring import current_policy, scoring_preview, scoring_run
+
+logger = logging.getLogger(__name__)
+# Previews kept per admin; older ones (and their stored moves) are deleted.
+PREVIEWS_KEPT = 5
 
 LEVELS = ("silver", "gold", "diamond")
 CRITERIA = ("annual_spend", "monthly_spend", "purchases", "loyalty")
@@ -56,6 +68,62 @@ def policy_validate(policy: TierPolicy) -> None:
 
 def _jsonable(value):
     return str(value) if isinstance(value, Decimal) else value
+
+
+def preview_values(preview: PolicyPreview) -> dict:
+    """The draft thresholds of a stored preview, as Python values again."""
+    return {
+        name: TierPolicy._meta.get_field(name).to_python(value)
+        for name, value in preview.values.items()
+        if name in TierPolicy.THRESHOLD_FIELDS
+    }
+
+
+@transaction.atomic
+def policy_preview_start(*, values: dict, user) -> PolicyPreview:
+    """Validate a draft and queue its preview (computed by ``policy_preview_compute`` in a
+    worker: a million customers take longer than a web request may)."""
+    _require_admin(user)
+    policy_validate(policy_draft(values=values))
+    preview = PolicyPreview.objects.create(
+        values={name: _jsonable(value) for name, value in values.items()}, created_by=user
+    )
+    stale = list(
+        PolicyPreview.objects.filter(created_by=user)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[PREVIEWS_KEPT:]
+    )
+    PolicyPreview.objects.filter(pk__in=stale).delete()
+
+    from segmentation.tasks import preview_policy
+
+    transaction.on_commit(lambda: preview_policy.delay(preview.pk))
+    return preview
+
+
+@transaction.atomic
+def policy_preview_compute(*, preview_id: int) -> PolicyPreview | None:
+    """Compute a queued preview once (a second delivery finds it done and does nothing)."""
+    preview = PolicyPreview.objects.select_for_update().filter(pk=preview_id).first()
+    if preview is None or preview.status != PreviewStatus.PENDING:
+        return preview
+    try:
+        result = scoring_preview(
+            policy=policy_draft(values=preview_values(preview)), keep_moves_for=preview.pk
+        )
+    except Exception as exc:
+        logger.exception("tier policy preview %s failed", preview.pk)
+        preview.status, preview.failure = PreviewStatus.FAILED, str(exc)
+    else:
+        preview.status = PreviewStatus.DONE
+        preview.as_of, preview.customers = result.as_of, result.customers
+        preview.matrices = {
+            column: {f"{old}|{new}": count for (old, new), count in matrix.cells.items()}
+            for column, matrix in result.matrices.items()
+        }
+    preview.finished_at = timezone.now()
+    preview.save()
+    return preview
 
 
 @transaction.atomic

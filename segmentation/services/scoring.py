@@ -2,7 +2,11 @@
 # ruff: noqa: S608
 """The scoring run: RFM scores, value tier, lifecycle, loyalty score and VIP level of every
 active customer, computed in one set-based SQL statement over the orders table and written
-back in bulk (PRODUCT.md §2). No query runs per customer.
+back in bulk (PRODUCT.md §2). No query runs per customer: the scores (with each customer's
+current values alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``;
+tier history is one ``INSERT … SELECT`` per field; the customers whose figures changed get
+one ``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
+exactly what applying the same policy at the same moment writes.
 
 All rules below read their thresholds from the :class:`~segmentation.models.TierPolicy`
 in force; the defaults are given in brackets. "The window" is the last ``window_days``
@@ -232,6 +236,7 @@ def scores_query(policy: TierPolicy, as_of: dt.datetime) -> tuple[str, dict]:
     same numbers."""
     d = _Dialect(connection.vendor, settings.TIME_ZONE, as_of)
     params = _params(policy, as_of)
+    changed = " OR ".join(f"cur.{column} {d.distinct} n.{column}" for column in DERIVED_COLUMNS)
     sql = f"""
 WITH agg AS (
     SELECT o.customer_id,
@@ -341,7 +346,8 @@ scored AS (
                  %(monthly_min_days)s, {d.least}(%(window_days)s, r.days_since_first + 1))
              END AS monthly_avg
     FROM ranked r
-)
+),
+new_values AS (
 SELECT s.customer_id,
     ROUND(s.total_spend, 2) AS total_spend,
     ROUND(s.spend_w, 2) AS spend_12m,
@@ -393,6 +399,16 @@ SELECT s.customer_id,
     END AS lifecycle_stage,
     s.loyalty AS loyalty_score
 FROM scored s
+)
+-- The current values ride along, so that previews, history and the update need no
+-- second pass over the customers table.
+SELECT n.*,
+    cur.value_tier AS old_value_tier,
+    cur.vip_level AS old_vip_level,
+    cur.lifecycle_stage AS old_lifecycle_stage,
+    CASE WHEN {changed} THEN 1 ELSE 0 END AS changed
+FROM new_values n
+JOIN customers_customer cur ON cur.id = n.customer_id
 """
     return sql, params
 
@@ -454,16 +470,30 @@ class MoveMatrix:
 
 
 @dataclass
-class PolicyPreview:
+class PreviewResult:
     as_of: dt.datetime
     customers: int
     matrices: dict[str, MoveMatrix]
 
 
+def stored_matrices(stored: dict) -> dict[str, MoveMatrix]:
+    """Matrices saved as ``{field: {"old|new": count}}`` (see ``PolicyPreview``)."""
+    return {
+        column: MoveMatrix(
+            field=column,
+            choices=[(str(value), str(label)) for value, label in MATRIX_FIELDS[column].choices],
+            cells={
+                tuple(key.split("|", 1)): count for key, count in stored.get(column, {}).items()
+            },
+        )
+        for column in MATRIX_FIELDS
+    }
+
+
 def _matrix(cursor, column: str) -> MoveMatrix:
     cursor.execute(
-        f"SELECT c.{column}, s.{column}, COUNT(*) FROM customers_customer c "
-        f"JOIN {SCORES_TABLE} s ON s.customer_id = c.id GROUP BY c.{column}, s.{column}"
+        f"SELECT old_{column}, {column}, COUNT(*) FROM {SCORES_TABLE} "
+        f"GROUP BY old_{column}, {column}"
     )
     choices = [(str(value), str(label)) for value, label in MATRIX_FIELDS[column].choices]
     return MoveMatrix(
@@ -473,30 +503,27 @@ def _matrix(cursor, column: str) -> MoveMatrix:
     )
 
 
-def scoring_preview(*, policy: TierPolicy, as_of: dt.datetime | None = None) -> PolicyPreview:
-    """What a run under ``policy`` (saved or a draft) would change, without writing."""
+def scoring_preview(
+    *, policy: TierPolicy, as_of: dt.datetime | None = None, keep_moves_for: int | None = None
+) -> PreviewResult:
+    """What a run under ``policy`` (saved or a draft) would change, without writing any
+    customer. With ``keep_moves_for`` (a ``PolicyPreview`` id) the customers who would move
+    are stored as ``PolicyPreviewMove`` rows, so each cell of the matrix can be listed."""
     as_of = as_of or timezone.now()
     with transaction.atomic(), _scores_table(policy, as_of) as cursor:
         matrices = {column: _matrix(cursor, column) for column in MATRIX_FIELDS}
         cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
         customers = cursor.fetchone()[0]
-    return PolicyPreview(as_of=as_of, customers=customers, matrices=matrices)
-
-
-def scoring_preview_members(
-    *, policy: TierPolicy, column: str, old: str, new: str, as_of: dt.datetime | None = None
-) -> list[int]:
-    """Ids of the customers in one preview cell (current ``old`` → ``new``)."""
-    if column not in MATRIX_FIELDS:
-        raise ValueError(column)
-    as_of = as_of or timezone.now()
-    with transaction.atomic(), _scores_table(policy, as_of) as cursor:
-        cursor.execute(
-            f"SELECT c.id FROM customers_customer c JOIN {SCORES_TABLE} s "
-            f"ON s.customer_id = c.id WHERE c.{column} = %s AND s.{column} = %s ORDER BY c.id",
-            [old, new],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        if keep_moves_for is not None:
+            for column in MATRIX_FIELDS:
+                cursor.execute(
+                    "INSERT INTO segmentation_policypreviewmove "
+                    "(preview_id, customer_id, field, old_value, new_value) "
+                    f"SELECT %s, customer_id, %s, old_{column}, {column} FROM {SCORES_TABLE} "
+                    f"WHERE old_{column} <> {column}",
+                    [keep_moves_for, column],
+                )
+    return PreviewResult(as_of=as_of, customers=customers, matrices=matrices)
 
 
 def _rank_case(column: str, ranks: dict) -> str:
@@ -509,7 +536,7 @@ def _record_changes(cursor, *, run: ScoringRun, now) -> tuple[int, int]:
     unscored customer is not a change)."""
     counts = []
     for column, ranks, extra in (
-        ("value_tier", VALUE_TIER_RANK, f"AND c.value_tier <> '{ValueTier.UNSCORED}'"),
+        ("value_tier", VALUE_TIER_RANK, f"AND s.old_value_tier <> '{ValueTier.UNSCORED}'"),
         ("vip_level", VIP_LEVEL_RANK, ""),
     ):
         cursor.execute(
@@ -517,12 +544,13 @@ def _record_changes(cursor, *, run: ScoringRun, now) -> tuple[int, int]:
             INSERT INTO segmentation_tierchange (customer_id, run_id, field, old_value,
                 new_value, direction, spend_window, purchases_window, loyalty_score,
                 repurchase_rate, changed_at)
-            SELECT c.id, %(run)s, %(field)s, c.{column}, s.{column},
-                CASE WHEN {_rank_case("s." + column, ranks)} > {_rank_case("c." + column, ranks)}
+            SELECT s.customer_id, %(run)s, %(field)s, s.old_{column}, s.{column},
+                CASE WHEN {_rank_case("s." + column, ranks)}
+                          > {_rank_case("s.old_" + column, ranks)}
                      THEN 'up' ELSE 'down' END,
                 s.spend_12m, s.purchase_count_12m, s.loyalty_score, s.repurchase_rate, %(now)s
-            FROM customers_customer c JOIN {SCORES_TABLE} s ON s.customer_id = c.id
-            WHERE c.{column} <> s.{column} {extra}
+            FROM {SCORES_TABLE} s
+            WHERE s.old_{column} <> s.{column} {extra}
             """,
             {"run": run.pk, "field": column, "now": connection.ops.adapt_datetimefield_value(now)},
         )
@@ -531,14 +559,11 @@ def _record_changes(cursor, *, run: ScoringRun, now) -> tuple[int, int]:
 
 
 def _apply(cursor, *, now) -> int:
-    d = _Dialect(connection.vendor, settings.TIME_ZONE, now)
+    """Write the new figures of the customers whose figures changed."""
     assignments = ", ".join(f"{column} = s.{column}" for column in DERIVED_COLUMNS)
-    changed = " OR ".join(
-        f"customers_customer.{column} {d.distinct} s.{column}" for column in DERIVED_COLUMNS
-    )
     cursor.execute(
         f"UPDATE customers_customer SET {assignments}, scored_at = %(now)s "
-        f"FROM {SCORES_TABLE} s WHERE customers_customer.id = s.customer_id AND ({changed})",
+        f"FROM {SCORES_TABLE} s WHERE s.changed = 1 AND customers_customer.id = s.customer_id",
         {"now": connection.ops.adapt_datetimefield_value(now)},
     )
     return cursor.rowcount

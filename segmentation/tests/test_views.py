@@ -8,10 +8,18 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from customers.models import Customer
 from customers.tests.factories import CustomerFactory, InteractionFactory, OrderFactory
-from segmentation.models import RiskAlert, Segment, TierPolicy
+from segmentation.models import (
+    PolicyPreview,
+    PolicyPreviewMove,
+    RiskAlert,
+    Segment,
+    TierPolicy,
+)
 from segmentation.services.alerts import alerts_evaluate
 from segmentation.services.scoring import scoring_run
+from segmentation.tasks import preview_policy
 from segmentation.tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,42 +75,59 @@ def test_admin_previews_without_writing_then_saves_a_new_version(
     admin_client_user, admin_user, department_a
 ):
     rich = CustomerFactory(department=department_a)
-    # ¥60,000 300 days ago: silver now by monthly average (60,000 × 30 / 301 ≈ ¥5,980),
-    # silver under the draft by spend (> ¥50,000).
+    # ¥60,000 300 days ago: silver now by monthly average (60,000 × 30 / 301 ≈ ¥5,980);
+    # normal under a draft asking ¥70,000 a year and no monthly average.
     OrderFactory(
         customer=rich, amount=Decimal("60000"), ordered_at=timezone.now() - dt.timedelta(days=300)
     )
     scoring_run()
+    draft = _policy_post(silver_annual_spend="70000", silver_monthly_spend="")
 
-    preview = admin_client_user.post(
-        "/segments/policy/edit/",
-        {**_policy_post(silver_annual_spend="50000", silver_monthly_spend=""), "action": "preview"},
-        HTTP_ACCEPT_LANGUAGE="en",
+    started = admin_client_user.post("/segments/policy/edit/", {**draft, "action": "preview"})
+    preview = PolicyPreview.objects.get()
+    pending = admin_client_user.get(started["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-status="pending"' in pending.content.decode()
+    assert 'value="70000' in pending.content.decode()  # the form keeps the draft
+
+    assert preview_policy.apply(args=[preview.pk]).get()["status"] == "done"
+    assert preview_policy.apply(args=[preview.pk]).get()["status"] == "done"  # runs once
+    ready = admin_client_user.get(
+        f"/segments/policy/preview/{preview.pk}/", HTTP_ACCEPT_LANGUAGE="en"
     )
-    body = preview.content.decode()
-    assert preview.status_code == 200
-    assert 'id="policy-preview"' in body
+    body = ready.content.decode()
+    assert 'data-status="done"' in body
+    assert 'data-cell="silver>normal"' in body
+    assert Customer.objects.get(pk=rich.pk).vip_level == "silver"  # nothing written
     assert TierPolicy.objects.count() == 1
+    assert PolicyPreviewMove.objects.filter(preview=preview).count() == sum(
+        count
+        for cells in PolicyPreview.objects.get().matrices.values()
+        for key, count in cells.items()
+        if key.split("|")[0] != key.split("|")[1]
+    )
     cell = admin_client_user.get(
-        "/segments/policy/preview/vip_level/?from=silver&to=silver", HTTP_ACCEPT_LANGUAGE="en"
+        f"/segments/policy/preview/{preview.pk}/vip_level/?from=silver&to=normal",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert f'data-customer="{rich.pk}"' in cell.content.decode()
 
     refused = admin_client_user.post(
         "/segments/policy/edit/",
-        {**_policy_post(silver_annual_spend="50000"), "action": "save", "note": ""},
+        {**draft, "action": "save", "note": ""},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "Say why the policy changes." in refused.content.decode()
     saved = admin_client_user.post(
-        "/segments/policy/edit/",
-        {**_policy_post(silver_annual_spend="50000"), "action": "save", "note": "年度调整"},
+        "/segments/policy/edit/", {**draft, "action": "save", "note": "年度调整"}
     )
     assert saved.status_code == 302
     version = TierPolicy.objects.get(version=2)
     assert version.created_by == admin_user
     assert version.note == "年度调整"
-    assert version.changes == {"silver_annual_spend": ["100000.00", "50000"]}
+    assert version.changes == {
+        "silver_annual_spend": ["100000.00", "70000"],
+        "silver_monthly_spend": ["5000.00", None],
+    }
 
 
 def test_a_level_without_any_criterion_is_refused(admin_client_user):

@@ -1,29 +1,29 @@
 """Tier policy: read it, preview a draft, save a new version, the rules help page."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.models import Customer
+from customers.selectors import visible_customers
 from segmentation.forms import POLICY_GROUPS, TierPolicyForm
-from segmentation.models import RfmSegment, ScoringRun, TierPolicy
-from segmentation.services.policy import policy_draft, policy_save, policy_validate
-from segmentation.services.scoring import (
-    MATRIX_FIELDS,
-    current_policy,
-    scoring_preview,
-    scoring_preview_members,
+from segmentation.models import (
+    PolicyPreview,
+    PolicyPreviewMove,
+    PreviewStatus,
+    RfmSegment,
+    ScoringRun,
+    TierPolicy,
 )
+from segmentation.services.policy import policy_preview_start, policy_save, preview_values
+from segmentation.services.scoring import MATRIX_FIELDS, current_policy, stored_matrices
 from segmentation.views.segments import querystring_base
-
-DRAFT_SESSION_KEY = "segmentation_policy_draft"
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -60,26 +60,18 @@ def policy_detail(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _store_draft(request: HttpRequest, values: dict) -> None:
-    request.session[DRAFT_SESSION_KEY] = {
-        name: str(value) if isinstance(value, Decimal) else value for name, value in values.items()
-    }
-
-
-def _load_draft(request: HttpRequest) -> TierPolicy:
-    stored = request.session.get(DRAFT_SESSION_KEY)
-    if not stored:
-        raise Http404(_("No preview to show; preview the policy again."))
-    form = TierPolicyForm(data={k: "" if v is None else v for k, v in stored.items()})
-    if not form.is_valid():
-        raise Http404(_("No preview to show; preview the policy again."))
-    return policy_draft(values=form.threshold_values())
+def _preview_context(preview: PolicyPreview | None) -> dict:
+    if preview is None:
+        return {"preview": None}
+    matrices = stored_matrices(preview.matrices) if preview.status == PreviewStatus.DONE else {}
+    return {"preview": preview, "matrices": matrices}
 
 
 @login_required
 def policy_edit(request: HttpRequest) -> HttpResponse:
-    """Admins change thresholds; "Preview" shows the moves without writing, "Save" stores a
-    new version and queues scoring with it."""
+    """Admins change thresholds. "Preview" queues a computation of the moves (nothing is
+    written to customers) and shows it when ready; "Save" stores a new version and queues
+    scoring with it."""
     _require_admin(request)
     current = current_policy()
     preview = None
@@ -88,22 +80,19 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             values = form.threshold_values()
             try:
-                draft = policy_draft(values=values)
-                policy_validate(draft)
                 if request.POST.get("action") == "save":
                     note = form.cleaned_data["note"].strip()
                     if not note:
                         raise ValidationError({"note": _("Say why the policy changes.")})
                     saved = policy_save(values=values, user=request.user, note=note)
-                    request.session.pop(DRAFT_SESSION_KEY, None)
                     messages.success(
                         request,
                         _("Tier policy v%(version)s saved; customers are being re-scored.")
                         % {"version": saved.version},
                     )
                     return redirect("segmentation:policy")
-                preview = scoring_preview(policy=draft)
-                _store_draft(request, values)
+                preview = policy_preview_start(values=values, user=request.user)
+                return redirect(f"{reverse('segmentation:policy-edit')}?preview={preview.pk}")
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     for field, errors in exc.message_dict.items():
@@ -111,26 +100,46 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
                 else:
                     form.add_error(None, exc.messages)
     else:
-        form = TierPolicyForm(instance=TierPolicy(**current.thresholds()))
+        preview_id = request.GET.get("preview", "")
+        preview = (
+            PolicyPreview.objects.filter(pk=int(preview_id)).first()
+            if preview_id.isdigit()
+            else None
+        )
+        values = preview_values(preview) if preview else current.thresholds()
+        form = TierPolicyForm(instance=TierPolicy(**{**current.thresholds(), **values}))
     return render(
         request,
         "segmentation/policy_edit.html",
-        {"form": form, "policy": current, "preview": preview},
+        {"form": form, "policy": current, **_preview_context(preview)},
     )
 
 
 @login_required
-def policy_preview_members(request: HttpRequest, column: str) -> HttpResponse:
+def policy_preview_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the preview section, polled until the preview is ready."""
+    _require_admin(request)
+    preview = get_object_or_404(PolicyPreview, pk=pk)
+    return render(request, "segmentation/_policy_preview.html", _preview_context(preview))
+
+
+@login_required
+def policy_preview_members(request: HttpRequest, pk: int, column: str) -> HttpResponse:
     """The customers of one preview cell (current value → value under the draft)."""
     _require_admin(request)
     if column not in MATRIX_FIELDS:
         raise Http404(column)
+    preview = get_object_or_404(PolicyPreview, pk=pk, status=PreviewStatus.DONE)
     old, new = request.GET.get("from", ""), request.GET.get("to", "")
-    draft = _load_draft(request)
-    ids = scoring_preview_members(policy=draft, column=column, old=old, new=new)
-    page = Paginator(ids, 50).get_page(request.GET.get("page"))
+    moves = PolicyPreviewMove.objects.filter(
+        preview=preview, field=column, old_value=old, new_value=new
+    ).order_by("customer_id")
+    page = Paginator(moves.values_list("customer_id", flat=True), 50).get_page(
+        request.GET.get("page")
+    )
     customers = (
-        Customer.objects.filter(pk__in=list(page.object_list))
+        visible_customers(request.user)
+        .filter(pk__in=list(page.object_list))
         .select_related("department", "relationship_manager")
         .order_by("pk")
     )
@@ -139,14 +148,13 @@ def policy_preview_members(request: HttpRequest, column: str) -> HttpResponse:
         request,
         "segmentation/policy_preview_members.html",
         {
+            "preview": preview,
             "page": page,
             "customers": customers,
             "column_label": Customer._meta.get_field(column).verbose_name,
             "old_label": labels.get(old, old),
             "new_label": labels.get(new, new),
-            "old": old,
-            "new": new,
-            "total": len(ids),
+            "total": page.paginator.count,
             "querystring_base": querystring_base(request),
         },
     )
