@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from carecrm.core.audit import audit_record_many
 from carecrm.core.models import AuditAction
+from carecrm.spreadsheet import neutralise_cell
 from customers.models import Customer
 from customers.privacy import customer_contact_view
 
@@ -35,19 +36,10 @@ EXPORT_PERMISSION = "customers.export_customer"
 DEFAULT_EXPORTS_PER_HOUR = 10
 CHUNK_SIZE = 2000
 XLSX_MAX_ROWS = 1_048_575  # one sheet holds 1,048,576 rows, the first is the header
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportLimitExceeded(ValidationError):
     """The user has used up this hour's exports."""
-
-
-def neutralise_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would evaluate (``=HYPERLINK(…)``, ``+cmd|…``) is made
-    inert with a leading apostrophe. Numbers and dates stay typed: they cannot hold one."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return f"'{value}"
-    return value
 
 
 def exports_per_hour() -> int:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from carecrm.accounts.models import Department
 from carecrm.core.scoping import department_choices_for, scope_filter, visible_to
+from carecrm.spreadsheet import spreadsheet_text
 from customers.models import (
     Customer,
     ExistingCustomerMode,
@@ -39,7 +40,7 @@ from customers.models import (
     ImportStatus,
 )
 from customers.services.importing_fields import missing_fields, resolve_mapping
-from customers.services.importing_files import ImportFileError, Table, open_table, spreadsheet_safe
+from customers.services.importing_files import ImportFileError, Table, open_table
 from customers.services.importing_values import cell_text
 
 logger = logging.getLogger(__name__)
@@ -505,12 +506,12 @@ def _error_report(job: ImportJob, columns: list[str]) -> ContentFile:
     the Chinese text correctly; cells are neutralised so none runs as a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([spreadsheet_safe(column) for column in columns] + [_("reason"), _("row")])
+    writer.writerow([spreadsheet_text(column) for column in columns] + [_("reason"), _("row")])
     rejections = job.rejections.order_by("row_number").values_list("row_number", "cells", "reason")
     for number, cells, reason in rejections.iterator(chunk_size=2000):
         padded = list(cells) + [""] * (len(columns) - len(cells))
         writer.writerow(
-            [spreadsheet_safe(cell) for cell in padded] + [spreadsheet_safe(reason), number]
+            [spreadsheet_text(cell) for cell in padded] + [spreadsheet_text(reason), number]
         )
     return ContentFile(("\ufeff" + buffer.getvalue()).encode("utf-8"))
 

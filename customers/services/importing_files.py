@@ -174,15 +174,3 @@ def open_table(data: bytes, *, name: str = "") -> Table:
             _("Old Excel files (.xls) are not supported: save the sheet as .xlsx or CSV.")
         )
     return _csv_table(data)
-
-
-# --- formula injection ----------------------------------------------------------------------
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell that Excel or WPS will show as text instead of running it as a formula
-    (OWASP "CSV injection"): values starting with = + - @ tab or CR get a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text

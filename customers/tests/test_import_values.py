@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from carecrm.spreadsheet import spreadsheet_text
 from customers.services.importing_fields import normalise_header, recognise, resolve_mapping
 from customers.services.importing_files import (
     ImportFileError,
     column_keys,
     decode_text,
     open_table,
-    spreadsheet_safe,
 )
 from customers.services.importing_values import (
     CellError,
@@ -217,8 +217,8 @@ def test_formula_cells_are_text_and_neutralised_cells_read_back_literally():
     [("=1+1", "'=1+1"), ("+86138", "'+86138"), ("-5", "'-5"), ("@A1", "'@A1"), ("\tx", "'\tx"),
      ("\rx", "'\rx"), ("张三", "张三"), ("", "")],
 )  # fmt: skip
-def test_spreadsheet_safe_neutralises_formula_prefixes(value, safe):
-    assert spreadsheet_safe(value) == safe
+def test_spreadsheet_text_neutralises_formula_prefixes(value, safe):
+    assert spreadsheet_text(value) == safe
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from carecrm.accounts.tests.factories import UserFactory
 from carecrm.core.models import AuditAction, AuditEntry
-from customers.services.export import neutralise_cell
+from carecrm.spreadsheet import neutralise_cell
 from customers.tests.factories import CustomerFactory
 from customers.tests.factories_list import StaticListFactory
 

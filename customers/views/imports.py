@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
+from carecrm.spreadsheet import spreadsheet_text
 from customers.forms_imports import ImportMappingForm, ImportUploadForm
 from customers.models import ImportJob, ImportKind, ImportPreset, ImportStatus
 from customers.selectors_imports import (
@@ -35,7 +36,7 @@ from customers.services.importing import (
     skip_reason_label,
 )
 from customers.services.importing_fields import FIELDS, missing_fields
-from customers.services.importing_files import ImportFileError, spreadsheet_safe
+from customers.services.importing_files import ImportFileError
 
 VIEW = "customers.view_importjob"
 ADD = "customers.add_importjob"
@@ -254,7 +255,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         raise Http404
     buffer = io.StringIO()
     csv.writer(buffer).writerow(
-        [spreadsheet_safe(field.aliases[0]) for field in FIELDS[kind].values()]
+        [spreadsheet_text(field.aliases[0]) for field in FIELDS[kind].values()]
     )
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{kind}-import-template.csv"'

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from carecrm.core.audit import audit_record_many
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import visible_to
+from carecrm.spreadsheet import spreadsheet_text
 from customers.models import StaticList
 from customers.privacy import can_see_pii, customer_contact_view
 from segmentation.models import Segment, SegmentKind
@@ -89,15 +90,6 @@ def segment_count(*, segment: Segment, user) -> int:
     return count
 
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -156,7 +148,7 @@ def _export_lines(members, user, *, unmasked: bool) -> Iterator[str]:
         )
         yield writer.writerow(
             [
-                csv_cell(value)
+                spreadsheet_text(value)
                 for value in (
                     customer.pk,
                     customer.name,
