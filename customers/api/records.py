@@ -19,6 +19,7 @@ from carecrm.accounts.models import Department
 from carecrm.core.api import ScopedModelViewSet
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
+from customers.filters import CustomerFilterSet
 from customers.models import (
     Channel,
     Customer,
@@ -26,11 +27,9 @@ from customers.models import (
     Interaction,
     InteractionKind,
     InteractionOutcome,
-    LifecycleStage,
     Order,
     OrderLine,
     ValueTier,
-    VipLevel,
 )
 from customers.privacy import can_see_pii, mask_email, mask_phone, mask_street
 from customers.selectors import visible_customers
@@ -181,23 +180,13 @@ class CustomerSerializer(serializers.ModelSerializer):
         return customer
 
 
-class CustomerApiFilter(django_filters.FilterSet):
-    department = django_filters.NumberFilter(field_name="department_id")
+class CustomerApiFilter(CustomerFilterSet):
+    """The customer list's filters (search ``q``, tier, VIP level, consent, last purchase …)
+    plus the API's own spellings: ``tier``, ``tag`` by name, ``preferred_channel``."""
+
     tier = django_filters.ChoiceFilter(field_name="value_tier", choices=ValueTier.choices)
-    vip_level = django_filters.ChoiceFilter(choices=VipLevel.choices)
-    lifecycle = django_filters.ChoiceFilter(
-        field_name="lifecycle_stage", choices=LifecycleStage.choices
-    )
-    region = django_filters.CharFilter()
-    industry = django_filters.CharFilter()
-    manager = django_filters.NumberFilter(field_name="relationship_manager_id")
-    status = django_filters.ChoiceFilter(choices=CustomerStatus.choices)
     tag = django_filters.CharFilter(field_name="tags__name")
     preferred_channel = django_filters.ChoiceFilter(choices=Channel.choices)
-
-    class Meta:
-        model = Customer
-        fields: list[str] = []
 
 
 class CustomerViewSet(ScopedModelViewSet):

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from carecrm.core.models import AuditAction, AuditEntry
-from customers.models import Customer, Interaction, InteractionOutcome, Order
+from customers.models import ChannelConsent, Customer, Interaction, InteractionOutcome, Order
 from customers.tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +157,21 @@ class TestCustomerWrites:
         assert [row["id"] for row in rows] == [customer_a.pk]
         rows = _results(client.get("/api/v1/customers/", {"region": "华东"}))
         assert [row["id"] for row in rows] == [customer_a.pk]
+
+    def test_api_searches_and_filters_like_the_list_page(
+        self, api_client_for, manager_a, customer_a, department_a
+    ):
+        other = CustomerFactory(department=department_a, name="周小川", mobile="+8613811112222")
+        other.refresh_derived_contact_fields()
+        other.save()
+        ChannelConsent.objects.create(
+            customer=other, channel="sms", granted=True, changed_at=timezone.now(), method="form"
+        )
+        client = api_client_for(manager_a)
+        by_last4 = _results(client.get("/api/v1/customers/", {"q": "2222"}))
+        by_consent = _results(client.get("/api/v1/customers/", {"consent": "sms"}))
+        assert [row["id"] for row in by_last4] == [other.pk]
+        assert [row["id"] for row in by_consent] == [other.pk]
 
     def test_list_needs_a_bounded_number_of_queries(
         self, api_client_for, staff_a, department_a, django_assert_max_num_queries
