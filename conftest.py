@@ -9,6 +9,7 @@ from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DELIVERY_FILE_DIR = str(tmp_path / "messages")
     # Hashing every factory user's password with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests read English unless they ask for Chinese (the product default is zh-hans).

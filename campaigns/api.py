@@ -81,6 +81,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "exclude_segments",
             "channel_strategy",
             "priority",
+            "care_kind",
             "owner",
             "department",
             "review_departments",

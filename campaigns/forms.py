@@ -38,6 +38,7 @@ class CampaignForm(forms.ModelForm):
             "department",
             "owner",
             "priority",
+            "care_kind",
             "goal_metric",
             "goal_baseline",
             "goal_target",

@@ -32,3 +32,25 @@ def rebuild_affinity() -> dict:
     from campaigns.services.recommendations import affinity_rebuild
 
     return {"pairs": affinity_rebuild()}
+
+
+@shared_task(name="campaigns.dispatch_touches")
+def dispatch_touches(day: str | None = None) -> dict:
+    """Write today's due online touches to the outbox (idempotent: the outbox's unique
+    key), then start senders for what is due now."""
+    from campaigns.services.dispatch import touches_dispatch
+
+    on = dt.date.fromisoformat(day) if day else timezone.localdate()
+    result = touches_dispatch(on=on)
+    if result.queued:
+        send_messages.delay()
+    return {"day": on.isoformat(), **result.as_dict()}
+
+
+@shared_task(name="campaigns.send_messages")
+def send_messages(channel: str | None = None, seconds: float = 50) -> dict:
+    """Claim and send due messages for up to ``seconds``; any number may run at once
+    (claims skip rows another sender holds)."""
+    from campaigns.services.sending import messages_send
+
+    return messages_send(channel=channel or None, seconds=seconds).as_dict()

@@ -367,6 +367,39 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CareCRM <care@example.com>")
 
+# Delivery (campaigns.delivery): one backend per channel, chosen by environment.
+# Backends: "file" (JSON lines under DELIVERY_FILE_DIR, the default for SMS, WeCom and
+# push), "console", "http" (a JSON gateway), "aliyun" (SMS only); email always goes
+# through Django's EMAIL_BACKEND above.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
+DELIVERY_FILE_DIR = os.environ.get("DELIVERY_FILE_DIR", str(VAR_DIR / "messages"))
+DELIVERY_CHANNELS = {
+    channel: {
+        "BACKEND": os.environ.get(
+            f"DELIVERY_{channel.upper()}_BACKEND", "email" if channel == "email" else "file"
+        ),
+        "URL": os.environ.get(f"DELIVERY_{channel.upper()}_URL", ""),
+        "TOKEN": os.environ.get(f"DELIVERY_{channel.upper()}_TOKEN", ""),
+        "SECRET": env_secret(f"DELIVERY_{channel.upper()}_SECRET") or "",
+        # messages per second across all workers (0: no limit)
+        "RATE": env.int(f"DELIVERY_{channel.upper()}_RATE", default=0),
+        "BATCH": env.int(f"DELIVERY_{channel.upper()}_BATCH", default=0),
+    }
+    for channel in ("sms", "email", "wecom", "push")
+}
+DELIVERY_CHANNELS["sms"]["SIGN_NAME"] = os.environ.get("DELIVERY_SMS_SIGN_NAME", "")
+DELIVERY_CHANNELS["sms"]["TEMPLATE"] = os.environ.get("DELIVERY_SMS_TEMPLATE", "")
+DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
+DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", default=60)
+# A claimed message not finished within this long is given back to the queue (its
+# sender died); the gateway's idempotency key makes the second attempt harmless.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
+# Shared secret of the receipt and inbound-SMS webhooks (HMAC-SHA256 of the body).
+DELIVERY_WEBHOOK_SECRET = env_secret("DELIVERY_WEBHOOK_SECRET") or ""
+# Conversions: orders within this many days after a touch.
+DELIVERY_CONVERSION_DAYS = env.int("DELIVERY_CONVERSION_DAYS", default=14)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -38,6 +38,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("segments/", include("segmentation.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("", include("campaigns.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_router.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),

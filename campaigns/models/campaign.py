@@ -15,6 +15,7 @@ from campaigns.models.choices import (
     ActivityAction,
     CampaignKind,
     CampaignStatus,
+    CareKind,
     ChannelStrategy,
     CompanyDayKind,
     GoalMetric,
@@ -150,7 +151,20 @@ class CareCampaign(models.Model):
         default=ChannelStrategy.PREFERRED,
     )
     priority = models.PositiveSmallIntegerField(
-        _("priority"), choices=Priority, default=Priority.NORMAL
+        _("priority"),
+        choices=Priority,
+        default=Priority.NORMAL,
+        help_text=_(
+            "When a frequency cap is reached, higher-priority care is sent and queued "
+            "lower-priority messages give way."
+        ),
+    )
+    care_kind = models.CharField(
+        _("kind of care"),
+        max_length=12,
+        choices=CareKind,
+        default=CareKind.PROMOTION,
+        help_text=_("Customers may refuse one kind of care and keep the others."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -56,6 +56,27 @@ class Priority(models.IntegerChoices):
     LOW = 3, _("Low")
 
 
+class CareKind(models.TextChoices):
+    """What a touch is about, as the customer sees it: they may refuse one kind and keep
+    the others, and caps let the more important kinds win (``CARE_KIND_PRIORITY``)."""
+
+    BIRTHDAY = "birthday", _("Birthday greetings")
+    HOLIDAY = "holiday", _("Holiday greetings")
+    SERVICE = "service", _("Service follow-ups")
+    EVENT = "event", _("Event invitations")
+    PROMOTION = "promotion", _("Offers and recommendations")
+
+
+# The care kind a new campaign starts with (staff may change it).
+DEFAULT_CARE_KIND = {
+    "birthday": CareKind.BIRTHDAY,
+    "holiday": CareKind.HOLIDAY,
+    "trigger": CareKind.SERVICE,
+    "one_off": CareKind.PROMOTION,
+    "recurring": CareKind.PROMOTION,
+}
+
+
 class TouchChannel(models.TextChoices):
     """The values of the online channels equal ``customers.Channel``."""
 

@@ -31,6 +31,7 @@ def snapshot_lines(snapshot: dict | None) -> list[str]:
     add(_("Exclude segments"), ", ".join(audience.get("exclude", [])))
     add(_("Channels per customer"), audience.get("channel_strategy"))
     add(_("Priority"), snapshot.get("priority"))
+    add(_("Kind of care"), snapshot.get("care_kind"))
     add(_("Owner"), snapshot.get("owner"))
     add(_("Reviews required from"), ", ".join(snapshot.get("review_departments", [])))
     add(_("Backup plan"), snapshot.get("backup_plan"))

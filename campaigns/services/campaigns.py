@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.content import clean_content
 from campaigns.models import (
+    DEFAULT_CARE_KIND,
     EDITABLE_STATUSES,
     ActivityAction,
     CampaignActivity,
@@ -20,6 +21,7 @@ from campaigns.models import (
     CampaignKind,
     CampaignStatus,
     CareCampaign,
+    CareKind,
     CompanyDay,
     CouponBatch,
     HolidaySource,
@@ -60,6 +62,7 @@ EDITABLE_FIELDS = (
     "goal_deadline",
     "channel_strategy",
     "priority",
+    "care_kind",
     "owner",
     "department",
     "backup_plan",
@@ -125,6 +128,7 @@ def campaign_snapshot(campaign: CareCampaign) -> dict:
             "channel_strategy": campaign.channel_strategy,
         },
         "priority": campaign.priority,
+        "care_kind": campaign.care_kind,
         "owner": _fmt(campaign.owner),
         "review_departments": sorted(str(d) for d in campaign.review_departments.all()),
         "backup_plan": campaign.backup_plan,
@@ -303,6 +307,8 @@ def campaign_create(
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     campaign = CareCampaign(**fields, created_by=user)
+    if not fields.get("care_kind"):
+        campaign.care_kind = DEFAULT_CARE_KIND.get(campaign.kind, CareKind.PROMOTION)
     if not fields.get("owner"):
         campaign.owner = user
     if "department" not in fields and not user.is_admin_role:

@@ -1,0 +1,122 @@
+"""From a rendered campaign message to what the provider gets: tracked links, the open
+pixel, the unsubscribe footer and headers, each signed for this one message.
+
+Links are collected into ``links`` on the message; a click URL names only the message
+and the link's index, so the redirect can lead nowhere but to a link the message held
+(no open redirects).
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from campaigns.delivery.tokens import Purpose, message_token, public_url
+
+URL_PATTERN = re.compile(r"https?://[^\s<>\"'，。、）)】]+", re.IGNORECASE)
+HREF_PATTERN = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
+
+
+@dataclass
+class ComposedMessage:
+    subject: str
+    body: str
+    html_body: str = ""
+    links: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    unsubscribe_url: str = ""
+    preferences_url: str = ""
+
+
+def unsubscribe_url(message_id: int) -> str:
+    token = message_token(message_id, Purpose.UNSUBSCRIBE)
+    return public_url(reverse("delivery:unsubscribe", args=[token]))
+
+
+def preferences_url(message_id: int) -> str:
+    token = message_token(message_id, Purpose.PREFERENCES)
+    return public_url(reverse("delivery:preferences", args=[token]))
+
+
+def click_url(message_id: int, index: int) -> str:
+    token = message_token(message_id, Purpose.CLICK)
+    return public_url(reverse("delivery:click", args=[token, index]))
+
+
+def short_url(message_id: int, index: int) -> str:
+    token = message_token(message_id, Purpose.SHORT_LINK)
+    return public_url(reverse("delivery:short", args=[token, index]))
+
+
+def open_pixel_url(message_id: int) -> str:
+    token = message_token(message_id, Purpose.OPEN)
+    return public_url(reverse("delivery:open", args=[token]))
+
+
+def _collect(links: list[str], url: str) -> int:
+    if url not in links:
+        links.append(url)
+    return links.index(url)
+
+
+def compose_email(message_id: int, *, subject: str, body: str, html_body: str) -> ComposedMessage:
+    """HTML with tracked links, an open pixel and an unsubscribe footer; a text part with
+    the unsubscribe link; RFC 8058 one-click headers."""
+    links: list[str] = []
+    unsubscribe, preferences = unsubscribe_url(message_id), preferences_url(message_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        footer_text = _("Unsubscribe: %(url)s") % {"url": unsubscribe}
+        footer_html = _(
+            '<a href="%(unsubscribe)s">Unsubscribe</a> · '
+            '<a href="%(preferences)s">Choose what you receive</a>'
+        ) % {"unsubscribe": html.escape(unsubscribe), "preferences": html.escape(preferences)}
+    if not html_body:
+        html_body = "<p>" + html.escape(body).replace("\n", "<br>") + "</p>"
+
+    def track(match: re.Match) -> str:
+        index = _collect(links, html.unescape(match.group(3)))
+        return f"{match.group(1)}{match.group(2)}{click_url(message_id, index)}{match.group(2)}"
+
+    tracked = HREF_PATTERN.sub(track, html_body)
+    pixel = f'<img src="{open_pixel_url(message_id)}" width="1" height="1" alt="">'
+    tracked_html = (
+        f'{tracked}\n<hr>\n<p style="font-size:12px;color:#666">{footer_html}</p>\n{pixel}'
+    )
+    return ComposedMessage(
+        subject=subject,
+        body=f"{body.rstrip()}\n\n--\n{footer_text}\n",
+        html_body=tracked_html,
+        links=links,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        unsubscribe_url=unsubscribe,
+        preferences_url=preferences,
+    )
+
+
+def compose_text(message_id: int, *, channel: str, subject: str, body: str) -> ComposedMessage:
+    """SMS, WeCom and push: links become short tracked links and the unsubscribe link is
+    appended (SMS and WeCom) or carried in the payload (push)."""
+    links: list[str] = []
+
+    def shorten(match: re.Match) -> str:
+        return short_url(message_id, _collect(links, match.group(0)))
+
+    text = URL_PATTERN.sub(shorten, body)
+    unsubscribe = unsubscribe_url(message_id)
+    if channel != "push":
+        with translation.override(settings.LANGUAGE_CODE):
+            text = f"{text.rstrip()} " + _("Unsubscribe: %(url)s") % {"url": unsubscribe}
+    return ComposedMessage(
+        subject=subject,
+        body=text,
+        links=links,
+        unsubscribe_url=unsubscribe,
+        preferences_url=preferences_url(message_id),
+    )

@@ -1,0 +1,359 @@
+"""The delivery engine's tables: one outbox row per (campaign occasion, customer, channel),
+the events that follow it, and the rules that decide whether it may go (frequency caps,
+quiet hours, unsubscribes).
+
+The outbox row is the truth about a touch (RELIABILITY.md): its unique key makes a
+re-run dispatch harmless, and its status changes in the same transaction as the decision
+that caused it, so no worker's memory decides what has been sent.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models.campaign import CareCampaign
+from campaigns.models.choices import CareKind, Priority
+from carecrm.core.scoping import ScopeRule
+
+
+class DeliveryChannel(models.TextChoices):
+    """The channels the engine sends on (phone calls and visits become care tasks)."""
+
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    WECOM = "wecom", _("WeCom")
+    PUSH = "push", _("App push")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+    SUPPRESSED = "suppressed", _("Suppressed")
+
+
+# Messages that count against a frequency cap: everything that went or may still go.
+COUNTED_STATUSES = (
+    MessageStatus.QUEUED,
+    MessageStatus.SENDING,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+)
+# Messages that reached the provider.
+SENT_STATUSES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED)
+FINAL_STATUSES = (
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.FAILED,
+    MessageStatus.BOUNCED,
+    MessageStatus.SUPPRESSED,
+)
+
+
+class SuppressionReason(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    NO_CONSENT = "no_consent", _("No consent for the channel")
+    INVALID_CONTACT = "invalid_contact", _("Invalid contact")
+    DUPLICATE = "duplicate", _("Duplicate of another campaign's touch")
+    FREQUENCY_CAP = "frequency_cap", _("Frequency cap reached")
+    DISPLACED = "displaced", _("Gave way to higher-priority care")
+    CAMPAIGN_STOPPED = "campaign_stopped", _("Campaign stopped before sending")
+
+
+class MessageEventKind(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    DEFERRED = "deferred", _("Deferred by quiet hours")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Transient error, will retry")
+    FAILED = "failed", _("Failed")
+    DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    REPLIED = "replied", _("Replied")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    REQUEUED = "requeued", _("Requeued")
+
+
+class OutboxMessage(models.Model):
+    """One care touch to one customer on one channel for one occasion of a campaign.
+
+    Written set-based by the dispatcher (queued or suppressed with a reason); the text is
+    rendered when a sender claims it, so what is stored is exactly what was sent.
+    """
+
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    campaign = models.ForeignKey(
+        CareCampaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=DeliveryChannel)
+    occasion = models.DateField(_("occasion"))
+    due_on = models.DateField(_("due"))
+    planned_on = models.DateField(
+        _("planned send date"), help_text=_("Local date it is planned to go out (caps count it).")
+    )
+    care_kind = models.CharField(_("kind of care"), max_length=12, choices=CareKind)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority)
+    status = models.CharField(
+        _("status"), max_length=12, choices=MessageStatus, default=MessageStatus.QUEUED
+    )
+    reason = models.CharField(
+        _("suppressed because"), max_length=20, choices=SuppressionReason, blank=True
+    )
+    address = models.CharField(_("address"), max_length=254, blank=True)
+    send_after = models.DateTimeField(_("not before"))
+    deferred = models.BooleanField(_("deferred by quiet hours"), default=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    provider_id = models.CharField(_("provider message ID"), max_length=100, blank=True)
+    error = models.CharField(_("last error"), max_length=500, blank=True)
+    error_code = models.CharField(_("error code"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("first clicked at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    open_count = models.PositiveIntegerField(_("opens"), default=0)
+    click_count = models.PositiveIntegerField(_("clicks"), default=0)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "occasion", "customer", "channel"],
+                name="outbox_one_per_occasion",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="suppressed", reason__gt="")
+                | (~Q(status="suppressed") & Q(reason="")),
+                name="outbox_suppressed_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["send_after", "priority"],
+                condition=Q(status="queued"),
+                name="outbox_queued",
+            ),
+            models.Index(
+                fields=["lease_until"], condition=Q(status="sending"), name="outbox_sending"
+            ),
+            models.Index(fields=["customer", "planned_on"], name="outbox_customer_day"),
+            models.Index(fields=["campaign", "status"], name="outbox_campaign_status"),
+            models.Index(fields=["status", "sent_at"], name="outbox_status_sent"),
+            models.Index(fields=["provider_id"], name="outbox_provider_id"),
+            models.Index(fields=["address", "channel", "sent_at"], name="outbox_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_channel_display()} → {self.customer_id}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same on every attempt, so a gateway that saw the first one drops a repeat."""
+        return f"carecrm-{self.pk}"
+
+
+class MessageEvent(models.Model):
+    """What happened to a message after it was queued: attempts with the provider's
+    answer, receipts, opens, clicks, replies. The message row holds the latest state."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=12, choices=MessageEventKind)
+    at = models.DateTimeField(_("when"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["message", "at"], name="msgevent_message"),
+            models.Index(fields=["kind", "at"], name="msgevent_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.kind}"
+
+
+class FrequencyCap(models.Model):
+    """At most ``max_messages`` touches in any ``period_days`` consecutive days, on one
+    channel or (channel left empty) across all channels. Admin-configured."""
+
+    channel = models.CharField(
+        _("channel"),
+        max_length=10,
+        choices=DeliveryChannel,
+        blank=True,
+        help_text=_("Leave empty to count every channel together."),
+    )
+    max_messages = models.PositiveSmallIntegerField(
+        _("at most"), validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    period_days = models.PositiveSmallIntegerField(
+        _("in days"), validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("frequency cap")
+        verbose_name_plural = _("frequency caps")
+        ordering = ["channel", "period_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "period_days"], name="frequencycap_one_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        scope = self.get_channel_display() if self.channel else _("all channels")
+        return _("≤ %(n)d in %(days)d days (%(scope)s)") % {
+            "n": self.max_messages,
+            "days": self.period_days,
+            "scope": scope,
+        }
+
+
+class QuietHours(models.Model):
+    """A daily window (local time) in which a channel sends nothing; messages due inside
+    it wait until it ends. ``starts_at`` after ``ends_at`` spans midnight."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=DeliveryChannel, unique=True)
+    starts_at = models.TimeField(_("from"), default=dt.time(21, 0))
+    ends_at = models.TimeField(_("until"), default=dt.time(8, 0))
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+        ordering = ["channel"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(starts_at=models.F("ends_at")), name="quiethours_not_empty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class UnsubscribeSource(models.TextChoices):
+    LINK = "link", _("Unsubscribe link")
+    ONE_CLICK = "one_click", _("One-click (mail client)")
+    REPLY = "reply", _("Reply message")
+    PREFERENCE_PAGE = "preference_page", _("Preference page")
+    STAFF = "staff", _("Recorded by staff")
+    COMPLAINT = "complaint", _("Spam complaint")
+
+
+class Unsubscribe(models.Model):
+    """A customer's refusal: of one kind of care, of one channel, or (both empty) of all
+    care messages. One row per scope; removing it (preference page) resubscribes."""
+
+    SCOPE = ScopeRule(department="customer__department", owner="customer__relationship_manager")
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="unsubscribes",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=DeliveryChannel, blank=True, default=""
+    )
+    care_kind = models.CharField(
+        _("kind of care"), max_length=12, choices=CareKind, blank=True, default=""
+    )
+    source = models.CharField(_("how"), max_length=20, choices=UnsubscribeSource)
+    message = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unsubscribe")
+        verbose_name_plural = _("unsubscribes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "channel", "care_kind"], name="unsubscribe_one_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel or '*'} {self.care_kind or '*'}"
+
+
+class DispatchLock(models.Model):
+    """A single row every dispatcher updates first: on PostgreSQL the row lock, on SQLite
+    the write lock, serialise cap decisions so two dispatchers never exceed a cap."""
+
+    name = models.CharField(max_length=20, unique=True)
+    taken_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("dispatch lock")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DispatchRun(models.Model):
+    """One dispatch pass over a day's due touches, for the operations page."""
+
+    day = models.DateField(_("day"))
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    queued = models.PositiveIntegerField(_("queued"), default=0)
+    suppressed = models.PositiveIntegerField(_("suppressed"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("dispatch run")
+        verbose_name_plural = _("dispatch runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.started_at:%H:%M}"

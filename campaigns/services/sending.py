@@ -1,0 +1,441 @@
+"""Sending: claim queued messages, check each again, render, hand them to the channel's
+backend and record the answers.
+
+A claim is ``SELECT … FOR UPDATE SKIP LOCKED`` then ``queued → sending`` with a lease, so
+any number of workers share the queue without sending a row twice. A worker killed after
+the provider accepted a message but before it was recorded leaves the row ``sending``;
+when the lease runs out it is queued again and resent under the same idempotency key,
+which the gateway drops (RELIABILITY.md). Transient errors come back later with
+exponential backoff (kept in the row, never as a long ETA in the broker); permanent
+ones end as ``failed`` with the provider's reason.
+"""
+
+import datetime as dt
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.delivery.backends import OutgoingMessage, SendOutcome, SendResult, get_backend
+from campaigns.delivery.compose import compose_email, compose_text
+from campaigns.delivery.ratelimit import wait_for_slots
+from campaigns.models import (
+    DUE_STATUSES,
+    CampaignStatus,
+    DeliveryChannel,
+    MessageEvent,
+    MessageEventKind,
+    MessageStatus,
+    OutboxMessage,
+    QuietHours,
+    SuppressionReason,
+    Unsubscribe,
+)
+from campaigns.selectors.due import Occurrence, occasion_label
+from campaigns.selectors.personalise import message_values, render_for
+from campaigns.services.dispatch import in_quiet_hours
+from customers.models import ChannelConsent
+
+logger = logging.getLogger(__name__)
+
+CLAIM_SIZE = 100
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    deferred: int = 0
+    requeued: int = 0
+    by_channel: dict = field(default_factory=lambda: defaultdict(int))
+
+    def as_dict(self) -> dict:
+        return {
+            "claimed": self.claimed,
+            "sent": self.sent,
+            "retried": self.retried,
+            "failed": self.failed,
+            "suppressed": self.suppressed,
+            "deferred": self.deferred,
+            "requeued": self.requeued,
+        }
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1×, 2×, 4×… the base delay after each transient failure, with ±10 % jitter."""
+    base = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    delay = dt.timedelta(seconds=base * random.uniform(0.9, 1.1))  # noqa: S311
+    return min(delay, MAX_BACKOFF)
+
+
+def _events(rows: list[tuple[int, str, dict]], at: dt.datetime) -> None:
+    MessageEvent.objects.bulk_create(
+        [MessageEvent(message_id=pk, kind=kind, at=at, detail=detail) for pk, kind, detail in rows],
+        batch_size=1000,
+    )
+
+
+def leases_expire(*, now: dt.datetime | None = None) -> int:
+    """Give messages whose sender died back to the queue."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.SENDING, lease_until__lt=now)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        count = OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED, claim=None, lease_until=None, send_after=now
+        )
+        _events([(pk, MessageEventKind.REQUEUED, {"why": "lease expired"}) for pk in ids], now)
+    return count
+
+
+def stopped_campaigns_sweep() -> int:
+    """Queued messages of a finished campaign will never go: say so."""
+    return OutboxMessage.objects.filter(
+        status=MessageStatus.QUEUED, campaign__status=CampaignStatus.FINISHED
+    ).update(status=MessageStatus.SUPPRESSED, reason=SuppressionReason.CAMPAIGN_STOPPED)
+
+
+def claim(
+    *, channel: str | None = None, size: int = CLAIM_SIZE, now: dt.datetime | None = None
+) -> list[OutboxMessage]:
+    """Up to ``size`` due messages, highest priority first, now ``sending`` and leased to
+    the caller. Messages of a paused or unapproved campaign wait."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            status=MessageStatus.QUEUED, send_after__lte=now, campaign__status__in=DUE_STATUSES
+        )
+        if channel:
+            due = due.filter(channel=channel)
+        ids = list(
+            due.order_by("priority", "send_after", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING,
+            claim=token,
+            lease_until=now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        OutboxMessage.objects.filter(claim=token, status=MessageStatus.SENDING)
+        .select_related("campaign", "customer__relationship_manager")
+        .order_by("priority", "pk")
+    )
+
+
+def _refusals(messages: list[OutboxMessage]) -> dict[int, str]:
+    """Messages that must not go any more — the customer unsubscribed or withdrew consent
+    after the message was queued — with the reason."""
+    customer_ids = {m.customer_id for m in messages}
+    unsubscribes = defaultdict(list)
+    for customer_id, channel, care_kind in Unsubscribe.objects.filter(
+        customer_id__in=customer_ids
+    ).values_list("customer_id", "channel", "care_kind"):
+        unsubscribes[customer_id].append((channel, care_kind))
+    consented = set(
+        ChannelConsent.objects.filter(customer_id__in=customer_ids, granted=True).values_list(
+            "customer_id", "channel"
+        )
+    )
+    refused = {}
+    for message in messages:
+        if any(
+            channel in ("", message.channel) and kind in ("", message.care_kind)
+            for channel, kind in unsubscribes[message.customer_id]
+        ):
+            refused[message.pk] = SuppressionReason.UNSUBSCRIBED
+        elif (message.customer_id, message.channel) not in consented:
+            refused[message.pk] = SuppressionReason.NO_CONSENT
+    return refused
+
+
+def _render(messages: list[OutboxMessage]) -> dict[int, OutgoingMessage | str]:
+    """Each message's final text (or why it cannot be rendered), values read in bulk per
+    campaign occasion."""
+    groups = defaultdict(list)
+    for message in messages:
+        groups[(message.campaign_id, message.occasion, message.due_on)].append(message)
+    result: dict[int, OutgoingMessage | str] = {}
+    for (_campaign_id, occasion, due_on), group in groups.items():
+        campaign = group[0].campaign
+        contents = {content.channel: content for content in campaign.contents.all()}
+        occurrence = Occurrence(campaign.pk, due_on, occasion, occasion_label(campaign))
+        values = message_values(campaign, occurrence, [m.customer for m in group])
+        for message in group:
+            content = contents.get(message.channel)
+            if content is None:
+                result[message.pk] = f"the campaign has no {message.channel} content"
+                continue
+            rendered = render_for(content, values[message.customer_id])
+            if message.channel == DeliveryChannel.EMAIL:
+                composed = compose_email(
+                    message.pk,
+                    subject=rendered.subject,
+                    body=rendered.body,
+                    html_body=rendered.html_body,
+                )
+            else:
+                composed = compose_text(
+                    message.pk,
+                    channel=message.channel,
+                    subject=rendered.subject,
+                    body=rendered.body,
+                )
+            message.subject = composed.subject[:200]
+            message.body = composed.body
+            message.html_body = composed.html_body
+            message.links = composed.links
+            result[message.pk] = OutgoingMessage(
+                id=message.pk,
+                key=message.idempotency_key,
+                channel=message.channel,
+                to=message.address,
+                subject=composed.subject,
+                body=composed.body,
+                html_body=composed.html_body,
+                headers=composed.headers,
+                unsubscribe_url=composed.unsubscribe_url,
+                data={
+                    "campaign": campaign.pk,
+                    "customer": message.customer_id,
+                    "preferences_url": composed.preferences_url,
+                },
+            )
+    return result
+
+
+def _release(
+    messages: list[OutboxMessage], token, updates: dict[str, object], now: dt.datetime
+) -> int:
+    if not messages:
+        return 0
+    return OutboxMessage.objects.filter(
+        pk__in=[m.pk for m in messages], claim=token, status=MessageStatus.SENDING
+    ).update(claim=None, lease_until=None, **updates)
+
+
+def send_claimed(
+    messages: list[OutboxMessage], *, backends: dict | None = None, now=None
+) -> SendReport:
+    """Send a claimed batch and record every outcome."""
+    report = SendReport(claimed=len(messages))
+    if not messages:
+        return report
+    now = now or timezone.now()
+    backends = backends if backends is not None else {}
+    token = messages[0].claim
+    quiet = {q.channel: q for q in QuietHours.objects.filter(active=True)}
+
+    refused = _refusals(messages)
+    for reason in set(refused.values()):
+        stopped = [m for m in messages if refused.get(m.pk) == reason]
+        report.suppressed += _release(
+            stopped, token, {"status": MessageStatus.SUPPRESSED, "reason": reason}, now
+        )
+        _events([(m.pk, MessageEventKind.SUPPRESSED, {"reason": reason}) for m in stopped], now)
+    waiting = [m for m in messages if m.pk not in refused]
+
+    for message in list(waiting):
+        later = in_quiet_hours(quiet.get(message.channel), now)
+        if later:
+            report.deferred += _release(
+                [message],
+                token,
+                {"status": MessageStatus.QUEUED, "send_after": later, "deferred": True},
+                now,
+            )
+            waiting.remove(message)
+    rendered = _render(waiting)
+    unrenderable = [m for m in waiting if isinstance(rendered[m.pk], str)]
+    for message in unrenderable:
+        _finish_failed(message, token, rendered[message.pk], "content", now)
+        report.failed += 1
+
+    by_channel = defaultdict(list)
+    for message in waiting:
+        if not isinstance(rendered[message.pk], str):
+            by_channel[message.channel].append(message)
+    for channel, channel_messages in by_channel.items():
+        backend = backends.get(channel) or backends.setdefault(channel, get_backend(channel))
+        for start in range(0, len(channel_messages), backend.batch_size):
+            chunk = channel_messages[start : start + backend.batch_size]
+            wait_for_slots(channel, len(chunk), int(backend.options.get("RATE") or 0))
+            outgoing = [rendered[m.pk] for m in chunk]
+            try:
+                results = backend.send_many(outgoing)
+            except Exception as exc:  # a backend bug must not lose the batch
+                logger.exception("channel %s backend raised", channel)
+                results = [SendResult.retry(o, f"{type(exc).__name__}: {exc}") for o in outgoing]
+            _record(chunk, results, token, now=timezone.now(), report=report)
+            report.by_channel[channel] += len(chunk)
+    return report
+
+
+def _finish_failed(message: OutboxMessage, token, error: str, code: str, now) -> None:
+    _release(
+        [message],
+        token,
+        {
+            "status": MessageStatus.FAILED,
+            "failed_at": now,
+            "error": error[:500],
+            "error_code": code[:60],
+        },
+        now,
+    )
+    _events([(message.pk, MessageEventKind.FAILED, {"error": error, "code": code})], now)
+
+
+def _record(
+    messages: list[OutboxMessage], results: list[SendResult], token, *, now, report: SendReport
+) -> None:
+    """Store each answer with the rendered text, in one transaction per batch; rows no
+    longer claimed by this sender (its lease ran out and another took over) are left to
+    the other sender."""
+    answered = {result.message_id: result for result in results}
+    events = []
+    with transaction.atomic():
+        mine = set(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=[m.pk for m in messages], claim=token, status=MessageStatus.SENDING)
+            .values_list("pk", flat=True)
+        )
+        changed = []
+        max_attempts = settings.DELIVERY_MAX_ATTEMPTS
+        for message in messages:
+            if message.pk not in mine:
+                continue
+            result = answered.get(message.pk) or SendResult(
+                message.pk, SendOutcome.RETRY, error="no answer from the backend"
+            )
+            message.claim = None
+            message.lease_until = None
+            message.error = result.error[:500]
+            message.error_code = result.code[:60]
+            if result.outcome == SendOutcome.SENT:
+                message.status = MessageStatus.SENT
+                message.sent_at = now
+                message.provider_id = result.provider_id[:100]
+                message.error = message.error_code = ""
+                report.sent += 1
+            elif result.outcome == SendOutcome.RETRY and message.attempts < max_attempts:
+                message.status = MessageStatus.QUEUED
+                message.send_after = now + backoff(message.attempts)
+                report.retried += 1
+                events.append(
+                    (
+                        message.pk,
+                        MessageEventKind.RETRY,
+                        {
+                            "error": result.error,
+                            "code": result.code,
+                            "attempt": message.attempts,
+                            "next": message.send_after.isoformat(),
+                        },
+                    )
+                )
+            else:
+                if result.outcome == SendOutcome.RETRY:
+                    message.error = (f"gave up after {message.attempts} attempts: {result.error}")[
+                        :500
+                    ]
+                message.status = MessageStatus.FAILED
+                message.failed_at = now
+                report.failed += 1
+                events.append(
+                    (
+                        message.pk,
+                        MessageEventKind.FAILED,
+                        {"error": message.error, "code": result.code},
+                    )
+                )
+            changed.append(message)
+        OutboxMessage.objects.bulk_update(
+            changed,
+            [
+                "status",
+                "claim",
+                "lease_until",
+                "send_after",
+                "sent_at",
+                "failed_at",
+                "provider_id",
+                "error",
+                "error_code",
+                "subject",
+                "body",
+                "html_body",
+                "links",
+            ],
+            batch_size=500,
+        )
+        _events(events, now)
+
+
+def messages_send(
+    *,
+    channel: str | None = None,
+    seconds: float = 50,
+    claim_size: int = CLAIM_SIZE,
+) -> SendReport:
+    """Claim and send until nothing is due or ``seconds`` have passed (the next beat run
+    carries on)."""
+    report = SendReport()
+    report.requeued = leases_expire()
+    stopped_campaigns_sweep()
+    deadline = time.monotonic() + seconds
+    backends: dict = {}
+    try:
+        while time.monotonic() < deadline:
+            batch = claim(channel=channel, size=claim_size)
+            if not batch:
+                break
+            part = send_claimed(batch, backends=backends)
+            for name in ("claimed", "sent", "retried", "failed", "suppressed", "deferred"):
+                setattr(report, name, getattr(report, name) + getattr(part, name))
+    finally:
+        for backend in backends.values():
+            backend.close()
+    return report
+
+
+def messages_retry_now(*, ids=None, failed: bool = False, user=None) -> int:
+    """Operations' "retry now": queued messages waiting for a retry (and, with
+    ``failed``, failed ones) go at once, with a fresh set of attempts for failed ones."""
+    now = timezone.now()
+    waiting = OutboxMessage.objects.filter(status=MessageStatus.QUEUED, attempts__gt=0)
+    if ids is not None:
+        waiting = waiting.filter(pk__in=ids)
+    count = waiting.update(send_after=now)
+    if failed:
+        again = OutboxMessage.objects.filter(status=MessageStatus.FAILED)
+        if ids is not None:
+            again = again.filter(pk__in=ids)
+        again_ids = list(again.values_list("pk", flat=True))
+        count += OutboxMessage.objects.filter(pk__in=again_ids).update(
+            status=MessageStatus.QUEUED, send_after=now, attempts=0, failed_at=None
+        )
+        detail = {"by": user.get_username() if user else ""}
+        _events([(pk, MessageEventKind.REQUEUED, detail) for pk in again_ids], now)
+    return count

@@ -1,0 +1,173 @@
+"""Dispatch: each due touch becomes one outbox row, queued or suppressed with a reason;
+caps, quiet hours, unsubscribes and duplicates decided in the database."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from campaigns.models import (
+    FrequencyCap,
+    MessageStatus,
+    OutboxMessage,
+    Priority,
+    QuietHours,
+    SuppressionReason,
+    TouchChannel,
+    Unsubscribe,
+    UnsubscribeSource,
+)
+from campaigns.services.dispatch import touches_dispatch
+from campaigns.services.sending import messages_send
+from campaigns.tests.delivery import DUE_DAY, consent, consenting_customers, due_campaign
+from customers.models import ContactStatus
+from customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _statuses(campaign):
+    return {
+        m.customer_id: (m.status, m.reason) for m in OutboxMessage.objects.filter(campaign=campaign)
+    }
+
+
+def test_each_recipient_gets_one_row_and_rerunning_writes_nothing(department_a, staff_a, manager_a):
+    customers = consenting_customers(department_a, 5)
+    campaign = due_campaign(department=department_a, author=staff_a, manager=manager_a)
+
+    first = touches_dispatch(on=DUE_DAY)
+    second = touches_dispatch(on=DUE_DAY)
+
+    assert first.queued == 5
+    assert second.queued == 0 and second.suppressed_total == 0
+    rows = OutboxMessage.objects.filter(campaign=campaign)
+    assert sorted(rows.values_list("customer_id", flat=True)) == sorted(c.pk for c in customers)
+    message = rows.first()
+    assert message.status == MessageStatus.QUEUED
+    assert message.address == message.customer.mobile
+    assert message.send_after == dt.datetime(2027, 5, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_suppression_reasons(department_a, staff_a, manager_a):
+    ok, refused_all, refused_kind, no_consent, unreachable, foreign = consenting_customers(
+        department_a, 6
+    )
+    Unsubscribe.objects.create(customer=refused_all, source=UnsubscribeSource.LINK)
+    campaign = due_campaign(department=department_a, author=staff_a, manager=manager_a)
+    Unsubscribe.objects.create(
+        customer=refused_kind, care_kind=campaign.care_kind, source=UnsubscribeSource.STAFF
+    )
+    consent(no_consent, TouchChannel.SMS, granted=False)
+    unreachable.contact_status = ContactStatus.UNREACHABLE
+    unreachable.save()
+    foreign.mobile = "+85291234567"
+    foreign.save()
+    bare = CustomerFactory(department=department_a)  # never consented
+
+    result = touches_dispatch(on=DUE_DAY)
+
+    statuses = _statuses(campaign)
+    assert statuses[ok.pk] == (MessageStatus.QUEUED, "")
+    assert statuses[refused_all.pk] == (MessageStatus.SUPPRESSED, SuppressionReason.UNSUBSCRIBED)
+    assert statuses[refused_kind.pk] == (
+        MessageStatus.SUPPRESSED,
+        SuppressionReason.UNSUBSCRIBED,
+    )
+    assert statuses[no_consent.pk] == (MessageStatus.SUPPRESSED, SuppressionReason.NO_CONSENT)
+    assert statuses[bare.pk] == (MessageStatus.SUPPRESSED, SuppressionReason.NO_CONSENT)
+    assert statuses[unreachable.pk][1] == SuppressionReason.INVALID_CONTACT
+    assert statuses[foreign.pk][1] == SuppressionReason.INVALID_CONTACT
+    assert result.queued == 1
+    assert result.suppressed[SuppressionReason.NO_CONSENT] == 2
+
+
+def test_daily_cap_lets_higher_priority_win_and_duplicates_are_suppressed(
+    department_a, staff_a, manager_a
+):
+    FrequencyCap.objects.all().delete()
+    FrequencyCap.objects.create(max_messages=1, period_days=1)
+    (customer,) = consenting_customers(department_a, 1, TouchChannel.SMS, TouchChannel.EMAIL)
+    promotion = due_campaign(
+        department=department_a, author=staff_a, manager=manager_a, priority=Priority.LOW
+    )
+    touches_dispatch(on=DUE_DAY)
+    assert _statuses(promotion)[customer.pk] == (MessageStatus.QUEUED, "")
+
+    birthday = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        priority=Priority.HIGH,
+        channels=(TouchChannel.EMAIL,),
+    )
+    touches_dispatch(on=DUE_DAY)
+
+    assert _statuses(birthday)[customer.pk] == (MessageStatus.QUEUED, "")
+    assert _statuses(promotion)[customer.pk] == (
+        MessageStatus.SUPPRESSED,
+        SuppressionReason.DISPLACED,
+    )
+
+
+def test_caps_count_sent_messages_of_earlier_days(department_a, staff_a, manager_a):
+    FrequencyCap.objects.all().delete()
+    FrequencyCap.objects.create(max_messages=1, period_days=7, channel=TouchChannel.SMS)
+    (customer,) = consenting_customers(department_a, 1)
+    due_campaign(department=department_a, author=staff_a, manager=manager_a, on=DUE_DAY)
+    later = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        on=DUE_DAY + dt.timedelta(days=3),
+    )
+    touches_dispatch(on=DUE_DAY)
+    touches_dispatch(on=DUE_DAY + dt.timedelta(days=3))
+    assert _statuses(later)[customer.pk] == (
+        MessageStatus.SUPPRESSED,
+        SuppressionReason.FREQUENCY_CAP,
+    )
+
+
+def test_quiet_hours_defer_to_the_end_of_the_window(department_a, staff_a, manager_a):
+    consenting_customers(department_a, 2)
+    QuietHours.objects.filter(channel=TouchChannel.SMS).update(
+        starts_at=dt.time(21), ends_at=dt.time(8)
+    )
+    campaign = due_campaign(
+        department=department_a, author=staff_a, manager=manager_a, send_time=dt.time(22, 30)
+    )
+    result = touches_dispatch(on=DUE_DAY)
+    assert result.deferred == 2
+    message = OutboxMessage.objects.filter(campaign=campaign).first()
+    assert message.deferred
+    assert message.send_after == dt.datetime(2027, 5, 21, 8, 0, tzinfo=SHANGHAI)
+    assert message.planned_on == dt.date(2027, 5, 21)
+
+
+def test_sending_to_the_file_backend_records_text_and_links(department_a, staff_a, manager_a):
+    consenting_customers(department_a, 3, TouchChannel.SMS, TouchChannel.EMAIL)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        channels=(TouchChannel.SMS, TouchChannel.EMAIL),
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+        channel_strategy="all",
+    )
+    FrequencyCap.objects.all().delete()
+    QuietHours.objects.all().delete()
+    touches_dispatch(on=dt.date.today())
+    report = messages_send(seconds=10)
+    assert report.sent == 6
+    sms = OutboxMessage.objects.get(
+        campaign=campaign,
+        channel="sms",
+        customer__isnull=False,
+        pk=OutboxMessage.objects.filter(campaign=campaign, channel="sms").first().pk,
+    )
+    assert sms.status == MessageStatus.SENT
+    assert "/s/" in sms.body and sms.links == ["https://shop.example.cn/event"]
+    assert "/m/u/" in sms.body
