@@ -171,3 +171,37 @@ def test_sending_to_the_file_backend_records_text_and_links(department_a, staff_
     assert sms.status == MessageStatus.SENT
     assert "/s/" in sms.body and sms.links == ["https://shop.example.cn/event"]
     assert "/m/u/" in sms.body
+
+
+def test_gateway_500s_are_retried_and_400s_fail_with_the_reason(
+    department_a, staff_a, manager_a, settings
+):
+    from campaigns.delivery.standin import GatewayStandIn
+
+    good, refused = consenting_customers(department_a, 2)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+    )
+    QuietHours.objects.all().delete()
+    settings.DELIVERY_RETRY_BASE_SECONDS = 0
+    with GatewayStandIn() as gateway:
+        settings.DELIVERY_CHANNELS = {
+            **settings.DELIVERY_CHANNELS,
+            "sms": {"BACKEND": "http", "URL": gateway.url + "/sms", "TOKEN": gateway.token},
+        }
+        gateway.script.fail_next = 2
+        gateway.script.reject = {refused.mobile}
+        touches_dispatch(on=dt.date.today())
+        report = messages_send(seconds=10)
+    assert gateway.status_counts[500] == 2
+    assert report.retried == 4 and report.sent == 1 and report.failed == 1
+    assert gateway.deliveries_to() == {good.mobile: 1}
+    failed = OutboxMessage.objects.get(campaign=campaign, customer=refused)
+    assert failed.status == MessageStatus.FAILED
+    assert failed.error_code == "isv.MOBILE_NUMBER_ILLEGAL"
+    assert "refused by the carrier" in failed.error
+    assert failed.attempts == 3

@@ -1,0 +1,114 @@
+"""SMS, WeCom and app push through an HTTP JSON gateway (the protocol is described in
+``campaigns.delivery.standin``): one POST per batch over a kept-alive connection, the
+message's idempotency key as its ``id``.
+
+Timeouts, connection errors, 429 and 5xx are transient; other 4xx refuse the whole
+batch permanently with the gateway's reason; a 200 answers per message.
+"""
+
+import http.client
+import json
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
+
+TRANSIENT_STATUSES = {408, 425, 429}
+
+
+class HttpGatewayBackend(ChannelBackend):
+    batch_size = 100
+
+    def __init__(self, channel: str, options: dict | None = None) -> None:
+        super().__init__(channel, options)
+        url = self.options.get("URL") or ""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"DELIVERY_{channel.upper()}_URL must be an http(s) URL, not {url!r}")
+        self.parts = parts
+        self.path = parts.path or "/"
+        self.connection: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self.connection is None:
+            kind = (
+                http.client.HTTPSConnection
+                if self.parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            self.connection = kind(
+                self.parts.hostname, self.parts.port, timeout=settings.DELIVERY_HTTP_TIMEOUT
+            )
+        return self.connection
+
+    def payload(self, message: OutgoingMessage) -> dict:
+        return {
+            "id": message.key,
+            "to": message.to,
+            "text": message.body,
+            "title": message.subject,
+            "data": {**message.data, "unsubscribe_url": message.unsubscribe_url},
+        }
+
+    def _post(self, body: bytes) -> tuple[int, bytes]:
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Authorization": f"Bearer {self.options.get('TOKEN', '')}",
+        }
+        for attempt in (1, 2):
+            connection = self._connect()
+            try:
+                connection.request("POST", self.path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # A kept-alive connection the server closed: reconnect once. The gateway
+                # drops a repeat of an accepted id, so resending is safe.
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def send_many(self, messages: list[OutgoingMessage]) -> list[SendResult]:
+        body = json.dumps(
+            {"messages": [self.payload(m) for m in messages]}, ensure_ascii=False
+        ).encode()
+        try:
+            status, raw = self._post(body)
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            self.close()
+            return [
+                SendResult.retry(m, f"gateway unreachable: {exc}", "connection") for m in messages
+            ]
+        try:
+            answer = json.loads(raw or b"{}")
+        except ValueError:
+            answer = {"error": raw[:200].decode(errors="replace")}
+        if status >= 500 or status in TRANSIENT_STATUSES:
+            reason = f"HTTP {status}: {answer.get('error') or answer.get('code') or ''}".strip()
+            return [SendResult.retry(m, reason, str(status)) for m in messages]
+        if status != 200:
+            reason = f"HTTP {status}: {answer.get('error') or ''}".strip()
+            code = str(answer.get("code") or status)
+            return [SendResult.failed(m, reason, code) for m in messages]
+        by_id = {str(item.get("id")): item for item in answer.get("results") or []}
+        results = []
+        for message in messages:
+            item = by_id.get(message.key)
+            if item is None:
+                results.append(SendResult.retry(message, "no result for this message", "missing"))
+            elif item.get("status") == "accepted":
+                results.append(SendResult.sent(message, str(item.get("provider_id") or "")))
+            else:
+                results.append(
+                    SendResult.failed(
+                        message, str(item.get("error") or "rejected"), str(item.get("code") or "")
+                    )
+                )
+        return results
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
