@@ -371,7 +371,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CareCRM <care@example
 # Backends: "file" (JSON lines under DELIVERY_FILE_DIR, the default for SMS, WeCom and
 # push), "console", "http" (a JSON gateway), "aliyun" (SMS only); email always goes
 # through Django's EMAIL_BACKEND above.
-PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 DELIVERY_FILE_DIR = os.environ.get("DELIVERY_FILE_DIR", str(VAR_DIR / "messages"))
 DELIVERY_CHANNELS = {
     channel: {

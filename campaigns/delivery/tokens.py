@@ -70,5 +70,5 @@ def read_token(token: str, purpose: str) -> int | None:
 
 
 def public_url(path: str) -> str:
-    """An absolute URL on the public site (``PUBLIC_URL``), for links inside messages."""
-    return settings.PUBLIC_URL.rstrip("/") + path
+    """An absolute URL on the public site (``SITE_URL``), for links inside messages."""
+    return settings.SITE_URL.rstrip("/") + path
