@@ -25,6 +25,7 @@ from campaigns.models import (
     COUNTED_STATUSES,
     CampaignKind,
     CareCampaign,
+    CouponBatch,
     DeliveryChannel,
     DispatchLock,
     DispatchRun,
@@ -38,6 +39,7 @@ from campaigns.models import (
 )
 from campaigns.selectors.audience import channel_audiences
 from campaigns.selectors.due import Occurrence, due_campaigns, due_occurrences, local_zone
+from campaigns.services.coupons import coupons_issue
 from customers.models import ChannelConsent, ContactStatus, Customer
 
 logger = logging.getLogger(__name__)
@@ -345,6 +347,13 @@ def _give_way(*, campaign: CareCampaign, channel: str, written, caps, planned_on
     )
 
 
+def _coupon_batch(campaign: CareCampaign) -> CouponBatch | None:
+    try:
+        return campaign.coupon_batch
+    except CouponBatch.DoesNotExist:
+        return None
+
+
 def touches_dispatch(*, on: dt.date, now: dt.datetime | None = None) -> DispatchResult:
     """Dispatch every online touch due on a local date, campaigns in priority order (so
     birthdays and service follow-ups take cap slots before promotions). Each campaign
@@ -357,7 +366,12 @@ def touches_dispatch(*, on: dt.date, now: dt.datetime | None = None) -> Dispatch
     total = DispatchResult()
     try:
         for campaign in due_campaigns():
+            batch = _coupon_batch(campaign)
             for occurrence, customers in due_occurrences(campaign, on):
+                if batch is not None:
+                    # The codes must exist before a message that quotes them is rendered;
+                    # usually the 05:00 preparation issued them already (idempotent).
+                    coupons_issue(batch=batch, occurrence=occurrence.occasion, customers=customers)
                 for channel, channel_customers in channel_audiences(campaign, customers):
                     if channel not in DeliveryChannel.values:
                         continue

@@ -205,3 +205,32 @@ def test_gateway_500s_are_retried_and_400s_fail_with_the_reason(
     assert failed.error_code == "isv.MOBILE_NUMBER_ILLEGAL"
     assert "refused by the carrier" in failed.error
     assert failed.attempts == 3
+
+
+def test_a_campaign_approved_late_in_the_day_sends_its_coupon_codes(
+    department_a, staff_a, manager_a
+):
+    """Dispatch issues the occasion's coupons itself, so a message rendered before the
+    next 05:00 preparation still quotes a real code."""
+    from campaigns.models import Coupon
+    from campaigns.tests.factories import CouponBatchFactory
+
+    (customer,) = consenting_customers(department_a, 1)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+    )
+    CouponBatchFactory(campaign=campaign)
+    campaign.contents.filter(channel="sms").update(
+        body="【悦享生活】{name}，送您{coupon_value}券，券码{coupon_code}。回T退订"
+    )
+    QuietHours.objects.all().delete()
+    touches_dispatch(on=dt.date.today())
+    messages_send(seconds=10)
+    coupon = Coupon.objects.get(customer=customer)
+    message = OutboxMessage.objects.get(campaign=campaign, customer=customer)
+    assert message.status == MessageStatus.SENT
+    assert coupon.code in message.body
