@@ -97,6 +97,11 @@ class CampaignForm(forms.ModelForm):
         )
         self.fields["send_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["days_before"].help_text = _("0 = on the day itself.")
+        self.fields["care_kind"].required = False
+        self.fields["care_kind"].help_text = _(
+            "Customers may refuse one kind of care and keep the others. Left empty, it "
+            "follows the campaign kind (birthday, holiday, service follow-up, offers)."
+        )
         if not self.instance.pk:
             self.initial.setdefault("department", user.department_id)
             self.initial.setdefault("owner", user.pk)
@@ -104,7 +109,10 @@ class CampaignForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         relations = ("include_segments", "exclude_segments", "review_departments")
-        return {k: v for k, v in self.cleaned_data.items() if k not in relations}
+        fields = {k: v for k, v in self.cleaned_data.items() if k not in relations}
+        if not fields.get("care_kind"):
+            fields["care_kind"] = self.instance.care_kind if self.instance.pk else ""
+        return fields
 
 
 class ContentForm(forms.Form):
