@@ -42,9 +42,20 @@ def dispatch_touches(day: str | None = None) -> dict:
 
     on = dt.date.fromisoformat(day) if day else timezone.localdate()
     result = touches_dispatch(on=on)
-    if result.queued:
+    started = start_senders() if result.queued else 0
+    return {"day": on.isoformat(), **result.as_dict(), "senders": started}
+
+
+@shared_task(name="campaigns.start_senders")
+def start_senders() -> int:
+    """Enqueue as many senders as the due queue needs (at most ``DELIVERY_SENDERS``), so
+    adding workers adds sending capacity. Beat runs it every minute."""
+    from campaigns.selectors.queue import senders_needed
+
+    count = senders_needed()
+    for _ in range(count):
         send_messages.delay()
-    return {"day": on.isoformat(), **result.as_dict()}
+    return count
 
 
 @shared_task(name="campaigns.send_messages")

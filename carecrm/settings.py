@@ -388,6 +388,8 @@ DELIVERY_CHANNELS = {
 }
 DELIVERY_CHANNELS["sms"]["SIGN_NAME"] = os.environ.get("DELIVERY_SMS_SIGN_NAME", "")
 DELIVERY_CHANNELS["sms"]["TEMPLATE"] = os.environ.get("DELIVERY_SMS_TEMPLATE", "")
+# At most this many senders are started each minute; each takes its own batches.
+DELIVERY_SENDERS = env.int("DELIVERY_SENDERS", default=4)
 DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", default=60)

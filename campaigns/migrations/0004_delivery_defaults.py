@@ -20,7 +20,7 @@ SCHEDULES = [
     # name, task, crontab minute: dispatch often so trigger touches and new approvals go
     # out the same day; senders run every minute and stop when nothing is due.
     ("Delivery: dispatch due touches", "campaigns.dispatch_touches", "*/5"),
-    ("Delivery: send queued messages", "campaigns.send_messages", "*"),
+    ("Delivery: start senders for queued messages", "campaigns.start_senders", "*"),
 ]
 
 

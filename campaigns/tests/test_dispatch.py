@@ -234,3 +234,25 @@ def test_a_campaign_approved_late_in_the_day_sends_its_coupon_codes(
     message = OutboxMessage.objects.get(campaign=campaign, customer=customer)
     assert message.status == MessageStatus.SENT
     assert coupon.code in message.body
+
+
+def test_senders_started_follow_the_due_queue(
+    department_a, staff_a, manager_a, settings, monkeypatch
+):
+    from campaigns.selectors import queue
+
+    settings.DELIVERY_SENDERS = 3
+    assert queue.senders_needed() == 0
+    consenting_customers(department_a, 5)
+    due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+    )
+    QuietHours.objects.all().delete()
+    touches_dispatch(on=dt.date.today())
+    assert queue.senders_needed() == 1
+    monkeypatch.setattr(queue, "MESSAGES_PER_SENDER", 2)
+    assert queue.senders_needed() == 3
