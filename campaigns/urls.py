@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import approvals, calendar, campaigns, content, coupons, library, tasks
+from campaigns.views import approvals, calendar, campaigns, content, coupons, library, optout, tasks
 
 app_name = "campaigns"
 
@@ -44,4 +44,5 @@ urlpatterns = [
     path("templates/new/", library.template_edit_view, name="template-create"),
     path("templates/<int:pk>/edit/", library.template_edit_view, name="template-edit"),
     path("templates/<int:pk>/delete/", library.template_delete_view, name="template-delete"),
+    path("customers/<int:customer_id>/opt-out/", optout.optout_view, name="optout"),
 ]

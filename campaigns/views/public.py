@@ -1,24 +1,225 @@
-"""Views customers reach from a message (no login). Being written in the
-'preferences' branch; these answer 404 until then."""
+"""Pages customers reach from a message, without logging in: unsubscribe (also the RFC 8058
+one-click POST a mail client sends), preferences, the open pixel, and the click and SMS
+short-link redirects.
 
-from django.http import Http404
+Each URL carries a signed per-message token for one purpose (``campaigns.delivery.tokens``);
+a bad token answers 404 (the pixel: the same GIF, recording nothing). The pages name the
+customer masked, since anyone holding a forwarded message can open them.
+"""
+
+import base64
+import functools
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from campaigns.delivery.tokens import Purpose, message_token, read_token
+from campaigns.forms_preferences import PreferencesForm, UnsubscribeChoice, UnsubscribeForm
+from campaigns.models import DeliveryChannel, OutboxMessage, UnsubscribeSource
+from campaigns.selectors.preferences import (
+    mask_name,
+    masked_address,
+    message_for_token,
+    preference_state,
+    recipient,
+)
+from campaigns.services.preferences import (
+    message_clicked,
+    message_opened,
+    preferences_set,
+    unsubscribe,
+)
+
+TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = "no-store, private"
 
 
-def unsubscribe_view(request, token):
-    raise Http404
+def customer_language(view):
+    """Customer pages speak the product's language (the message's) unless the visitor
+    chose another with the switch — not whatever the browser happens to prefer."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
-def preferences_view(request, token):
-    raise Http404
+def _message(token: str, purpose: str) -> OutboxMessage | None:
+    return message_for_token(read_token(token, purpose))
 
 
-def open_pixel_view(request, token):
-    raise Http404
+def _sender_name() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or _("CareCRM")
 
 
-def click_view(request, token, index):
-    raise Http404
+def _context(message: OutboxMessage, **extra) -> dict:
+    customer = recipient(message)
+    return {
+        "message": message,
+        "company": _sender_name(),
+        "masked_name": mask_name(customer.name),
+        "masked_address": masked_address(message),
+        "channel_label": DeliveryChannel(message.channel).label,
+        "care_kind_label": message.get_care_kind_display(),
+        **extra,
+    }
 
 
-def short_link_view(request, token, index):
-    raise Http404
+def _not_found(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request, "delivery/public/invalid.html", {"company": _sender_name()}, status=404
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _is_one_click(request: HttpRequest) -> bool:
+    """RFC 8058: a mail client's POST with the body ``List-Unsubscribe=One-Click``."""
+    try:
+        return request.POST.get("List-Unsubscribe") == "One-Click"
+    except MultiPartParserError:
+        return False
+
+
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without a CSRF token
+@require_http_methods(["GET", "POST"])
+@customer_language
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    message = _message(token, Purpose.UNSUBSCRIBE)
+    if message is None:
+        return _not_found(request)
+    if request.method == "POST" and _is_one_click(request):
+        unsubscribe(
+            customer=recipient(message),
+            channel=message.channel,
+            source=UnsubscribeSource.ONE_CLICK,
+            message=message,
+            request=request,
+        )
+        return _done(request, message, UnsubscribeChoice.CHANNEL)
+    return _unsubscribe_page(request, message)
+
+
+@csrf_protect
+def _unsubscribe_page(request: HttpRequest, message: OutboxMessage) -> HttpResponse:
+    form = UnsubscribeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        choice = form.cleaned_data["choice"]
+        scope = {
+            UnsubscribeChoice.CHANNEL: {"channel": message.channel},
+            UnsubscribeChoice.KIND: {"care_kind": message.care_kind},
+            UnsubscribeChoice.ALL: {},
+        }[choice]
+        unsubscribe(
+            customer=recipient(message),
+            source=UnsubscribeSource.LINK,
+            message=message,
+            request=request,
+            **scope,
+        )
+        return _done(request, message, choice)
+    return _no_store(
+        render(
+            request,
+            "delivery/public/unsubscribe.html",
+            _context(message, form=form, preferences_url=_preferences_path(message)),
+        )
+    )
+
+
+def _done(request: HttpRequest, message: OutboxMessage, choice: str) -> HttpResponse:
+    return _no_store(
+        render(
+            request,
+            "delivery/public/unsubscribed.html",
+            _context(message, choice=choice, preferences_url=_preferences_path(message)),
+        )
+    )
+
+
+def _preferences_path(message: OutboxMessage) -> str:
+    return reverse("delivery:preferences", args=[message_token(message.pk, Purpose.PREFERENCES)])
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = NO_STORE
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@customer_language
+def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
+    message = _message(token, Purpose.PREFERENCES)
+    if message is None:
+        return _not_found(request)
+    customer = recipient(message)
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None, state=preference_state(customer)
+    )
+    if form.is_valid():
+        preferences_set(
+            customer=customer,
+            source=UnsubscribeSource.PREFERENCE_PAGE,
+            message=message,
+            request=request,
+            **form.choices(),
+        )
+        return redirect(f"{request.path}?saved=1")
+    return _no_store(
+        render(
+            request,
+            "delivery/public/preferences.html",
+            _context(message, form=form, saved=request.GET.get("saved") == "1"),
+        )
+    )
+
+
+@require_GET
+def open_pixel_view(request: HttpRequest, token: str) -> HttpResponse:
+    message = _message(token, Purpose.OPEN)
+    if message is not None:
+        message_opened(message)
+    response = HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _follow(request: HttpRequest, token: str, index: int, purpose: str) -> HttpResponse:
+    """Redirect only to a link the message itself held (no open redirect)."""
+    message = _message(token, purpose)
+    links = message.links if message is not None and isinstance(message.links, list) else []
+    if not 0 <= index < len(links) or not str(links[index]).lower().startswith(
+        ("http://", "https://")
+    ):
+        return _not_found(request)
+    response = HttpResponseRedirect(message_clicked(message, index))
+    response["Cache-Control"] = NO_STORE
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+@customer_language
+def click_view(request: HttpRequest, token: str, index: int) -> HttpResponse:
+    return _follow(request, token, index, Purpose.CLICK)
+
+
+@require_GET
+@customer_language
+def short_link_view(request: HttpRequest, token: str, index: int) -> HttpResponse:
+    return _follow(request, token, index, Purpose.SHORT_LINK)
