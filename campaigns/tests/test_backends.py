@@ -415,3 +415,28 @@ def test_the_channel_rate_limit_is_honoured(department_a, staff_a, manager_a, se
     assert report.sent == 60
     assert gateway.deliveries_to() == {c.mobile: 1 for c in customers}
     assert elapsed >= 1.9
+
+
+def test_a_gateway_answer_that_names_no_message_is_retried():
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        backend = HttpGatewayBackend(
+            "sms", {"URL": "http://{}:{}/sms".format(*server.server_address)}
+        )
+        results = backend.send_many([outgoing(1), outgoing(2)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert {(r.outcome, r.code) for r in results} == {(SendOutcome.RETRY, "missing")}

@@ -4,6 +4,16 @@ Authenticated by an HMAC-SHA256 of ``"<timestamp>.<raw body>"`` with
 ``DELIVERY_WEBHOOK_SECRET``, sent as ``X-CareCRM-Signature: sha256=<hex>`` with the
 unix time in ``X-CareCRM-Timestamp``; a timestamp more than five minutes off is refused,
 so a captured request cannot be replayed later. Without a secret the endpoints are off.
+
+``POST receipts/<channel>/`` ``{"receipts": [{"id": "carecrm-N" or the provider's id,
+"status": "delivered"|"failed"|"bounced", "code", "error", "at"}]}`` answers what it
+updated, which were duplicates, stale (ignored), unknown or invalid. A receipt for a
+message not yet recorded as sent gets a 503 with Retry-After (the rest is applied;
+sending the batch again is harmless).
+
+``POST inbound/sms/`` ``{"from": "+86138…", "text": "TD", "at": iso}`` or
+``{"messages": [...]}``: answers per message whether the number was unknown and whether
+the text was an opt-out.
 """
 
 import hashlib
