@@ -40,6 +40,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("", include("campaigns.urls_public")),
     path("admin/", admin.site.urls),
+    path("api/v1/delivery/", include("campaigns.urls_webhooks")),
     path("api/v1/", include(api_router.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -84,6 +84,8 @@ class HttpGatewayBackend(ChannelBackend):
         try:
             answer = json.loads(raw or b"{}")
         except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
             answer = {"error": raw[:200].decode(errors="replace")}
         if status >= 500 or status in TRANSIENT_STATUSES:
             reason = f"HTTP {status}: {answer.get('error') or answer.get('code') or ''}".strip()
@@ -92,7 +94,12 @@ class HttpGatewayBackend(ChannelBackend):
             reason = f"HTTP {status}: {answer.get('error') or ''}".strip()
             code = str(answer.get("code") or status)
             return [SendResult.failed(m, reason, code) for m in messages]
-        by_id = {str(item.get("id")): item for item in answer.get("results") or []}
+        results = answer.get("results")
+        by_id = {
+            str(item.get("id")): item
+            for item in (results if isinstance(results, list) else [])
+            if isinstance(item, dict)
+        }
         results = []
         for message in messages:
             item = by_id.get(message.key)

@@ -1,0 +1,188 @@
+"""Email through Django's SMTP backend to a real SMTP server on loopback (aiosmtpd): what
+arrives carries one-click unsubscribe headers and tracked links; refusals fail with the
+server's words, temporary refusals come back later."""
+
+import datetime as dt
+import email
+import email.policy
+import re
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from campaigns.models import (
+    MessageEventKind,
+    MessageStatus,
+    OutboxMessage,
+    QuietHours,
+    TouchChannel,
+)
+from campaigns.services.dispatch import touches_dispatch
+from campaigns.services.sending import messages_send
+from campaigns.tests.delivery import consenting_customers, due_campaign
+
+pytestmark = pytest.mark.django_db
+PUBLIC_URL = "https://care.example.cn"
+
+
+class MailServer:
+    """Accepts mail and keeps it; ``rcpt_replies`` / ``data_reply`` script refusals."""
+
+    def __init__(self):
+        self.received: list = []
+        self.rcpt_replies: dict[str, str] = {}
+        self.data_reply = ""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.rcpt_replies:
+            return self.rcpt_replies[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            return self.data_reply
+        self.received.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list:
+        return [
+            (
+                envelope.rcpt_tos,
+                email.message_from_bytes(envelope.content, policy=email.policy.default),
+            )
+            for envelope in self.received
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mail_server(settings):
+    handler = MailServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.PUBLIC_URL = PUBLIC_URL
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def email_campaign(department_a, staff_a, manager_a):
+    QuietHours.objects.all().delete()
+    customers = consenting_customers(department_a, 2, TouchChannel.EMAIL)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        channels=(TouchChannel.EMAIL,),
+        on=timezone.localdate(),
+        send_time=dt.time(0, 0),
+    )
+    touches_dispatch(on=timezone.localdate())
+    return campaign, customers
+
+
+def test_a_due_email_arrives_with_one_click_unsubscribe_and_tracking(mail_server, email_campaign):
+    campaign, customers = email_campaign
+
+    report = messages_send(seconds=10)
+
+    assert report.sent == 2
+    received = mail_server.messages()
+    assert sorted(rcpt for rcpt_tos, _ in received for rcpt in rcpt_tos) == sorted(
+        c.email for c in customers
+    )
+    (rcpt,), mail = received[0]
+    message = OutboxMessage.objects.get(campaign=campaign, address=rcpt)
+    assert message.status == MessageStatus.SENT
+    assert mail["X-CareCRM-Message"] == message.idempotency_key
+    assert mail["Message-ID"] == message.provider_id
+
+    unsubscribe = re.fullmatch(
+        r"<(https://care\.example\.cn/m/u/[^/<>]+/)>", mail["List-Unsubscribe"]
+    )
+    assert unsubscribe, mail["List-Unsubscribe"]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert any(re.fullmatch(rf"{PUBLIC_URL}/m/c/[^/]+/0/", href) for href in hrefs), hrefs
+    assert "https://shop.example.cn/event" not in hrefs
+    assert re.search(rf'<img src="{PUBLIC_URL}/m/o/[^"]+\.gif"', html)
+    assert unsubscribe.group(1) in text
+    assert message.customer.name in str(mail["Subject"])
+
+
+def test_a_refused_recipient_fails_with_the_servers_reply(mail_server, email_campaign):
+    campaign, (refused, accepted) = email_campaign
+    mail_server.rcpt_replies[refused.email] = (
+        "550 5.1.1 <refused>: Recipient address rejected: User unknown in virtual mailbox table"
+    )
+
+    report = messages_send(seconds=10)
+
+    assert (report.sent, report.failed) == (1, 1)
+    failed = OutboxMessage.objects.get(campaign=campaign, customer=refused)
+    assert failed.status == MessageStatus.FAILED
+    assert failed.error_code == "550"
+    assert "User unknown in virtual mailbox table" in failed.error
+    assert failed.events.filter(kind=MessageEventKind.FAILED).exists()
+    assert [rcpt for rcpt_tos, _ in mail_server.messages() for rcpt in rcpt_tos] == [accepted.email]
+
+
+def test_a_temporary_refusal_is_retried_later(mail_server, email_campaign, settings):
+    campaign, (greylisted, _) = email_campaign
+    mail_server.rcpt_replies[greylisted.email] = "451 4.7.1 Greylisted, please try again later"
+    before = timezone.now()
+
+    report = messages_send(seconds=10)
+
+    assert (report.sent, report.retried) == (1, 1)
+    waiting = OutboxMessage.objects.get(campaign=campaign, customer=greylisted)
+    assert waiting.status == MessageStatus.QUEUED
+    assert waiting.attempts == 1
+    assert waiting.send_after > before + dt.timedelta(
+        seconds=settings.DELIVERY_RETRY_BASE_SECONDS / 2
+    )
+    assert "Greylisted" in waiting.error and waiting.error_code == "451"
+    assert waiting.events.get(kind=MessageEventKind.RETRY).detail["attempt"] == 1
+
+
+def test_a_message_refused_after_data_fails(mail_server, email_campaign):
+    campaign, _ = email_campaign
+    mail_server.data_reply = "554 5.7.1 Message rejected as spam"
+
+    report = messages_send(seconds=10)
+
+    assert report.failed == 2
+    message = OutboxMessage.objects.filter(campaign=campaign).first()
+    assert (message.status, message.error_code) == (MessageStatus.FAILED, "554")
+    assert "rejected as spam" in message.error
+
+
+def test_an_unreachable_mail_server_is_retried(email_campaign, settings):
+    campaign, _ = email_campaign
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+
+    report = messages_send(seconds=10)
+
+    assert report.retried == 2
+    for message in OutboxMessage.objects.filter(campaign=campaign):
+        assert message.status == MessageStatus.QUEUED and message.attempts == 1
+        assert "cannot reach the mail server" in message.error
