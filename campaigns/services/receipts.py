@@ -27,22 +27,18 @@ from campaigns.models import (
     MessageEventKind,
     MessageStatus,
     OutboxMessage,
-    SuppressionReason,
-    Unsubscribe,
     UnsubscribeSource,
 )
+from campaigns.services.preferences import unsubscribe
 from carecrm.phone import normalise_mobile
 from customers.models import (
     Channel,
-    ChannelConsent,
-    ConsentMethod,
     Customer,
     CustomerStatus,
     Interaction,
     InteractionKind,
 )
 from customers.services.interactions import interaction_log
-from customers.services.records import consent_set
 
 MAX_ITEMS = 1000
 # A reply belongs to the latest SMS sent to the number within this window.
@@ -286,67 +282,18 @@ def _reply_mark(message: OutboxMessage, *, number: str, text: str, at: dt.dateti
 def _sms_opt_out(
     customers: list[Customer], *, message: OutboxMessage | None, text: str, at: dt.datetime
 ) -> None:
-    """Unsubscribe the customers from SMS: consent withdrawn (method: reply), an
-    Unsubscribe row, their queued SMS suppressed. Safe to repeat.
-
-    Private to replies until the preferences service's ``unsubscribe`` takes it over.
-    """
+    """Unsubscribe the customers from SMS through the one unsubscribe service: consent
+    withdrawn (method: reply), an Unsubscribe row, their queued SMS suppressed."""
     with translation.override(settings.LANGUAGE_CODE):
         note = _("Replied “%(text)s” to an SMS") % {"text": text.strip()[:60]}
-    withdrawn = set(
-        ChannelConsent.objects.filter(
-            customer__in=customers, channel=Channel.SMS, granted=False
-        ).values_list("customer_id", flat=True)
-    )
     for customer in customers:
-        own_message = message if message and message.customer_id == customer.pk else None
-        if customer.pk not in withdrawn:
-            consent_set(
-                customer=customer,
-                channel=Channel.SMS,
-                granted=False,
-                method=ConsentMethod.REPLY,
-                user=None,
-                note=note,
-                at=at,
-            )
-        Unsubscribe.objects.get_or_create(
+        unsubscribe(
             customer=customer,
             channel=DeliveryChannel.SMS,
-            care_kind="",
-            defaults={"source": UnsubscribeSource.REPLY, "message": own_message, "note": note},
+            source=UnsubscribeSource.REPLY,
+            message=message if message and message.customer_id == customer.pk else None,
+            note=note,
         )
-    if (
-        message is not None
-        and any(c.pk == message.customer_id for c in customers)
-        and OutboxMessage.objects.filter(pk=message.pk, unsubscribed_at__isnull=True).update(
-            unsubscribed_at=at
-        )
-    ):
-        MessageEvent.objects.create(
-            message=message,
-            kind=MessageEventKind.UNSUBSCRIBED,
-            at=at,
-            detail={"source": UnsubscribeSource.REPLY, "channel": DeliveryChannel.SMS},
-        )
-    queued = OutboxMessage.objects.filter(
-        customer__in=customers, channel=DeliveryChannel.SMS, status=MessageStatus.QUEUED
-    )
-    ids = list(queued.values_list("pk", flat=True))
-    suppressed = OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED)
-    suppressed.update(status=MessageStatus.SUPPRESSED, reason=SuppressionReason.UNSUBSCRIBED)
-    MessageEvent.objects.bulk_create(
-        [
-            MessageEvent(
-                message_id=pk,
-                kind=MessageEventKind.SUPPRESSED,
-                at=at,
-                detail={"reason": SuppressionReason.UNSUBSCRIBED},
-            )
-            for pk in ids
-        ],
-        batch_size=1000,
-    )
 
 
 def _reply_interactions(
