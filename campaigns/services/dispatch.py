@@ -174,6 +174,12 @@ def _reason_sql(
         f"GROUP BY o.customer_id) recent ON recent.customer_id = c.id"
     )
     join_params += [_db_date(first), _db_date(last)]
+    # An address that bounced hard before is not tried again until it changes.
+    bounced = (
+        f"EXISTS (SELECT 1 FROM {_table(OutboxMessage)} b "
+        f"WHERE b.address = c.{ADDRESS_COLUMN[channel]} AND b.channel = '{channel}' "
+        f"AND b.status = '{MessageStatus.BOUNCED}')"
+    )
     case = f"""CASE
         WHEN EXISTS (SELECT 1 FROM {_table(Unsubscribe)} u WHERE u.customer_id = c.id
                      AND u.channel IN ('', %s) AND u.care_kind IN ('', %s))
@@ -182,6 +188,7 @@ def _reason_sql(
                          AND k.channel = %s AND k.granted = %s)
             THEN '{SuppressionReason.NO_CONSENT}'
         WHEN c.contact_status = '{ContactStatus.UNREACHABLE}' OR {INVALID_ADDRESS[channel]}
+             OR {bounced}
             THEN '{SuppressionReason.INVALID_CONTACT}'
         WHEN COALESCE(recent.same_kind, 0) > 0 THEN '{SuppressionReason.DUPLICATE}'
         WHEN {" OR ".join(cap_checks) or "1 = 0"} THEN '{SuppressionReason.FREQUENCY_CAP}'

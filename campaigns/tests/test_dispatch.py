@@ -256,3 +256,31 @@ def test_senders_started_follow_the_due_queue(
     assert queue.senders_needed() == 1
     monkeypatch.setattr(queue, "MESSAGES_PER_SENDER", 2)
     assert queue.senders_needed() == 3
+
+
+def test_an_address_that_bounced_is_not_tried_again(department_a, staff_a, manager_a):
+    bounced, fine = consenting_customers(department_a, 2, TouchChannel.EMAIL)
+    first = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        channels=(TouchChannel.EMAIL,),
+    )
+    touches_dispatch(on=DUE_DAY)
+    OutboxMessage.objects.filter(campaign=first, customer=bounced).update(
+        status=MessageStatus.BOUNCED
+    )
+    FrequencyCap.objects.all().delete()
+    later = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        channels=(TouchChannel.EMAIL,),
+        on=DUE_DAY + dt.timedelta(days=10),
+    )
+    touches_dispatch(on=DUE_DAY + dt.timedelta(days=10))
+    assert _statuses(later)[bounced.pk] == (
+        MessageStatus.SUPPRESSED,
+        SuppressionReason.INVALID_CONTACT,
+    )
+    assert _statuses(later)[fine.pk] == (MessageStatus.QUEUED, "")
