@@ -43,7 +43,9 @@ class MessageFilterForm(forms.Form):
 
 
 class RetryFailedForm(forms.Form):
-    error_code = forms.ChoiceField(label=_("Error code"), required=False)
+    error_code = forms.ChoiceField(
+        label=_("Error code"), required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
 
     ALL = "__all__"
 

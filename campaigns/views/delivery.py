@@ -2,10 +2,13 @@
 message with its history, the operations page (with retry now) and the settings of caps
 and quiet hours."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -68,7 +71,10 @@ def campaign_delivery_card_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "metrics": metrics,
-            "chart": {**metrics.chart_data(), "labels": _chart_labels()},
+            # an attribute, not json_script: htmx drops <script> elements it swaps in
+            "chart_json": json.dumps(
+                {**metrics.chart_data(), "labels": _chart_labels()}, cls=DjangoJSONEncoder
+            ),
             "can_see_log": request.user.has_perm("campaigns.view_outboxmessage"),
         },
     )

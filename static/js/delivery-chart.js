@@ -1,13 +1,14 @@
 // Campaign page: the delivery card's charts (funnel bars and the daily series). The data
-// comes from the card's json_script element; the CSP forbids inline scripts.
+// comes from the card's data-chart attribute (htmx loads the card and drops <script>
+// elements, and the CSP forbids inline scripts anyway).
 (function () {
   "use strict";
   var charts = [];
 
   function draw(root) {
-    var source = root.querySelector("#delivery-data");
+    var source = root.querySelector("#delivery-charts");
     if (!source || typeof window.Chart === "undefined") { return; }
-    var data = JSON.parse(source.textContent);
+    var data = JSON.parse(source.dataset.chart);
     var labels = data.labels;
     charts.forEach(function (chart) { chart.destroy(); });
     charts = [];
@@ -54,12 +55,13 @@
   }
 
   function drawOnce() {
-    var source = document.getElementById("delivery-data");
+    var source = document.getElementById("delivery-charts");
     if (source && !source.dataset.drawn) {
       source.dataset.drawn = "1";
       draw(document);
     }
   }
   document.addEventListener("DOMContentLoaded", drawOnce);
-  document.body.addEventListener("htmx:afterSettle", drawOnce);
+  // htmx:load fires on the swapped-in card (the replaced placeholder is detached).
+  document.body.addEventListener("htmx:load", drawOnce);
 })();
