@@ -32,6 +32,8 @@ from campaigns.selectors.delivery import address_for, campaign_metrics
 from campaigns.selectors.due import next_touch_dates
 from campaigns.services import approval, campaigns, care_tasks, coupons, library
 from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from carecrm.core.audit import audit_record_many
+from carecrm.core.models import AuditAction
 from customers.privacy import can_see_pii
 from segmentation.models import Segment
 
@@ -638,6 +640,27 @@ class MessageViewSet(ScopedReadOnlyModelViewSet):
 
     def get_base_queryset(self):
         return OutboxMessage.objects.select_related("customer").order_by("-created_at", "-id")
+
+    def _audit(self, customer_ids: list[int]) -> None:
+        """Full addresses shown are views of personal data (as on the pages)."""
+        if customer_ids and can_see_pii(self.request.user):
+            audit_record_many(
+                actor=self.request.user,
+                action=AuditAction.VIEW,
+                customer_ids=customer_ids,
+                detail={"via": "api", "what": "messages"},
+                request=self.request,
+            )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._audit([message.customer_id for message in page or []])
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        message = self.get_object()
+        self._audit([message.customer_id])
+        return Response(self.get_serializer(message).data)
 
 
 def register(router) -> None:

@@ -20,6 +20,7 @@ from campaigns.models import (
 from campaigns.tests.factories import CampaignFactory
 from campaigns.tests.outbox import T0, message
 from carecrm.accounts.tests.factories import UserFactory
+from carecrm.core.models import AuditAction, AuditEntry
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,10 +84,22 @@ def test_staff_see_a_message_of_their_customer_with_the_address_masked(staff_a_c
     assert 'data-event="sent"' in body and 'data-event="delivered"' in body
 
 
-def test_managers_with_pii_permission_see_the_full_address(manager_a_client, sent_sms):
+def test_managers_with_pii_permission_see_the_full_address_and_it_is_audited(
+    manager_a_client, manager_a, sent_sms
+):
     body = manager_a_client.get(f"/campaigns/messages/{sent_sms.pk}/").content.decode()
 
     assert "+8613812345678" in body
+    assert AuditEntry.objects.filter(
+        actor=manager_a, action=AuditAction.VIEW, customer_id=sent_sms.customer_id
+    ).exists()
+
+
+def test_masked_views_are_not_audited(staff_a_client, sent_sms):
+    staff_a_client.get(f"/campaigns/messages/{sent_sms.pk}/")
+    staff_a_client.get(f"/campaigns/{sent_sms.campaign_id}/messages/")
+
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW).exists()
 
 
 def test_staff_of_other_department_gets_404_for_a_message(staff_b, sent_sms):
@@ -343,6 +356,8 @@ def test_api_lists_messages_in_scope_with_masked_addresses(
     zhang = next(row for row in mine["results"] if row["customer_name"] == "张伟")
     assert (zhang["address"], zhang["masked"]) == ("138****5678", True)
     assert [row["address"] for row in managed["results"]] == ["+8613812345678"]
+    assert AuditEntry.objects.filter(actor=manager_a, action=AuditAction.VIEW).count() == 1
+    assert not AuditEntry.objects.filter(actor=staff_a).exists()
 
 
 def test_api_filters_messages(api_client_for, staff_a, log):

@@ -35,7 +35,10 @@ from campaigns.services.delivery_admin import (
     quiet_hours_save,
 )
 from campaigns.views.campaigns import get_campaign, querystring_base
+from carecrm.core.audit import audit_record, audit_record_many
+from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
+from customers.privacy import can_see_pii
 
 PAGE_SIZE = 50
 
@@ -89,6 +92,14 @@ def campaign_messages_view(request: HttpRequest, pk: int) -> HttpResponse:
     log = message_log(visible_messages(request.user).filter(campaign=campaign), filters)
     page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(message, address_for(request.user, message)) for message in page.object_list]
+    if rows and can_see_pii(request.user):
+        audit_record_many(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            customer_ids=[message.customer_id for message, _address in rows],
+            detail={"page": "message_log", "campaign": campaign.pk},
+            request=request,
+        )
     return render(
         request,
         "campaigns/delivery/message_list.html",
@@ -108,6 +119,14 @@ def message_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_visible_or_404(
         request.user, OutboxMessage.objects.select_related("campaign", "customer"), pk=pk
     )
+    if can_see_pii(request.user):
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            customer_id=message.customer_id,
+            obj=message,
+            request=request,
+        )
     return render(
         request,
         "campaigns/delivery/message_detail.html",
