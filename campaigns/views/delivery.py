@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -147,9 +148,10 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "retry_form": RetryFailedForm(codes=overview.failed_codes),
         "can_retry": request.user.has_perm("campaigns.change_outboxmessage"),
     }
-    if request.htmx:
-        return render(request, "campaigns/delivery/_operations_figures.html", context)
-    return render(request, "campaigns/delivery/operations.html", context)
+    template = "_operations_figures.html" if request.htmx else "operations.html"
+    response = render(request, f"campaigns/delivery/{template}", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required
