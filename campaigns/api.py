@@ -21,15 +21,20 @@ from campaigns.models import (
     ContentTemplate,
     Coupon,
     CouponBatch,
+    OutboxMessage,
     RedemptionSource,
     ReviewDecision,
     TaskOutcome,
     TouchChannel,
 )
 from campaigns.selectors.campaigns import can_edit, visible_campaigns
+from campaigns.selectors.delivery import address_for, campaign_metrics
 from campaigns.selectors.due import next_touch_dates
 from campaigns.services import approval, campaigns, care_tasks, coupons, library
 from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from carecrm.core.audit import audit_record_many
+from carecrm.core.models import AuditAction
+from customers.privacy import can_see_pii
 from segmentation.models import Segment
 
 
@@ -161,6 +166,68 @@ class ContentInputSerializer(serializers.Serializer):
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
     html_body = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FiguresSerializer(serializers.Serializer):
+    audience = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    sending = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    suppressed = serializers.IntegerField()
+    opened = serializers.IntegerField()
+    clicked = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    unsubscribed = serializers.IntegerField()
+    delivery_rate = serializers.FloatField(allow_null=True)
+    open_rate = serializers.FloatField(allow_null=True)
+    click_rate = serializers.FloatField(allow_null=True)
+    reply_rate = serializers.FloatField(allow_null=True)
+    unsubscribe_rate = serializers.FloatField(allow_null=True)
+
+
+class ChannelFiguresSerializer(FiguresSerializer):
+    channel = serializers.CharField()
+
+
+class ConversionsSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    rate = serializers.FloatField(allow_null=True)
+
+
+class MetricsSerializer(serializers.Serializer):
+    """A campaign's delivery figures; rates are fractions (0.25 = 25 %), null when
+    nothing was sent they could divide by."""
+
+    total = FiguresSerializer()
+    by_channel = ChannelFiguresSerializer(many=True)
+    suppressed_by_reason = serializers.DictField(child=serializers.IntegerField())
+    coupons_issued = serializers.IntegerField()
+    coupons_redeemed = serializers.IntegerField()
+    conversions = ConversionsSerializer()
+    daily = serializers.DictField(child=serializers.ListField())
+
+    @staticmethod
+    def of(metrics) -> dict:
+        return {
+            "total": metrics.total.as_dict(),
+            "by_channel": [
+                {"channel": channel, **figures.as_dict()}
+                for channel, _label, figures in metrics.by_channel
+            ],
+            "suppressed_by_reason": {
+                reason: count for reason, _label, count in metrics.suppressed_by_reason
+            },
+            "coupons_issued": metrics.coupons_issued,
+            "coupons_redeemed": metrics.coupons_redeemed,
+            "conversions": metrics.conversions.__dict__,
+            "daily": metrics.series,
+        }
 
 
 class CampaignViewSet(ScopedModelViewSet):
@@ -315,6 +382,12 @@ class CampaignViewSet(ScopedModelViewSet):
                 for occ, n in next_touch_dates(campaign, after=after)
             ]
         )
+
+    @action(detail=True, methods=["get"], serializer_class=MetricsSerializer)
+    def metrics(self, request, pk=None):
+        """Delivery figures of the whole campaign (see the campaign page's card)."""
+        metrics = campaign_metrics(self.get_object())
+        return Response(MetricsSerializer(MetricsSerializer.of(metrics)).data)
 
 
 class TemplateSerializer(serializers.ModelSerializer):
@@ -507,8 +580,92 @@ class CareTaskViewSet(ScopedReadOnlyModelViewSet):
         return Response(CareTaskSerializer(task).data)
 
 
+class MessageSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    address = serializers.SerializerMethodField()
+    masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OutboxMessage
+        fields = [
+            "id",
+            "campaign",
+            "customer",
+            "customer_name",
+            "channel",
+            "address",
+            "masked",
+            "occasion",
+            "planned_on",
+            "care_kind",
+            "priority",
+            "status",
+            "reason",
+            "deferred",
+            "send_after",
+            "attempts",
+            "subject",
+            "body",
+            "provider_id",
+            "error",
+            "error_code",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "failed_at",
+            "opened_at",
+            "clicked_at",
+            "replied_at",
+            "unsubscribed_at",
+            "open_count",
+            "click_count",
+        ]
+        read_only_fields = fields
+
+    def get_address(self, message: OutboxMessage) -> str:
+        return address_for(self.context["request"].user, message)
+
+    def get_masked(self, message: OutboxMessage) -> bool:
+        return not can_see_pii(self.context["request"].user)
+
+
+class MessageViewSet(ScopedReadOnlyModelViewSet):
+    """Outbox messages to customers in the user's scope; the address is masked for users
+    without ``view_customer_pii``, as on the pages."""
+
+    queryset = OutboxMessage.objects.all()
+    serializer_class = MessageSerializer
+    filterset_fields = ["campaign", "customer", "status", "channel", "reason", "occasion"]
+    ordering_fields = ["created_at", "sent_at", "id"]
+
+    def get_base_queryset(self):
+        return OutboxMessage.objects.select_related("customer").order_by("-created_at", "-id")
+
+    def _audit(self, customer_ids: list[int]) -> None:
+        """Full addresses shown are views of personal data (as on the pages)."""
+        if customer_ids and can_see_pii(self.request.user):
+            audit_record_many(
+                actor=self.request.user,
+                action=AuditAction.VIEW,
+                customer_ids=customer_ids,
+                detail={"via": "api", "what": "messages"},
+                request=self.request,
+            )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._audit([message.customer_id for message in page or []])
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        message = self.get_object()
+        self._audit([message.customer_id])
+        return Response(self.get_serializer(message).data)
+
+
 def register(router) -> None:
     router.register("campaigns", CampaignViewSet, basename="campaign")
     router.register("campaign-templates", TemplateViewSet, basename="campaign-template")
     router.register("coupons", CouponViewSet, basename="coupon")
     router.register("care-tasks", CareTaskViewSet, basename="care-task")
+    router.register("messages", MessageViewSet, basename="message")

@@ -85,6 +85,48 @@ def _timeline(customer, user):
     return entries
 
 
+def _message_timeline(customer, user):
+    """The customer's latest care messages, each linking to its history."""
+    if not user.has_perm("campaigns.view_outboxmessage"):
+        return []
+    from django.urls import reverse
+
+    from campaigns.selectors.delivery import customer_messages
+    from campaigns.templatetags.delivery_tags import channel_icon
+
+    entries = []
+    for message in customer_messages(user, customer, limit=50):
+        detail = [str(message.get_status_display())]
+        if message.reason:
+            detail.append(str(message.get_reason_display()))
+        for stamp, label in (
+            (message.opened_at, _("opened")),
+            (message.clicked_at, _("clicked")),
+            (message.replied_at, _("replied")),
+            (message.unsubscribed_at, _("unsubscribed")),
+        ):
+            if stamp:
+                detail.append(str(label))
+        entries.append(
+            TimelineEntry(
+                at=message.sent_at or message.created_at,
+                kind="message",
+                icon=channel_icon(message.channel),
+                title=f"{message.get_channel_display()} · {message.campaign.name}",
+                detail=" · ".join(detail),
+                url=reverse("campaigns:message", args=[message.pk]),
+            )
+        )
+    return entries
+
+
+def _messages_waiting(user) -> int:
+    from campaigns.models import MessageStatus
+    from campaigns.selectors.delivery import visible_messages
+
+    return visible_messages(user).filter(status=MessageStatus.QUEUED).count()
+
+
 def _seed(**kwargs) -> None:
     from campaigns.demo import seed_campaigns
 
@@ -92,6 +134,7 @@ def _seed(**kwargs) -> None:
 
 
 register_timeline_provider(_timeline)
+register_timeline_provider(_message_timeline)
 register_demo_seeder(60, _seed)
 tier_changed.connect(_on_tier_changed, dispatch_uid="campaigns.on_tier_changed")
 
@@ -125,6 +168,16 @@ register_nav(
         "campaigns.view_caretask",
     )
 )
+register_nav(
+    NavItem(
+        "delivery",
+        _("Delivery"),
+        "campaigns:delivery",
+        "send-check",
+        43,
+        "campaigns.view_dispatchrun",
+    )
+)
 register_home_card(
     HomeCard(
         "campaigns_awaiting_approval",
@@ -153,5 +206,15 @@ register_home_card(
         "campaigns:list",
         "megaphone",
         42,
+    )
+)
+register_home_card(
+    HomeCard(
+        "messages_queued",
+        _("Care messages waiting to go"),
+        _messages_waiting,
+        None,
+        "send",
+        43,
     )
 )

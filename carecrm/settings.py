@@ -309,6 +309,9 @@ SPECTACULAR_SETTINGS = {
         "TaskOutcomeEnum": "campaigns.models.choices.TaskOutcome",
         "TouchChannelEnum": "campaigns.models.TouchChannel",
         "OfflineChannelEnum": "campaigns.models.OfflineChannel",
+        "DeliveryChannelEnum": "campaigns.models.DeliveryChannel",
+        "MessageStatusEnum": "campaigns.models.MessageStatus",
+        "SuppressionReasonEnum": "campaigns.models.SuppressionReason",
     },
 }
 

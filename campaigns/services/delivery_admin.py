@@ -1,0 +1,71 @@
+"""Writes behind the delivery operations and settings pages: retry now, frequency caps
+and quiet hours. Each change is audited (who changed a rule that decides what customers
+receive)."""
+
+from django.db import transaction
+
+from campaigns.models import FrequencyCap, MessageStatus, OutboxMessage, QuietHours
+from campaigns.services.sending import messages_retry_now
+from carecrm.core.audit import audit_record
+from carecrm.core.models import AuditAction
+
+
+def _send_soon() -> None:
+    from campaigns.tasks import send_messages
+
+    transaction.on_commit(lambda: send_messages.delay())
+
+
+def messages_retry(*, user, failed: bool = False, error_code: str | None = None) -> int:
+    """Operations' "retry now". Without ``failed``: messages waiting for their next attempt
+    go at once. With ``failed``: failed messages (of one error code if given) are queued
+    again with fresh attempts. A sender is started after the commit."""
+    with transaction.atomic():
+        if failed:
+            again = OutboxMessage.objects.filter(status=MessageStatus.FAILED)
+            if error_code is not None:
+                again = again.filter(error_code=error_code)
+            count = messages_retry_now(ids=again.values("pk"), failed=True, user=user)
+        else:
+            count = messages_retry_now(user=user)
+        if count:
+            audit_record(
+                actor=user,
+                action=AuditAction.CHANGE,
+                detail={
+                    "delivery": "retry_now",
+                    "failed": failed,
+                    "error_code": error_code,
+                    "messages": count,
+                },
+            )
+            _send_soon()
+    return count
+
+
+def _audit_rule(user, rule, what: str) -> None:
+    audit_record(actor=user, action=AuditAction.CHANGE, obj=rule, detail={"delivery": what})
+
+
+def frequency_cap_save(*, cap: FrequencyCap, user) -> FrequencyCap:
+    """Store a cap a validated form filled in; the next dispatch applies it."""
+    with transaction.atomic():
+        cap.updated_by = user
+        cap.save()
+        _audit_rule(user, cap, f"frequency cap saved: {cap}")
+    return cap
+
+
+def frequency_cap_delete(*, cap: FrequencyCap, user) -> None:
+    with transaction.atomic():
+        _audit_rule(user, cap, f"frequency cap deleted: {cap}")
+        cap.delete()
+
+
+def quiet_hours_save(*, quiet_hours: QuietHours, user) -> QuietHours:
+    """Store a channel's quiet hours; queued messages are checked again when claimed."""
+    with transaction.atomic():
+        quiet_hours.updated_by = user
+        quiet_hours.save()
+        _audit_rule(user, quiet_hours, f"quiet hours saved: {quiet_hours}")
+    return quiet_hours

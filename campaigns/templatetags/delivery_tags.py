@@ -1,0 +1,28 @@
+from django import template
+
+from campaigns.models import MessageStatus
+
+register = template.Library()
+
+MESSAGE_BADGES = {
+    MessageStatus.QUEUED: "secondary",
+    MessageStatus.SENDING: "info",
+    MessageStatus.SENT: "primary",
+    MessageStatus.DELIVERED: "success",
+    MessageStatus.FAILED: "danger",
+    MessageStatus.BOUNCED: "warning",
+    MessageStatus.SUPPRESSED: "light",
+}
+
+
+@register.filter
+def message_badge(status: str) -> str:
+    """The Bootstrap colour of an outbox message's status badge."""
+    return MESSAGE_BADGES.get(status, "secondary")
+
+
+@register.filter
+def channel_icon(channel: str) -> str:
+    return {"sms": "chat-text", "email": "envelope", "wecom": "wechat", "push": "phone"}.get(
+        channel, "send"
+    )

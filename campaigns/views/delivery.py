@@ -1,0 +1,244 @@
+"""What staff see of the delivery engine: a campaign's delivery card and message log, one
+message with its history, the operations page (with retry now) and the settings of caps
+and quiet hours."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns.forms_delivery import (
+    FrequencyCapForm,
+    MessageFilterForm,
+    QuietHoursForm,
+    RetryFailedForm,
+)
+from campaigns.models import FrequencyCap, OutboxMessage, QuietHours
+from campaigns.selectors.delivery import (
+    address_for,
+    campaign_metrics,
+    message_log,
+    queue_overview,
+    visible_messages,
+)
+from campaigns.services.delivery_admin import (
+    frequency_cap_delete,
+    frequency_cap_save,
+    messages_retry,
+    quiet_hours_save,
+)
+from campaigns.views.campaigns import get_campaign, querystring_base
+from carecrm.core.audit import audit_record, audit_record_many
+from carecrm.core.models import AuditAction
+from carecrm.core.scoping import get_visible_or_404
+from customers.privacy import can_see_pii
+
+PAGE_SIZE = 50
+
+
+def _chart_labels() -> dict:
+    return {
+        "funnel": [
+            _("Sent"),
+            _("Delivered"),
+            _("Opened"),
+            _("Clicked"),
+            _("Replied"),
+            _("Converted"),
+        ],
+        "sent": _("Sent"),
+        "delivered": _("Delivered"),
+        "opened": _("Opened"),
+        "clicked": _("Clicked"),
+        "funnel_title": _("Funnel"),
+        "series_title": _("Per day"),
+    }
+
+
+@login_required
+@permission_required("campaigns.view_carecampaign", raise_exception=True)
+def campaign_delivery_card_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign page's "Delivery" card, loaded after the page so the page stays fast."""
+    campaign = get_campaign(request, pk)
+    metrics = campaign_metrics(campaign)
+    return render(
+        request,
+        "campaigns/delivery/_campaign_card.html",
+        {
+            "campaign": campaign,
+            "metrics": metrics,
+            # an attribute, not json_script: htmx drops <script> elements it swaps in
+            "chart_json": json.dumps(
+                {**metrics.chart_data(), "labels": _chart_labels()}, cls=DjangoJSONEncoder
+            ),
+            "can_see_log": request.user.has_perm("campaigns.view_outboxmessage"),
+        },
+    )
+
+
+@login_required
+@permission_required("campaigns.view_outboxmessage", raise_exception=True)
+def campaign_messages_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_campaign(request, pk)
+    form = MessageFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    log = message_log(visible_messages(request.user).filter(campaign=campaign), filters)
+    page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(message, address_for(request.user, message)) for message in page.object_list]
+    if rows and can_see_pii(request.user):
+        audit_record_many(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            customer_ids=[message.customer_id for message, _address in rows],
+            detail={"page": "message_log", "campaign": campaign.pk},
+            request=request,
+        )
+    return render(
+        request,
+        "campaigns/delivery/message_list.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "querystring_base": querystring_base(request),
+        },
+    )
+
+
+@login_required
+@permission_required("campaigns.view_outboxmessage", raise_exception=True)
+def message_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_visible_or_404(
+        request.user, OutboxMessage.objects.select_related("campaign", "customer"), pk=pk
+    )
+    if can_see_pii(request.user):
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            customer_id=message.customer_id,
+            obj=message,
+            request=request,
+        )
+    return render(
+        request,
+        "campaigns/delivery/message_detail.html",
+        {
+            "message": message,
+            "address": address_for(request.user, message),
+            "events": message.events.all(),
+        },
+    )
+
+
+@login_required
+@permission_required("campaigns.view_dispatchrun", raise_exception=True)
+def operations_view(request: HttpRequest) -> HttpResponse:
+    overview = queue_overview()
+    context = {
+        "overview": overview,
+        "retry_form": RetryFailedForm(codes=overview.failed_codes),
+        "can_retry": request.user.has_perm("campaigns.change_outboxmessage"),
+    }
+    template = "_operations_figures.html" if request.htmx else "operations.html"
+    response = render(request, f"campaigns/delivery/{template}", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_POST
+@permission_required("campaigns.change_outboxmessage", raise_exception=True)
+def retry_view(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("what") == "failed":
+        form = RetryFailedForm(request.POST, codes=queue_overview().failed_codes)
+        if not form.is_valid():
+            messages.error(request, _("Choose an error code from the list."))
+            return redirect("campaigns:delivery")
+        count = messages_retry(user=request.user, failed=True, error_code=form.code())
+        messages.success(
+            request, _("%(count)d failed messages are queued again.") % {"count": count}
+        )
+    else:
+        count = messages_retry(user=request.user)
+        messages.success(
+            request, _("%(count)d messages waiting for a retry go now.") % {"count": count}
+        )
+    return redirect("campaigns:delivery")
+
+
+# --- settings: frequency caps and quiet hours ------------------------------------------
+
+
+@login_required
+@permission_required("campaigns.view_frequencycap", raise_exception=True)
+def delivery_settings_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "campaigns/delivery/settings.html",
+        {
+            "caps": FrequencyCap.objects.select_related("updated_by"),
+            "quiet_hours": QuietHours.objects.select_related("updated_by"),
+            "can_change_caps": user.has_perm("campaigns.change_frequencycap"),
+            "can_add_caps": user.has_perm("campaigns.add_frequencycap"),
+            "can_delete_caps": user.has_perm("campaigns.delete_frequencycap"),
+            "can_change_quiet": user.has_perm("campaigns.change_quiethours"),
+            "can_add_quiet": user.has_perm("campaigns.add_quiethours"),
+        },
+    )
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+@login_required
+def frequency_cap_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    cap = get_object_or_404(FrequencyCap, pk=pk) if pk else FrequencyCap()
+    _require(request, "campaigns.change_frequencycap" if pk else "campaigns.add_frequencycap")
+    form = FrequencyCapForm(request.POST or None, instance=cap)
+    if request.method == "POST" and form.is_valid():
+        frequency_cap_save(cap=form.instance, user=request.user)
+        messages.success(request, _("Frequency cap saved: %(cap)s.") % {"cap": form.instance})
+        return redirect("campaigns:delivery-settings")
+    return render(
+        request,
+        "campaigns/delivery/settings_form.html",
+        {"form": form, "title": _("Frequency cap"), "object": cap if pk else None},
+    )
+
+
+@login_required
+@require_POST
+@permission_required("campaigns.delete_frequencycap", raise_exception=True)
+def frequency_cap_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    cap = get_object_or_404(FrequencyCap, pk=pk)
+    frequency_cap_delete(cap=cap, user=request.user)
+    messages.success(request, _("Frequency cap deleted."))
+    return redirect("campaigns:delivery-settings")
+
+
+@login_required
+def quiet_hours_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    quiet_hours = get_object_or_404(QuietHours, pk=pk) if pk else QuietHours()
+    _require(request, "campaigns.change_quiethours" if pk else "campaigns.add_quiethours")
+    form = QuietHoursForm(request.POST or None, instance=quiet_hours)
+    if request.method == "POST" and form.is_valid():
+        quiet_hours_save(quiet_hours=form.instance, user=request.user)
+        messages.success(request, _("Quiet hours saved: %(rule)s.") % {"rule": form.instance})
+        return redirect("campaigns:delivery-settings")
+    return render(
+        request,
+        "campaigns/delivery/settings_form.html",
+        {"form": form, "title": _("Quiet hours"), "object": quiet_hours if pk else None},
+    )
