@@ -24,7 +24,7 @@ from campaigns.services.sending import messages_send
 from campaigns.tests.delivery import consenting_customers, due_campaign
 
 pytestmark = pytest.mark.django_db
-PUBLIC_URL = "https://care.example.cn"
+SITE_URL = "https://care.example.cn"
 
 
 class MailServer:
@@ -74,7 +74,7 @@ def mail_server(settings):
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
-    settings.PUBLIC_URL = PUBLIC_URL
+    settings.SITE_URL = SITE_URL
     yield handler
     controller.stop()
 
@@ -120,9 +120,9 @@ def test_a_due_email_arrives_with_one_click_unsubscribe_and_tracking(mail_server
     html = mail.get_body(preferencelist=("html",)).get_content()
     text = mail.get_body(preferencelist=("plain",)).get_content()
     hrefs = re.findall(r'href="([^"]+)"', html)
-    assert any(re.fullmatch(rf"{PUBLIC_URL}/m/c/[^/]+/0/", href) for href in hrefs), hrefs
+    assert any(re.fullmatch(rf"{SITE_URL}/m/c/[^/]+/0/", href) for href in hrefs), hrefs
     assert "https://shop.example.cn/event" not in hrefs
-    assert re.search(rf'<img src="{PUBLIC_URL}/m/o/[^"]+\.gif"', html)
+    assert re.search(rf'<img src="{SITE_URL}/m/o/[^"]+\.gif"', html)
     assert unsubscribe.group(1) in text
     assert message.customer.name in str(mail["Subject"])
 
