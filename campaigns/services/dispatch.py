@@ -78,7 +78,7 @@ class DispatchResult:
         return {
             "queued": self.queued,
             "deferred": self.deferred,
-            "suppressed": dict(self.suppressed),
+            "suppressed": {str(reason): n for reason, n in self.suppressed.items() if n},
             "displaced": self.displaced,
         }
 
