@@ -11,6 +11,17 @@
    claim, re-check, render, POST, record.
 
 Data is generated inside PostgreSQL with ``generate_series`` so loading is not measured.
+
+Where the dispatch time goes (300,000 recipients, EXPLAIN ANALYZE and query timings on the
+2-core test machine): the ``INSERT … SELECT`` itself about 60 % (the bare one's work plus
+``ON CONFLICT`` on the unique key and the reasons: hashed subplans over unsubscribes and
+consents, a merge join with the month's outbox history for the caps), the deferred
+foreign-key checks at COMMIT about 33 % (a ``FOR KEY SHARE`` lookup of the customer and the
+campaign per row; the bare copy has no foreign keys), counting and give-way the rest.
+PostgreSQL's JIT compiled the statement for about 3 s at every size and never paid back,
+so dispatch turns it off for its transaction. Sending is bounded by Python per message
+(rendering, signed links, recording), and claiming highest priority first sorts the due
+rows on every claim.
 """
 
 import datetime as dt
