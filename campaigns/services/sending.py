@@ -371,26 +371,28 @@ def _record(
                     )
                 )
             changed.append(message)
-        OutboxMessage.objects.bulk_update(
-            changed,
-            [
-                "status",
-                "claim",
-                "lease_until",
-                "send_after",
-                "sent_at",
-                "failed_at",
-                "provider_id",
-                "error",
-                "error_code",
-                "subject",
-                "body",
-                "html_body",
-                "links",
-            ],
-            batch_size=500,
-        )
+        _write_back(changed, now)
         _events(events, now)
+
+
+def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
+    """Store a recorded batch: what is the same for every message of an outcome in one
+    ``UPDATE`` per outcome, only what differs per message through ``bulk_update`` (whose
+    CASE per field and row is what costs)."""
+    by_status = defaultdict(list)
+    for message in changed:
+        by_status[message.status].append(message.pk)
+    for status, pks in by_status.items():
+        stamps: dict = {"claim": None, "lease_until": None}
+        if status == MessageStatus.SENT:
+            stamps.update(sent_at=now, error="", error_code="")
+        elif status == MessageStatus.FAILED:
+            stamps["failed_at"] = now
+        OutboxMessage.objects.filter(pk__in=pks).update(status=status, **stamps)
+    fields = ["provider_id", "subject", "body", "html_body", "links"]
+    if set(by_status) - {MessageStatus.SENT}:
+        fields += ["send_after", "error", "error_code"]
+    OutboxMessage.objects.bulk_update(changed, fields, batch_size=500)
 
 
 def messages_send(

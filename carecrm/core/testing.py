@@ -1,0 +1,123 @@
+"""Helpers for tests that run a real Celery worker: the worker subprocess, its
+environment, and a ``DATABASE_URL`` that reaches the database the test runs against."""
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def worker_database_url(tmp_path: Path) -> str:
+    """A DATABASE_URL for the worker that reaches the database this test runs against."""
+    if connection.vendor == "postgresql":
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    if connection.vendor == "sqlite":
+        copy = tmp_path / "worker.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(copy)
+        connection.connection.backup(target)
+        target.close()
+        return f"sqlite:///{copy}"
+    pytest.fail(f"no worker database for {connection.vendor}")
+
+
+def base_env(tmp_path: Path, database_url: str, **extra: str) -> dict:
+    """The worker's environment: this one without Redis, eager mode or the deployment
+    profile, plus ``extra`` (e.g. ``REDIS_URL`` or ``DELIVERY_*`` settings)."""
+    env = dict(os.environ)
+    for name in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "DJANGO_ENV"):
+        env.pop(name, None)
+    env["DATABASE_URL"] = database_url
+    env["CARECRM_VAR_DIR"] = str(tmp_path / "var")
+    env["DJANGO_SETTINGS_MODULE"] = "carecrm.settings"
+    env.update(extra)
+    return env
+
+
+class Worker:
+    """``celery worker`` in a subprocess (its own process group, so :meth:`kill` takes its
+    pool children with it), consuming only its own queue so no other worker on the same
+    broker can answer for it."""
+
+    def __init__(
+        self,
+        *,
+        env: dict,
+        queue: str,
+        pool: str = "solo",
+        concurrency: int = 1,
+        name: str | None = None,
+    ) -> None:
+        self.queue = queue
+        self.output: list[str] = []
+        self.ready = threading.Event()
+        self.process = subprocess.Popen(  # noqa: S603 (fixed argv)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "carecrm",
+                "worker",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
+                "--queues",
+                queue,
+                "--hostname",
+                f"{name or queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+            if " ready." in line:
+                self.ready.set()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready.wait(0.2):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("Celery worker did not start:\n" + "".join(self.output[-40:]))
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children at once: no goodbye, no cleanup."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        else:
+            with contextlib.suppress(ProcessLookupError):  # pool children left behind
+                os.killpg(self.process.pid, signal.SIGKILL)
