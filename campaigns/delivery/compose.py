@@ -9,6 +9,7 @@ and the link's index, so the redirect can lead nowhere but to a link the message
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.urls import reverse
@@ -32,29 +33,41 @@ class ComposedMessage:
     preferences_url: str = ""
 
 
+TOKEN_SLOT, INDEX_SLOT = "TOKENSLOT", 987654321
+
+
+@lru_cache(maxsize=16)
+def _pattern(name: str, with_index: bool) -> str:
+    """The path with slots for token and index: reversed once, not per message."""
+    args = [TOKEN_SLOT, INDEX_SLOT] if with_index else [TOKEN_SLOT]
+    return reverse(name, args=args)
+
+
+def _url(name: str, purpose: str, message_id: int, index: int | None = None) -> str:
+    path = _pattern(name, index is not None).replace(TOKEN_SLOT, message_token(message_id, purpose))
+    if index is not None:
+        path = path.replace(str(INDEX_SLOT), str(int(index)))
+    return public_url(path)
+
+
 def unsubscribe_url(message_id: int) -> str:
-    token = message_token(message_id, Purpose.UNSUBSCRIBE)
-    return public_url(reverse("delivery:unsubscribe", args=[token]))
+    return _url("delivery:unsubscribe", Purpose.UNSUBSCRIBE, message_id)
 
 
 def preferences_url(message_id: int) -> str:
-    token = message_token(message_id, Purpose.PREFERENCES)
-    return public_url(reverse("delivery:preferences", args=[token]))
+    return _url("delivery:preferences", Purpose.PREFERENCES, message_id)
 
 
 def click_url(message_id: int, index: int) -> str:
-    token = message_token(message_id, Purpose.CLICK)
-    return public_url(reverse("delivery:click", args=[token, index]))
+    return _url("delivery:click", Purpose.CLICK, message_id, index)
 
 
 def short_url(message_id: int, index: int) -> str:
-    token = message_token(message_id, Purpose.SHORT_LINK)
-    return public_url(reverse("delivery:short", args=[token, index]))
+    return _url("delivery:short", Purpose.SHORT_LINK, message_id, index)
 
 
 def open_pixel_url(message_id: int) -> str:
-    token = message_token(message_id, Purpose.OPEN)
-    return public_url(reverse("delivery:open", args=[token]))
+    return _url("delivery:open", Purpose.OPEN, message_id)
 
 
 def _collect(links: list[str], url: str) -> int:

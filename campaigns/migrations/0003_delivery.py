@@ -505,7 +505,7 @@ class Migration(migrations.Migration):
             model_name="outboxmessage",
             index=models.Index(
                 condition=models.Q(("status", "queued")),
-                fields=["send_after", "priority"],
+                fields=["priority", "send_after", "id"],
                 name="outbox_queued",
             ),
         ),

@@ -159,8 +159,9 @@ class OutboxMessage(models.Model):
             ),
         ]
         indexes = [
+            # Claims walk this in order (priority first) and stop after one batch.
             models.Index(
-                fields=["send_after", "priority"],
+                fields=["priority", "send_after", "id"],
                 condition=Q(status="queued"),
                 name="outbox_queued",
             ),

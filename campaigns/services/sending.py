@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -377,8 +377,7 @@ def _record(
 
 def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
     """Store a recorded batch: what is the same for every message of an outcome in one
-    ``UPDATE`` per outcome, only what differs per message through ``bulk_update`` (whose
-    CASE per field and row is what costs)."""
+    ``UPDATE`` per outcome, then what differs per message."""
     by_status = defaultdict(list)
     for message in changed:
         by_status[message.status].append(message.pk)
@@ -389,10 +388,32 @@ def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
         elif status == MessageStatus.FAILED:
             stamps["failed_at"] = now
         OutboxMessage.objects.filter(pk__in=pks).update(status=status, **stamps)
-    fields = ["provider_id", "subject", "body", "html_body", "links"]
-    if set(by_status) - {MessageStatus.SENT}:
-        fields += ["send_after", "error", "error_code"]
-    OutboxMessage.objects.bulk_update(changed, fields, batch_size=500)
+    # What differs per message goes in one parameterised UPDATE run for every row: far
+    # cheaper than bulk_update's CASE per field and row.
+    links = OutboxMessage._meta.get_field("links")
+    rows = [
+        (
+            message.provider_id,
+            message.subject,
+            message.body,
+            message.html_body,
+            links.get_db_prep_value(message.links, connection),
+            connection.ops.adapt_datetimefield_value(message.send_after),
+            message.error,
+            message.error_code,
+            message.pk,
+        )
+        for message in changed
+    ]
+    if rows:
+        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET provider_id = %s, subject = %s, body = %s, "  # noqa: S608
+                "html_body = %s, links = %s, send_after = %s, error = %s, error_code = %s "
+                "WHERE id = %s",
+                rows,
+            )
 
 
 def messages_send(
