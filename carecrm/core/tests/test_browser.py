@@ -109,3 +109,32 @@ def test_staff_sees_their_department_in_english(live_server, browser):
     page.click("text=Log out")
     page.wait_for_url("**/accounts/login/")
     assert problems == []
+
+
+def test_manager_sees_a_campaigns_delivery_figures_and_charts(live_server, browser):
+    """The delivery card loads after the page (htmx) and both charts are drawn with the
+    demo's sent messages; no console error (CSP blocks inline scripts)."""
+    from campaigns.models import OutboxMessage
+
+    campaign_id = (
+        OutboxMessage.objects.filter(status__in=["sent", "delivered"])
+        .values_list("campaign_id", flat=True)
+        .first()
+    )
+    assert campaign_id, "the demo company has sent messages"
+    page, problems = open_page(browser, "zh-CN")
+    log_in(page, live_server.url, "li.na")
+    page.goto(f"{live_server.url}/campaigns/{campaign_id}/")
+    page.wait_for_selector("#delivery-funnel")
+    drawn = page.wait_for_function(
+        """() => ['delivery-funnel', 'delivery-series'].every(id => {
+               const chart = window.Chart && window.Chart.getChart(id);
+               return chart && chart.data.datasets.some(d => d.data.some(v => v > 0));
+           })"""
+    )
+    assert drawn
+    assert "打开率" in page.inner_text("main")
+    page.click("text=消息记录")
+    page.wait_for_url(f"**/campaigns/{campaign_id}/messages/")
+    assert page.locator("table tbody tr").count() > 0
+    assert problems == []
