@@ -277,7 +277,18 @@ def send_claimed(
         if not isinstance(rendered[message.pk], str):
             by_channel[message.channel].append(message)
     for channel, channel_messages in by_channel.items():
-        backend = backends.get(channel) or backends.setdefault(channel, get_backend(channel))
+        try:
+            backend = backends.get(channel) or backends.setdefault(channel, get_backend(channel))
+        except (ValueError, ImportError) as exc:
+            # A misconfigured channel: retried (the settings may be fixed) until the
+            # attempts run out, then failed with the reason — never stuck in "sending".
+            logger.error("channel %s is not configured: %s", channel, exc)
+            results = [
+                SendResult.retry(rendered[m.pk], f"channel not configured: {exc}", "configuration")
+                for m in channel_messages
+            ]
+            _record(channel_messages, results, token, now=timezone.now(), report=report)
+            continue
         for start in range(0, len(channel_messages), backend.batch_size):
             chunk = channel_messages[start : start + backend.batch_size]
             wait_for_slots(channel, len(chunk), int(backend.options.get("RATE") or 0))

@@ -284,3 +284,27 @@ def test_an_address_that_bounced_is_not_tried_again(department_a, staff_a, manag
         SuppressionReason.INVALID_CONTACT,
     )
     assert _statuses(later)[fine.pk] == (MessageStatus.QUEUED, "")
+
+
+def test_a_misconfigured_channel_retries_then_fails_with_the_reason(
+    department_a, staff_a, manager_a, settings
+):
+    (customer,) = consenting_customers(department_a, 1)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+    )
+    QuietHours.objects.all().delete()
+    settings.DELIVERY_RETRY_BASE_SECONDS = 0
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+    settings.DELIVERY_CHANNELS = {**settings.DELIVERY_CHANNELS, "sms": {"BACKEND": "http"}}
+    touches_dispatch(on=dt.date.today())
+    report = messages_send(seconds=10)
+    message = OutboxMessage.objects.get(campaign=campaign, customer=customer)
+    assert (report.retried, report.failed) == (1, 1)
+    assert message.status == MessageStatus.FAILED
+    assert message.error_code == "configuration"
+    assert "DELIVERY_SMS_URL must be an http(s) URL" in message.error

@@ -21,11 +21,10 @@ import hmac
 import http.client
 import json
 import uuid
-from urllib.parse import quote, urlsplit
-
-from django.conf import settings
+from urllib.parse import quote
 
 from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
+from campaigns.delivery.backends.connection import ProviderConnection
 
 DEFAULT_URL = "https://dysmsapi.aliyuncs.com/"
 API_VERSION = "2017-05-25"
@@ -76,10 +75,9 @@ class AliyunSmsBackend(ChannelBackend):
 
     def __init__(self, channel: str, options: dict | None = None) -> None:
         super().__init__(channel, options)
-        url = self.options.get("URL") or DEFAULT_URL
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"DELIVERY_{channel.upper()}_URL must be an http(s) URL, not {url!r}")
+        self.provider = ProviderConnection(
+            self.options.get("URL") or DEFAULT_URL, setting=f"DELIVERY_{channel.upper()}_URL"
+        )
         missing = [
             name
             for name in ("TOKEN", "SECRET", "SIGN_NAME", "TEMPLATE")
@@ -90,9 +88,6 @@ class AliyunSmsBackend(ChannelBackend):
                 "The Aliyun SMS backend needs "
                 + ", ".join(f"DELIVERY_{channel.upper()}_{name}" for name in missing)
             )
-        self.parts = parts
-        self.path = parts.path or "/"
-        self.connection: http.client.HTTPConnection | None = None
 
     def params(self, message: OutgoingMessage, *, nonce: str, timestamp: str) -> dict[str, str]:
         params = {
@@ -114,31 +109,8 @@ class AliyunSmsBackend(ChannelBackend):
         params["Signature"] = signature(params, self.options["SECRET"])
         return params
 
-    def _connect(self) -> http.client.HTTPConnection:
-        if self.connection is None:
-            kind = (
-                http.client.HTTPSConnection
-                if self.parts.scheme == "https"
-                else http.client.HTTPConnection
-            )
-            self.connection = kind(
-                self.parts.hostname, self.parts.port, timeout=settings.DELIVERY_HTTP_TIMEOUT
-            )
-        return self.connection
-
     def _get(self, query: str) -> tuple[int, bytes]:
-        for attempt in (1, 2):
-            connection = self._connect()
-            try:
-                connection.request("GET", f"{self.path}?{query}")
-                response = connection.getresponse()
-                return response.status, response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # The server closed a kept-alive connection before reading the request.
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return self.provider.request("GET", f"{self.provider.path}?{query}")
 
     def send_one(self, message: OutgoingMessage) -> SendResult:
         timestamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -172,6 +144,4 @@ class AliyunSmsBackend(ChannelBackend):
         return [self.send_one(message) for message in messages]
 
     def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        self.provider.close()

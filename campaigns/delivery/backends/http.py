@@ -8,11 +8,9 @@ batch permanently with the gateway's reason; a 200 answers per message.
 
 import http.client
 import json
-from urllib.parse import urlsplit
-
-from django.conf import settings
 
 from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
+from campaigns.delivery.backends.connection import ProviderConnection
 
 TRANSIENT_STATUSES = {408, 425, 429}
 
@@ -22,25 +20,9 @@ class HttpGatewayBackend(ChannelBackend):
 
     def __init__(self, channel: str, options: dict | None = None) -> None:
         super().__init__(channel, options)
-        url = self.options.get("URL") or ""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"DELIVERY_{channel.upper()}_URL must be an http(s) URL, not {url!r}")
-        self.parts = parts
-        self.path = parts.path or "/"
-        self.connection: http.client.HTTPConnection | None = None
-
-    def _connect(self) -> http.client.HTTPConnection:
-        if self.connection is None:
-            kind = (
-                http.client.HTTPSConnection
-                if self.parts.scheme == "https"
-                else http.client.HTTPConnection
-            )
-            self.connection = kind(
-                self.parts.hostname, self.parts.port, timeout=settings.DELIVERY_HTTP_TIMEOUT
-            )
-        return self.connection
+        self.provider = ProviderConnection(
+            self.options.get("URL") or "", setting=f"DELIVERY_{channel.upper()}_URL"
+        )
 
     def payload(self, message: OutgoingMessage) -> dict:
         return {
@@ -56,19 +38,9 @@ class HttpGatewayBackend(ChannelBackend):
             "Content-Type": "application/json; charset=utf-8",
             "Authorization": f"Bearer {self.options.get('TOKEN', '')}",
         }
-        for attempt in (1, 2):
-            connection = self._connect()
-            try:
-                connection.request("POST", self.path, body=body, headers=headers)
-                response = connection.getresponse()
-                return response.status, response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # A kept-alive connection the server closed: reconnect once. The gateway
-                # drops a repeat of an accepted id, so resending is safe.
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        # The gateway drops a repeat of an accepted id, so a resend on a fresh
+        # connection is safe.
+        return self.provider.request("POST", self.provider.path, body=body, headers=headers)
 
     def send_many(self, messages: list[OutgoingMessage]) -> list[SendResult]:
         body = json.dumps(
@@ -116,6 +88,4 @@ class HttpGatewayBackend(ChannelBackend):
         return results
 
     def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        self.provider.close()
