@@ -20,8 +20,9 @@ foreign-key checks at COMMIT about 33 % (a ``FOR KEY SHARE`` lookup of the custo
 campaign per row; the bare copy has no foreign keys), counting and give-way the rest.
 PostgreSQL's JIT compiled the statement for about 3 s at every size and never paid back,
 so dispatch turns it off for its transaction. Sending is bounded by Python per message
-(rendering, signed links, recording), and claiming highest priority first sorts the due
-rows on every claim.
+(rendering, signed links, recording); claims walk the (priority, send_after, id) index of
+queued rows and stop after one batch, and a batch's results are written with one UPDATE
+per outcome plus one parameterised UPDATE per message.
 """
 
 import datetime as dt

@@ -174,12 +174,14 @@ def _reason_sql(
         f"GROUP BY o.customer_id) recent ON recent.customer_id = c.id"
     )
     join_params += [_db_date(first), _db_date(last)]
-    # An address that bounced hard before is not tried again until it changes.
-    bounced = (
-        f"EXISTS (SELECT 1 FROM {_table(OutboxMessage)} b "
-        f"WHERE b.address = c.{ADDRESS_COLUMN[channel]} AND b.channel = '{channel}' "
-        f"AND b.status = '{MessageStatus.BOUNCED}')"
-    )
+    # An email address that bounced before is not tried again until it changes (other
+    # channels report undeliverable numbers as failures of one message).
+    bounced = "1 = 0"
+    if channel == DeliveryChannel.EMAIL:
+        bounced = (
+            f"EXISTS (SELECT 1 FROM {_table(OutboxMessage)} b WHERE b.address = c.email "
+            f"AND b.channel = 'email' AND b.status = '{MessageStatus.BOUNCED}')"
+        )
     case = f"""CASE
         WHEN EXISTS (SELECT 1 FROM {_table(Unsubscribe)} u WHERE u.customer_id = c.id
                      AND u.channel IN ('', %s) AND u.care_kind IN ('', %s))
