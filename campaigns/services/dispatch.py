@@ -40,7 +40,7 @@ from campaigns.models import (
 from campaigns.selectors.audience import channel_audiences
 from campaigns.selectors.due import Occurrence, due_campaigns, due_occurrences, local_zone
 from campaigns.services.coupons import coupons_issue
-from customers.models import ChannelConsent, ContactStatus, Customer
+from customers.models import ChannelConsent, ContactStatus
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +144,9 @@ def _table(model) -> str:
 
 def _reason_sql(
     *, campaign: CareCampaign, channel: str, planned_on: dt.date, caps: list[FrequencyCap]
-) -> tuple[str, str, list]:
-    """The CASE that names why a customer ``c`` must not get this touch (NULL: send), and
-    the LEFT JOIN of their recent messages it reads."""
+) -> tuple[str, list, str, list]:
+    """The CASE that names why a customer ``c`` must not get this touch (NULL: send) and
+    the LEFT JOIN of their recent messages it reads, each with its parameters."""
     params: list = []
     counted = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
     sums = [
@@ -196,7 +196,7 @@ def _reason_sql(
         WHEN {" OR ".join(cap_checks) or "1 = 0"} THEN '{SuppressionReason.FREQUENCY_CAP}'
         ELSE NULL END"""
     params = [channel, campaign.care_kind, channel, True]
-    return case, join, params + join_params
+    return case, params, join, join_params
 
 
 def _lock() -> None:
@@ -222,8 +222,13 @@ def dispatch_batch(
     now = now or timezone.now()
     send_after, deferred = planned_send_time(campaign, occurrence, quiet)
     planned_on = timezone.localtime(send_after, local_zone()).date()
-    candidates_sql, candidate_params = customers.order_by().values("pk").query.sql_with_params()
-    case, join, reason_params = _reason_sql(
+    # The audience query itself is the row source ``c``: no second pass over customers.
+    candidates_sql, candidate_params = (
+        customers.order_by()
+        .values("id", "contact_status", *ADDRESS_COLUMN.values())
+        .query.sql_with_params()
+    )
+    case, case_params, join, join_params = _reason_sql(
         campaign=campaign, channel=channel, planned_on=planned_on, caps=caps
     )
     address = ADDRESS_COLUMN[channel]
@@ -240,8 +245,7 @@ def dispatch_batch(
             0, 0
         FROM (
             SELECT c.id, c.{address} AS address, {case} AS reason
-            FROM {_table(Customer)} c {join}
-            WHERE c.id IN ({candidates_sql})
+            FROM ({candidates_sql}) c {join}
         ) d
         WHERE 1 = 1
         ON CONFLICT (campaign_id, occasion, customer_id, channel) DO NOTHING"""
@@ -256,8 +260,9 @@ def dispatch_batch(
         _db_datetime(send_after),
         deferred,
         _db_datetime(now),
-        *reason_params,
+        *case_params,
         *candidate_params,
+        *join_params,
     ]
     _lock()
     with connection.cursor() as cursor:
