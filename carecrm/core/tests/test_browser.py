@@ -111,9 +111,9 @@ def test_staff_sees_their_department_in_english(live_server, browser):
     assert problems == []
 
 
-def test_manager_sees_a_campaigns_delivery_figures_and_charts(live_server, browser):
-    """The delivery card loads after the page (htmx) and both charts are drawn with the
-    demo's sent messages; no console error (CSP blocks inline scripts)."""
+@pytest.fixture
+def sent_campaign_id(demo_company) -> int:
+    """Read before the browser starts (see ``browser``): a campaign with sent messages."""
     from campaigns.models import OutboxMessage
 
     campaign_id = (
@@ -122,6 +122,15 @@ def test_manager_sees_a_campaigns_delivery_figures_and_charts(live_server, brows
         .first()
     )
     assert campaign_id, "the demo company has sent messages"
+    return campaign_id
+
+
+def test_manager_sees_a_campaigns_delivery_figures_and_charts(
+    sent_campaign_id, live_server, browser
+):
+    """The delivery card loads after the page (htmx) and both charts are drawn with the
+    demo's sent messages; no console error (CSP blocks inline scripts)."""
+    campaign_id = sent_campaign_id
     page, problems = open_page(browser, "zh-CN")
     log_in(page, live_server.url, "li.na")
     page.goto(f"{live_server.url}/campaigns/{campaign_id}/")
