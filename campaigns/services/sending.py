@@ -256,16 +256,18 @@ def send_claimed(
         _events([(m.pk, MessageEventKind.SUPPRESSED, {"reason": reason}) for m in stopped], now)
     waiting = [m for m in messages if m.pk not in refused]
 
-    for message in list(waiting):
-        later = in_quiet_hours(quiet.get(message.channel), now)
+    # Quiet hours are per channel, so each channel's messages wait in one UPDATE.
+    for channel in {m.channel for m in waiting}:
+        later = in_quiet_hours(quiet.get(channel), now)
         if later:
+            held = [m for m in waiting if m.channel == channel]
             report.deferred += _release(
-                [message],
+                held,
                 token,
                 {"status": MessageStatus.QUEUED, "send_after": later, "deferred": True},
                 now,
             )
-            waiting.remove(message)
+            waiting = [m for m in waiting if m.channel != channel]
     rendered = _render(waiting)
     unrenderable = [m for m in waiting if isinstance(rendered[m.pk], str)]
     for message in unrenderable:

@@ -308,3 +308,57 @@ def test_a_misconfigured_channel_retries_then_fails_with_the_reason(
     assert message.status == MessageStatus.FAILED
     assert message.error_code == "configuration"
     assert "DELIVERY_SMS_URL must be an http(s) URL" in message.error
+
+
+def test_operators_dispatch_and_send_from_the_shell(department_a, staff_a, manager_a):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    consenting_customers(department_a, 2)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+    )
+    QuietHours.objects.all().delete()
+    out = io.StringIO()
+    call_command("deliver", day=dt.date.today().isoformat(), seconds=10, stdout=out)
+    assert "2 queued" in out.getvalue()
+    assert "Sent 2," in out.getvalue()
+    assert set(
+        OutboxMessage.objects.filter(campaign=campaign).values_list("status", flat=True)
+    ) == {MessageStatus.SENT}
+    with pytest.raises(CommandError, match="--day must be YYYY-MM-DD"):
+        call_command("deliver", day="20-5-2027", stdout=io.StringIO())
+
+
+def test_a_due_message_claimed_inside_quiet_hours_waits_for_their_end(
+    department_a, staff_a, manager_a
+):
+    from django.utils import timezone
+
+    consenting_customers(department_a, 3)
+    campaign = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        send_time=dt.time(0, 0),
+        on=dt.date.today(),
+    )
+    QuietHours.objects.all().delete()
+    touches_dispatch(on=dt.date.today())
+    local_now = timezone.localtime(timezone.now(), SHANGHAI)
+    QuietHours.objects.create(
+        channel=TouchChannel.SMS,
+        starts_at=(local_now - dt.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        ends_at=(local_now + dt.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    )
+    report = messages_send(seconds=10)
+    assert (report.sent, report.deferred) == (0, 3)
+    for message in OutboxMessage.objects.filter(campaign=campaign):
+        assert message.status == MessageStatus.QUEUED and message.deferred
+        waited = message.send_after - timezone.now()
+        assert dt.timedelta(minutes=55) < waited <= dt.timedelta(hours=1)

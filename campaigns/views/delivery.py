@@ -202,19 +202,33 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-@login_required
-def frequency_cap_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    cap = get_object_or_404(FrequencyCap, pk=pk) if pk else FrequencyCap()
-    _require(request, "campaigns.change_frequencycap" if pk else "campaigns.add_frequencycap")
-    form = FrequencyCapForm(request.POST or None, instance=cap)
+def _rule_edit(request, *, model, pk, form_class, save, title, saved) -> HttpResponse:
+    """Add or change one delivery rule (a frequency cap or a channel's quiet hours)."""
+    rule = get_object_or_404(model, pk=pk) if pk else model()
+    name = model._meta.model_name
+    _require(request, f"campaigns.{'change' if pk else 'add'}_{name}")
+    form = form_class(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        frequency_cap_save(cap=form.instance, user=request.user)
-        messages.success(request, _("Frequency cap saved: %(cap)s.") % {"cap": form.instance})
+        save(form.instance, request.user)
+        messages.success(request, saved % {"rule": form.instance})
         return redirect("campaigns:delivery-settings")
     return render(
         request,
         "campaigns/delivery/settings_form.html",
-        {"form": form, "title": _("Frequency cap"), "object": cap if pk else None},
+        {"form": form, "title": title, "object": rule if pk else None},
+    )
+
+
+@login_required
+def frequency_cap_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _rule_edit(
+        request,
+        model=FrequencyCap,
+        pk=pk,
+        form_class=FrequencyCapForm,
+        save=lambda cap, user: frequency_cap_save(cap=cap, user=user),
+        title=_("Frequency cap"),
+        saved=_("Frequency cap saved: %(rule)s."),
     )
 
 
@@ -230,15 +244,12 @@ def frequency_cap_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def quiet_hours_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    quiet_hours = get_object_or_404(QuietHours, pk=pk) if pk else QuietHours()
-    _require(request, "campaigns.change_quiethours" if pk else "campaigns.add_quiethours")
-    form = QuietHoursForm(request.POST or None, instance=quiet_hours)
-    if request.method == "POST" and form.is_valid():
-        quiet_hours_save(quiet_hours=form.instance, user=request.user)
-        messages.success(request, _("Quiet hours saved: %(rule)s.") % {"rule": form.instance})
-        return redirect("campaigns:delivery-settings")
-    return render(
+    return _rule_edit(
         request,
-        "campaigns/delivery/settings_form.html",
-        {"form": form, "title": _("Quiet hours"), "object": quiet_hours if pk else None},
+        model=QuietHours,
+        pk=pk,
+        form_class=QuietHoursForm,
+        save=lambda rule, user: quiet_hours_save(quiet_hours=rule, user=user),
+        title=_("Quiet hours"),
+        saved=_("Quiet hours saved: %(rule)s."),
     )
