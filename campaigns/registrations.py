@@ -10,6 +10,7 @@ from carecrm.core.registry import (
     register_demo_seeder,
     register_home_card,
     register_nav,
+    register_public_prefix,
     register_timeline_provider,
 )
 from segmentation.signals import tier_changed
@@ -218,3 +219,8 @@ register_home_card(
         43,
     )
 )
+
+
+# campaigns.urls_public: unsubscribe, preferences, tracking and short links.
+register_public_prefix("/m/")
+register_public_prefix("/s/")

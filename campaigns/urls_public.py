@@ -2,7 +2,7 @@
 POST per RFC 8058 too), preferences, the open pixel, click and SMS short-link redirects.
 Each URL carries a signed per-message token (``campaigns.delivery.tokens``)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from campaigns.views import public
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("m/o/<str:token>.gif", public.open_pixel_view, name="open"),
     path("m/c/<str:token>/<int:index>/", public.click_view, name="click"),
     path("s/<str:token>/<int:index>", public.short_link_view, name="short"),
+    re_path(r"^(?:m|s)/(?P<rest>.*)$", public.unknown_link_view),
 ]

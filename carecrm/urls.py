@@ -46,3 +46,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "carecrm.core.errors.bad_request"
+handler403 = "carecrm.core.errors.permission_denied"
+handler404 = "carecrm.core.errors.page_not_found"
+handler500 = "carecrm.core.errors.server_error"

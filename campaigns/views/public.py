@@ -8,7 +8,6 @@ customer masked, since anyone holding a forwarded message can open them.
 """
 
 import base64
-import functools
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -16,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -37,25 +35,10 @@ from campaigns.services.preferences import (
     preferences_set,
     unsubscribe,
 )
+from carecrm.core.errors import public_not_found
+from carecrm.core.public import NO_STORE, no_store, public_page
 
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-NO_STORE = "no-store, private"
-
-
-def customer_language(view):
-    """Customer pages speak the product's language (the message's) unless the visitor
-    chose another with the switch — not whatever the browser happens to prefer."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if language not in dict(settings.LANGUAGES):
-            language = settings.LANGUAGE_CODE
-        with translation.override(language):
-            request.LANGUAGE_CODE = language
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _message(token: str, purpose: str) -> OutboxMessage | None:
@@ -79,14 +62,6 @@ def _context(message: OutboxMessage, **extra) -> dict:
     }
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    response = render(
-        request, "delivery/public/invalid.html", {"company": _sender_name()}, status=404
-    )
-    response["Cache-Control"] = NO_STORE
-    return response
-
-
 def _is_one_click(request: HttpRequest) -> bool:
     """RFC 8058: a mail client's POST with the body ``List-Unsubscribe=One-Click``."""
     try:
@@ -97,11 +72,11 @@ def _is_one_click(request: HttpRequest) -> bool:
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without a CSRF token
 @require_http_methods(["GET", "POST"])
-@customer_language
+@public_page
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     message = _message(token, Purpose.UNSUBSCRIBE)
     if message is None:
-        return _not_found(request)
+        return public_not_found(request)
     if request.method == "POST" and _is_one_click(request):
         unsubscribe(
             customer=recipient(message),
@@ -132,7 +107,7 @@ def _unsubscribe_page(request: HttpRequest, message: OutboxMessage) -> HttpRespo
             **scope,
         )
         return _done(request, message, choice)
-    return _no_store(
+    return no_store(
         render(
             request,
             "delivery/public/unsubscribe.html",
@@ -142,7 +117,7 @@ def _unsubscribe_page(request: HttpRequest, message: OutboxMessage) -> HttpRespo
 
 
 def _done(request: HttpRequest, message: OutboxMessage, choice: str) -> HttpResponse:
-    return _no_store(
+    return no_store(
         render(
             request,
             "delivery/public/unsubscribed.html",
@@ -155,18 +130,12 @@ def _preferences_path(message: OutboxMessage) -> str:
     return reverse("delivery:preferences", args=[message_token(message.pk, Purpose.PREFERENCES)])
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = NO_STORE
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @require_http_methods(["GET", "POST"])
-@customer_language
+@public_page
 def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
     message = _message(token, Purpose.PREFERENCES)
     if message is None:
-        return _not_found(request)
+        return public_not_found(request)
     customer = recipient(message)
     form = PreferencesForm(
         request.POST if request.method == "POST" else None, state=preference_state(customer)
@@ -180,7 +149,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
             **form.choices(),
         )
         return redirect(f"{request.path}?saved=1")
-    return _no_store(
+    return no_store(
         render(
             request,
             "delivery/public/preferences.html",
@@ -206,7 +175,7 @@ def _follow(request: HttpRequest, token: str, index: int, purpose: str) -> HttpR
     if not 0 <= index < len(links) or not str(links[index]).lower().startswith(
         ("http://", "https://")
     ):
-        return _not_found(request)
+        return public_not_found(request)
     response = HttpResponseRedirect(message_clicked(message, index))
     response["Cache-Control"] = NO_STORE
     response["Referrer-Policy"] = "no-referrer"
@@ -214,12 +183,19 @@ def _follow(request: HttpRequest, token: str, index: int, purpose: str) -> HttpR
 
 
 @require_GET
-@customer_language
+@public_page
 def click_view(request: HttpRequest, token: str, index: int) -> HttpResponse:
     return _follow(request, token, index, Purpose.CLICK)
 
 
 @require_GET
-@customer_language
+@public_page
 def short_link_view(request: HttpRequest, token: str, index: int) -> HttpResponse:
     return _follow(request, token, index, Purpose.SHORT_LINK)
+
+
+@public_page
+def unknown_link_view(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A cut-off or mistyped link under a customer prefix: the customer's 404 page, even
+    with ``DEBUG`` on (Django would show its URL list)."""
+    return public_not_found(request)

@@ -72,3 +72,12 @@ def register_timeline_provider(provider: Callable) -> None:
 def register_demo_seeder(order: int, seeder: Callable) -> None:
     """``seeder(*, rng, options, stdout)`` fills demo data for one app, in ``order``."""
     _add(demo_seeders, (order, seeder), lambda s: s[1])
+
+
+public_prefixes: list[str] = []
+
+
+def register_public_prefix(prefix: str) -> None:
+    """A URL prefix (``/m/``) of pages customers open without logging in. Errors under it
+    (CSRF failure, 404, 500) get the customer-facing page, never a staff or debug page."""
+    _add(public_prefixes, prefix, lambda p: p)
