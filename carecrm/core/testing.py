@@ -1,5 +1,6 @@
-"""Helpers for tests that run a real Celery worker: the worker subprocess, its
-environment, and a ``DATABASE_URL`` that reaches the database the test runs against."""
+"""Helpers for tests that run real components: a Celery worker (the subprocess, its
+environment, a ``DATABASE_URL`` that reaches the test database) and Debian's Chromium
+driven by Playwright."""
 
 import contextlib
 import os
@@ -121,3 +122,37 @@ class Worker:
         else:
             with contextlib.suppress(ProcessLookupError):  # pool children left behind
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+
+CHROMIUM = os.environ.get("CARECRM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@contextlib.contextmanager
+def chromium(monkeypatch):
+    """Debian's Chromium under Playwright (never a downloaded browser). Start it after the
+    test's data exists: Playwright's sync API runs an event loop in this thread, so the
+    test's own database calls need ``DJANGO_ALLOW_ASYNC_UNSAFE`` and stay synchronous."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: install Debian's package "
+            "(apt-get install -y chromium fonts-noto-cjk) — .ci/run does this — or set "
+            "CARECRM_CHROMIUM to a Chromium binary."
+        )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -12,15 +12,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-CHROMIUM = os.environ.get("CARECRM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from carecrm.core.testing import chromium
+
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
 PASSWORD = "browser-demo-passphrase"
 
@@ -35,24 +28,9 @@ def demo_company(settings):
 
 @pytest.fixture
 def browser(demo_company, monkeypatch):
-    """Chromium, started after the demo data exists: Playwright's sync API runs in a
-    greenlet with its own context, and a database connection opened from there would be
-    a second one that outlives the test."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: install Debian's package "
-            "(apt-get install -y chromium fonts-noto-cjk) — .ci/run does this — or set "
-            "CARECRM_CHROMIUM to a Chromium binary."
-        )
-    # Playwright's sync API runs an event loop in this thread; the database calls the
-    # test itself makes are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    """Chromium, started after the demo data exists (``carecrm.core.testing.chromium``)."""
+    with chromium(monkeypatch) as browser:
         yield browser
-        browser.close()
 
 
 def screenshot(page, name: str) -> None:
