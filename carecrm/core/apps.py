@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from carecrm.core import checks  # noqa: F401  (registers system checks)
-        from carecrm.core.registry import NavItem, register_nav
+        from carecrm.core.demo import seed_brand
+        from carecrm.core.registry import NavItem, register_demo_seeder, register_nav
 
         # "Settings" for now: the brand is the first thing admins set here.
         register_nav(
@@ -17,3 +18,4 @@ class CoreConfig(AppConfig):
                 "brand", _("Settings"), "brand:settings", "building", 90, "core.change_senderbrand"
             )
         )
+        register_demo_seeder(5, seed_brand)

@@ -1,14 +1,18 @@
 """The sender brand: one page where an admin names the company, its SMS signature,
 contact line and logo; what bad input is told; who may open it; how it is read."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from PIL import Image
 
 from carecrm.core.branding.selectors import current_brand
 from carecrm.core.branding.services import sender_brand_update
+from carecrm.core.demo import DEMO_CONTACT_LINE, seed_brand
 from carecrm.core.models import AuditAction, AuditEntry, SenderBrand
 from carecrm.core.tests.factories import SenderBrandFactory, picture
 
@@ -220,3 +224,14 @@ class TestReadingTheBrand:
         assert queries.captured_queries
         assert not any("core_senderbrand" in q["sql"] for q in queries.captured_queries)
 
+
+def test_demo_brand_is_the_same_after_a_second_seed(admin_user):
+    for _ in range(2):
+        seed_brand(rng=None, options={"users": [admin_user]}, stdout=io.StringIO())
+
+    brand = SenderBrand.objects.get()
+    assert (brand.company_name, brand.sms_signature) == ("悦享生活", "悦享生活")
+    assert brand.contact_line == DEMO_CONTACT_LINE
+    assert brand.updated_by == admin_user
+    with Image.open(io.BytesIO(bytes(brand.logo))) as logo:
+        assert (logo.format, logo.size) == ("PNG", (128, 128))
