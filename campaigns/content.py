@@ -16,6 +16,7 @@ import nh3
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import TouchChannel
+from carecrm.core.branding.selectors import current_brand
 
 # The fixed whitelist: placeholder → what it becomes (shown in the editor).
 PLACEHOLDERS: dict[str, str] = {
@@ -207,7 +208,15 @@ def _check_sms(check: ContentCheck, body: str, values: dict) -> None:
         check.add("body", _("Write the SMS text."))
         return
     text = render_text(body, values).strip()
-    if not SMS_SIGNATURE.search(text):
+    signature = current_brand().signature_tag
+    if signature:
+        if not (text.startswith(signature) or text.endswith(signature)):
+            check.add(
+                "body",
+                _("An SMS must start or end with the company's signature %(signature)s.")
+                % {"signature": signature},
+            )
+    elif not SMS_SIGNATURE.search(text):
         check.add("body", _("An SMS must start or end with the signature, e.g. 【悦享生活】."))
     if not SMS_OPT_OUT.search(text):
         check.add("body", _("An SMS must tell how to opt out: add “回T退订”."))

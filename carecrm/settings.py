@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carecrm.core.context_processors.navigation",
+                "carecrm.core.context_processors.brand",
             ],
         },
     },

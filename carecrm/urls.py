@@ -39,6 +39,7 @@ urlpatterns = [
     path("segments/", include("segmentation.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("campaigns.urls_public")),
+    path("", include("carecrm.core.branding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("campaigns.urls_webhooks")),
     path("api/v1/", include(api_router.urls)),

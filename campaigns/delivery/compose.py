@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from campaigns.delivery.tokens import Purpose, message_token, public_url
+from carecrm.core.branding.selectors import Brand
 
 URL_PATTERN = re.compile(r"https?://[^\s<>\"'，。、）)】]+", re.IGNORECASE)
 HREF_PATTERN = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
@@ -76,17 +77,25 @@ def _collect(links: list[str], url: str) -> int:
     return links.index(url)
 
 
-def compose_email(message_id: int, *, subject: str, body: str, html_body: str) -> ComposedMessage:
-    """HTML with tracked links, an open pixel and an unsubscribe footer; a text part with
-    the unsubscribe link; RFC 8058 one-click headers."""
+def compose_email(
+    message_id: int, *, subject: str, body: str, html_body: str, brand: Brand
+) -> ComposedMessage:
+    """HTML with tracked links, an open pixel and a footer naming the company (with its
+    contact line) and the unsubscribe links; a text part with the same footer; RFC 8058
+    one-click headers. ``brand`` is read once per batch by the caller."""
     links: list[str] = []
     unsubscribe, preferences = unsubscribe_url(message_id), preferences_url(message_id)
     with translation.override(settings.LANGUAGE_CODE):
-        footer_text = _("Unsubscribe: %(url)s") % {"url": unsubscribe}
-        footer_html = _(
+        sender = _(
+            "You receive this email from %(company)s because you agreed to care messages."
+        ) % {"company": brand.company_name}
+        footer_lines = [sender, brand.contact_line] if brand.contact_line else [sender]
+        footer_text = "\n".join([*footer_lines, _("Unsubscribe: %(url)s") % {"url": unsubscribe}])
+        links_html = _(
             '<a href="%(unsubscribe)s">Unsubscribe</a> · '
             '<a href="%(preferences)s">Choose what you receive</a>'
         ) % {"unsubscribe": html.escape(unsubscribe), "preferences": html.escape(preferences)}
+        footer_html = "<br>".join([*(html.escape(line) for line in footer_lines), links_html])
     if not html_body:
         html_body = "<p>" + html.escape(body).replace("\n", "<br>") + "</p>"
 

@@ -41,6 +41,7 @@ from campaigns.models import (
 from campaigns.selectors.due import Occurrence, occasion_label
 from campaigns.selectors.personalise import message_values, render_for
 from campaigns.services.dispatch import in_quiet_hours
+from carecrm.core.branding.selectors import Brand, current_brand
 from customers.models import ChannelConsent
 
 logger = logging.getLogger(__name__)
@@ -170,9 +171,9 @@ def _refusals(messages: list[OutboxMessage]) -> dict[int, str]:
     return refused
 
 
-def _render(messages: list[OutboxMessage]) -> dict[int, OutgoingMessage | str]:
+def _render(messages: list[OutboxMessage], brand: Brand) -> dict[int, OutgoingMessage | str]:
     """Each message's final text (or why it cannot be rendered), values read in bulk per
-    campaign occasion."""
+    campaign occasion; the email sender and footer come from ``brand``."""
     groups = defaultdict(list)
     for message in messages:
         groups[(message.campaign_id, message.occasion, message.due_on)].append(message)
@@ -194,6 +195,7 @@ def _render(messages: list[OutboxMessage]) -> dict[int, OutgoingMessage | str]:
                     subject=rendered.subject,
                     body=rendered.body,
                     html_body=rendered.html_body,
+                    brand=brand,
                 )
             else:
                 composed = compose_text(
@@ -211,6 +213,7 @@ def _render(messages: list[OutboxMessage]) -> dict[int, OutgoingMessage | str]:
                 key=message.idempotency_key,
                 channel=message.channel,
                 to=message.address,
+                sender=brand.from_email if message.channel == DeliveryChannel.EMAIL else "",
                 subject=composed.subject,
                 body=composed.body,
                 html_body=composed.html_body,
@@ -268,7 +271,7 @@ def send_claimed(
                 now,
             )
             waiting = [m for m in waiting if m.channel != channel]
-    rendered = _render(waiting)
+    rendered = _render(waiting, current_brand())
     unrenderable = [m for m in waiting if isinstance(rendered[m.pk], str)]
     for message in unrenderable:
         _finish_failed(message, token, rendered[message.pk], "content", now)

@@ -272,6 +272,7 @@ def test_aliyun_unreachable_is_retried():
     assert "unreachable" in result.error
 
 
+@pytest.mark.django_db
 def test_aliyun_needs_its_credentials():
     with pytest.raises(ValueError, match="DELIVERY_SMS_SIGN_NAME"):
         AliyunSmsBackend("sms", aliyun_options("https://dysmsapi.aliyuncs.com/", SIGN_NAME=""))

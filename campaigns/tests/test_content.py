@@ -10,6 +10,7 @@ from campaigns.content import (
     render_text,
     sms_count,
 )
+from carecrm.core.tests.factories import SenderBrandFactory
 
 VALUES = {"name": "李雷", "title": "先生", "coupon_code": "K7M2Q9X4TB23"}
 
@@ -89,6 +90,7 @@ def test_sms_counter(text, characters, encoding, parts):
     assert (count.characters, count.encoding, count.parts) == (characters, encoding, parts)
 
 
+@pytest.mark.django_db  # the SMS rule reads the sender brand
 def test_sms_needs_signature_and_opt_out():
     check = check_content(channel="sms", body="{name}您好，生日快乐")
     assert not check.ok
@@ -101,6 +103,19 @@ def test_sms_needs_signature_and_opt_out():
     assert good.sms.encoding == "UCS-2"
 
 
+@pytest.mark.django_db
+def test_sms_must_carry_the_configured_company_signature():
+    SenderBrandFactory(company_name="悦享生活", sms_signature="悦享生活")
+
+    other = check_content(channel="sms", body="【好物商城】{name}您好，生日快乐！回T退订")
+    assert other.errors["body"] == [
+        "An SMS must start or end with the company's signature 【悦享生活】."
+    ]
+    assert check_content(channel="sms", body="【悦享生活】{name}您好，生日快乐！回T退订").ok
+    assert check_content(channel="sms", body="{name}您好，生日快乐！回T退订【悦享生活】").ok
+
+
+@pytest.mark.django_db  # the SMS rule reads the sender brand
 def test_long_sms_is_counted_in_parts_with_a_warning():
     check = check_content(channel="sms", body="【悦享生活】" + "生" * 80 + "回T退订")
     assert check.ok
@@ -108,6 +123,7 @@ def test_long_sms_is_counted_in_parts_with_a_warning():
     assert check.warnings
 
 
+@pytest.mark.django_db  # the SMS rule reads the sender brand
 def test_unknown_placeholders_are_reported():
     check = check_content(channel="sms", body="【悦享生活】{nmae}好！回T退订")
     assert "{nmae}" in check.errors["body"][0]

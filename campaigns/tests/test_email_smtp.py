@@ -10,6 +10,8 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import (
@@ -20,8 +22,9 @@ from campaigns.models import (
     TouchChannel,
 )
 from campaigns.services.dispatch import touches_dispatch
-from campaigns.services.sending import messages_send
+from campaigns.services.sending import claim, messages_send, send_claimed
 from campaigns.tests.delivery import consenting_customers, due_campaign
+from carecrm.core.tests.factories import SenderBrandFactory
 
 pytestmark = pytest.mark.django_db
 SITE_URL = "https://care.example.cn"
@@ -125,6 +128,37 @@ def test_a_due_email_arrives_with_one_click_unsubscribe_and_tracking(mail_server
     assert re.search(rf'<img src="{SITE_URL}/m/o/[^"]+\.gif"', html)
     assert unsubscribe.group(1) in text
     assert message.customer.name in str(mail["Subject"])
+
+
+def test_an_email_comes_from_the_brand_and_its_footer_names_it_with_the_contact_line(
+    mail_server, email_campaign, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "CareCRM <care@example.cn>"
+    SenderBrandFactory(
+        company_name="悦享生活", contact_line="客服热线 400-820-8820（工作日 9:00–18:00）"
+    )
+
+    assert messages_send(seconds=10).sent == 2
+
+    for _rcpt_tos, mail in mail_server.messages():
+        assert mail["From"].addresses[0].display_name == "悦享生活"
+        assert mail["From"].addresses[0].addr_spec == "care@example.cn"
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        for part in (text, html):
+            assert "You receive this email from 悦享生活 because you agreed" in part
+            assert "客服热线 400-820-8820（工作日 9:00–18:00）" in part
+
+
+def test_the_brand_is_read_once_per_batch_not_per_message(mail_server, email_campaign):
+    SenderBrandFactory()
+    batch = claim()
+    assert len(batch) == 2
+
+    with CaptureQueriesContext(connection) as queries:
+        send_claimed(batch)
+
+    assert sum("core_senderbrand" in q["sql"] for q in queries.captured_queries) == 1
 
 
 def test_a_refused_recipient_fails_with_the_servers_reply(mail_server, email_campaign):

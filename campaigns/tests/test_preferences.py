@@ -4,6 +4,7 @@ refused, even when the message was already queued or claimed."""
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,7 +32,9 @@ from campaigns.services.preferences import unsubscribe
 from campaigns.services.sending import claim, messages_send, send_claimed
 from campaigns.tests.delivery import consent, consenting_customers, due_campaign
 from carecrm.accounts.tests.factories import UserFactory
+from carecrm.core.branding.services import sender_brand_update
 from carecrm.core.models import AuditAction, AuditEntry
+from carecrm.core.tests.factories import picture
 from customers.models import ChannelConsent, ConsentMethod
 from customers.tests.factories import CustomerFactory
 
@@ -230,6 +233,33 @@ class TestTheUnsubscribePage:
         assert reverse("delivery:preferences", args=[message_token(message.pk, "preferences")]) in (
             body
         )
+
+    def test_it_names_the_sender_brand_with_its_contact_line_and_logo(
+        self, department_a, staff_a, manager_a, admin_user
+    ):
+        logo = picture("PNG")
+        sender_brand_update(
+            company_name="悦享生活",
+            sms_signature="悦享生活",
+            contact_line="客服热线 400-820-8820（工作日 9:00–18:00）",
+            logo=logo,
+            user=admin_user,
+        )
+        _customer, message = _sms_message(department_a, staff_a, manager_a)
+        client = Client()
+
+        body = client.get(
+            reverse("delivery:unsubscribe", args=[message_token(message.pk, "unsubscribe")])
+        ).content.decode()
+
+        assert "Unsubscribe from 悦享生活 care messages on SMS?" in body
+        assert "<title>Unsubscribe · 悦享生活</title>" in body
+        assert "客服热线 400-820-8820（工作日 9:00–18:00）" in body
+        assert "You receive care messages from 悦享生活 because you agreed" in body
+        assert "CareCRM" not in body
+        logo_url = re.search(r'<img src="(/brand/logo/[^"]+)"', body).group(1)
+        served = client.get(logo_url)
+        assert (served["Content-Type"], served.content) == ("image/png", logo)
 
     def test_refusing_the_kind_of_care_keeps_the_channel_consent(
         self, department_a, staff_a, manager_a

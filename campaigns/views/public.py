@@ -8,14 +8,11 @@ customer masked, since anyone holding a forwarded message can open them.
 """
 
 import base64
-from email.utils import parseaddr
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -45,15 +42,12 @@ def _message(token: str, purpose: str) -> OutboxMessage | None:
     return message_for_token(read_token(token, purpose))
 
 
-def _sender_name() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or _("CareCRM")
-
-
 def _context(message: OutboxMessage, **extra) -> dict:
+    """The company is named from ``brand`` (``carecrm.core.context_processors.brand``),
+    which error, RSVP and survey pages get too."""
     customer = recipient(message)
     return {
         "message": message,
-        "company": _sender_name(),
         "masked_name": mask_name(customer.name),
         "masked_address": masked_address(message),
         "channel_label": DeliveryChannel(message.channel).label,

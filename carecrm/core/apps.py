@@ -9,3 +9,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from carecrm.core import checks  # noqa: F401  (registers system checks)
+        from carecrm.core.demo import seed_brand
+        from carecrm.core.registry import NavItem, register_demo_seeder, register_nav
+
+        # "Settings" for now: the brand is the first thing admins set here.
+        register_nav(
+            NavItem(
+                "brand", _("Settings"), "brand:settings", "building", 90, "core.change_senderbrand"
+            )
+        )
+        register_demo_seeder(5, seed_brand)

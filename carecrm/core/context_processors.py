@@ -1,5 +1,7 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
+from carecrm.core.branding.selectors import current_brand
 from carecrm.core.registry import nav_items
 
 
@@ -21,3 +23,10 @@ def navigation(request):
             {"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active}
         )
     return {"nav_items": items}
+
+
+def brand(request):
+    """``brand`` (company_name, sms_signature, signature_tag, contact_line, logo_url) on
+    every page, so customer pages other views render (errors, RSVP, surveys) show it too.
+    Read only when a template uses it: pages that do not cost no query."""
+    return {"brand": SimpleLazyObject(current_brand)}

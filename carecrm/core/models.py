@@ -42,3 +42,39 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_type}#{self.object_id}"
+
+
+class SenderBrand(models.Model):
+    """Who the customer hears from: the company name, SMS signature, contact line and
+    logo shown on customer pages, in email and SMS. One row (pk 1), edited by admins;
+    the logo's bytes live here so several web servers need no shared media volume."""
+
+    SINGLETON_PK = 1
+
+    company_name = models.CharField(_("company name"), max_length=60)
+    sms_signature = models.CharField(_("SMS signature"), max_length=16, blank=True)
+    contact_line = models.CharField(_("contact line"), max_length=120, blank=True)
+    logo = models.BinaryField(_("logo"), blank=True, default=b"")
+    logo_content_type = models.CharField(_("logo type"), max_length=20, blank=True)
+    # A digest of the logo's bytes: its URL changes with the picture, so it can be
+    # cached for a year.
+    logo_version = models.CharField(_("logo version"), max_length=16, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("sender brand")
+        verbose_name_plural = _("sender brand")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="sender_brand_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name

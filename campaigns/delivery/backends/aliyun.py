@@ -7,7 +7,8 @@ sign is ``GET&%2F&`` + that query percent-encoded once more; the key is the
 AccessKeySecret followed by ``&``.
 
 Options (``DELIVERY_CHANNELS["sms"]``): ``URL`` (default the public endpoint),
-``TOKEN`` = AccessKeyId, ``SECRET`` = AccessKeySecret, ``SIGN_NAME``, ``TEMPLATE``
+``TOKEN`` = AccessKeyId, ``SECRET`` = AccessKeySecret, ``SIGN_NAME`` (default: the
+sender brand's SMS signature, read when the backend is made), ``TEMPLATE``
 (a TemplateCode whose only variable is ``${content}``), optional ``REGION``.
 
 Aliyun has no idempotency key: ``OutId`` (our message key) only comes back in receipts,
@@ -25,6 +26,7 @@ from urllib.parse import quote
 
 from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
 from campaigns.delivery.backends.connection import ProviderConnection
+from carecrm.core.branding.selectors import current_brand
 
 DEFAULT_URL = "https://dysmsapi.aliyuncs.com/"
 API_VERSION = "2017-05-25"
@@ -75,6 +77,10 @@ class AliyunSmsBackend(ChannelBackend):
 
     def __init__(self, channel: str, options: dict | None = None) -> None:
         super().__init__(channel, options)
+        self.options = dict(self.options)
+        if not self.options.get("SIGN_NAME"):
+            # One signature for the SMS checks and the gateway, unless operations pin one.
+            self.options["SIGN_NAME"] = current_brand().sms_signature
         self.provider = ProviderConnection(
             self.options.get("URL") or DEFAULT_URL, setting=f"DELIVERY_{channel.upper()}_URL"
         )
@@ -87,6 +93,11 @@ class AliyunSmsBackend(ChannelBackend):
             raise ValueError(
                 "The Aliyun SMS backend needs "
                 + ", ".join(f"DELIVERY_{channel.upper()}_{name}" for name in missing)
+                + (
+                    " (or an SMS signature on the sender brand page)"
+                    if "SIGN_NAME" in missing
+                    else ""
+                )
             )
 
     def params(self, message: OutgoingMessage, *, nonce: str, timestamp: str) -> dict[str, str]:

@@ -24,7 +24,8 @@ BACKEND_PATHS = {
 @dataclass
 class OutgoingMessage:
     """A message ready for a provider. ``key`` is the same on every attempt (the
-    gateway's idempotency key); ``headers`` are email headers."""
+    gateway's idempotency key); ``headers`` are email headers; ``sender`` is the email
+    From (the brand's name on ``DEFAULT_FROM_EMAIL``'s address; empty: that setting)."""
 
     id: int
     key: str
@@ -36,6 +37,7 @@ class OutgoingMessage:
     headers: dict[str, str] = field(default_factory=dict)
     unsubscribe_url: str = ""
     data: dict = field(default_factory=dict)
+    sender: str = ""
 
 
 class SendOutcome(enum.StrEnum):

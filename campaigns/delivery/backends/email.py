@@ -70,7 +70,7 @@ class EmailBackend(ChannelBackend):
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=message.sender or settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
             headers={
                 **message.headers,
