@@ -31,6 +31,7 @@ from campaigns.selectors.audience import campaign_audience, campaign_channels, c
 from campaigns.selectors.personalise import (
     PREVIEW_COUPON_CODE,
     message_values,
+    preview_customers,
     preview_occurrence,
 )
 from campaigns.selectors.recommendations import best_sellers
@@ -222,3 +223,15 @@ def sms_cost(
         parts=parts,
         recommendation_at_longest=uses_recommendation,
     )
+
+
+def campaign_sms_cost(campaign: CareCampaign, *, user=None) -> SmsCost | None:
+    """The cost of the campaign's saved SMS (None without one), as sent to the first
+    customer ``user`` would preview with; sample values without a user."""
+    content = campaign.contents.filter(channel=TouchChannel.SMS).first()
+    if content is None:
+        return None
+    customer = None
+    if user is not None:
+        customer = next(iter(preview_customers(campaign, user, limit=1)), None)
+    return sms_cost(campaign, body=content.body, customer=customer)
