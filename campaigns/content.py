@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import nh3
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.delivery.compose import compose_text
 from campaigns.models import TouchChannel
 from carecrm.core.branding.selectors import current_brand
 
@@ -139,13 +140,45 @@ def sms_count(text: str) -> SmsCount:
     return SmsCount(characters, encoding, math.ceil(characters / part), part)
 
 
+# Tokens have a fixed width (``campaigns.delivery.tokens``), so any message id measures
+# the same as the one the outbox row will get.
+REPRESENTATIVE_MESSAGE_ID = 1
+
+
+@dataclass(frozen=True)
+class SmsAsSent:
+    """An SMS as the provider gets it: short tracked links, the unsubscribe link."""
+
+    text: str
+    count: SmsCount
+    unsubscribe_adds: int  # characters the appended unsubscribe link costs
+
+
+def sms_as_sent(body: str, values: dict[str, str]) -> SmsAsSent:
+    """Measure an SMS the way it is billed: the placeholders filled in, then the very
+    ``compose_text`` the sender runs. Every length shown to staff comes from here."""
+    rendered = render_text(body, values)
+    text = compose_text(REPRESENTATIVE_MESSAGE_ID, channel="sms", subject="", body=rendered).body
+    # Push shortens the links the same way but carries no unsubscribe text.
+    links_only = compose_text(REPRESENTATIVE_MESSAGE_ID, channel="push", subject="", body=rendered)
+    count = sms_count(text)
+    return SmsAsSent(
+        text=text,
+        count=count,
+        unsubscribe_adds=count.characters - sms_count(links_only.body.rstrip()).characters,
+    )
+
+
 @dataclass
 class ContentCheck:
-    """Problems that block submission (``errors``) and hints (``warnings``)."""
+    """Problems that block submission (``errors``) and hints (``warnings``). ``sms`` is
+    the SMS as sent with the given values; ``sms_longest`` the length the checks judge
+    (the longest message in the audience when one was measured)."""
 
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     sms: SmsCount | None = None
+    sms_longest: SmsCount | None = None
 
     def add(self, field_name: str, message) -> None:
         self.errors.setdefault(field_name, []).append(str(message))
@@ -173,10 +206,17 @@ SAMPLE_VALUES = {
 
 
 def check_content(
-    *, channel: str, subject: str = "", body: str = "", html_body: str = "", values=None
+    *,
+    channel: str,
+    subject: str = "",
+    body: str = "",
+    html_body: str = "",
+    values=None,
+    longest_values=None,
 ) -> ContentCheck:
     """Check one channel's content; ``values`` (a real customer's) are used to measure an
-    SMS, otherwise representative sample values."""
+    SMS, otherwise representative sample values. An SMS's length is judged as sent, on
+    ``longest_values`` (the longest placeholder values of its audience) when given."""
     check = ContentCheck()
     values = values or SAMPLE_VALUES
     for name, text in (("subject", subject), ("body", body), ("html_body", html_body)):
@@ -188,7 +228,7 @@ def check_content(
                 % {"names": ", ".join(f"{{{name}}}" for name in unknown)},
             )
     if channel == TouchChannel.SMS:
-        _check_sms(check, body, values)
+        _check_sms(check, body, values, longest_values or values)
     elif channel == TouchChannel.EMAIL:
         _check_email(check, subject, body, html_body)
     elif channel == TouchChannel.WECOM:
@@ -203,7 +243,7 @@ def check_content(
     return check
 
 
-def _check_sms(check: ContentCheck, body: str, values: dict) -> None:
+def _check_sms(check: ContentCheck, body: str, values: dict, longest_values: dict) -> None:
     if not body.strip():
         check.add("body", _("Write the SMS text."))
         return
@@ -220,16 +260,18 @@ def _check_sms(check: ContentCheck, body: str, values: dict) -> None:
         check.add("body", _("An SMS must start or end with the signature, e.g. 【悦享生活】."))
     if not SMS_OPT_OUT.search(text):
         check.add("body", _("An SMS must tell how to opt out: add “回T退订”."))
-    check.sms = sms_count(text)
-    if check.sms.parts > SMS_MAX_PARTS:
+    check.sms = sms_as_sent(body, values).count
+    check.sms_longest = sms_as_sent(body, longest_values).count
+    parts = check.sms_longest.parts
+    if parts > SMS_MAX_PARTS:
         check.add(
             "body",
             _("Too long: %(parts)d parts; at most %(max)d.")
-            % {"parts": check.sms.parts, "max": SMS_MAX_PARTS},
+            % {"parts": parts, "max": SMS_MAX_PARTS},
         )
-    elif check.sms.parts > 1:
+    elif parts > 1:
         check.warnings.append(
-            str(_("This SMS is sent (and billed) as %(parts)d parts.") % {"parts": check.sms.parts})
+            str(_("This SMS is sent (and billed) as %(parts)d parts.") % {"parts": parts})
         )
 
 

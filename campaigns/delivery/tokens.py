@@ -3,7 +3,9 @@ unsubscribe, preferences, open pixel, click redirect, SMS short link.
 
 A token is the message id and an HMAC of it (keyed by ``SECRET_KEY`` and the purpose),
 both base62 — short enough for an SMS, impossible to forge or to reuse for another
-purpose or message.
+purpose or message. Both parts are padded with the zero digit to a fixed width, so every
+token (ids below 62**5) has the same length and an SMS can be measured before its
+message exists.
 """
 
 import hmac
@@ -14,6 +16,9 @@ from django.utils.crypto import salted_hmac
 
 ALPHABET = string.digits + string.ascii_letters
 SIGNATURE_BYTES = 6
+# 62**5 ≈ 916 million message ids; 62**9 > 2**48, so a 6-byte signature always fits in 9.
+ID_WIDTH, SIGNATURE_WIDTH = 5, 9
+TOKEN_LENGTH = ID_WIDTH + 1 + SIGNATURE_WIDTH
 
 
 class Purpose:
@@ -47,19 +52,22 @@ def b62decode(text: str) -> int:
 
 def _signature(message_id: int, purpose: str) -> str:
     digest = salted_hmac(f"carecrm.delivery.{purpose}", str(message_id)).digest()
-    return b62encode(int.from_bytes(digest[:SIGNATURE_BYTES], "big"))
+    signature = b62encode(int.from_bytes(digest[:SIGNATURE_BYTES], "big"))
+    return signature.rjust(SIGNATURE_WIDTH, ALPHABET[0])
 
 
 def message_token(message_id: int, purpose: str) -> str:
-    return f"{b62encode(message_id)}-{_signature(message_id, purpose)}"
+    return f"{b62encode(message_id).rjust(ID_WIDTH, ALPHABET[0])}-{_signature(message_id, purpose)}"
 
 
 def read_token(token: str, purpose: str) -> int | None:
     """The message id a token was made for, or None when it is not a valid token for
-    this purpose."""
+    this purpose. Tokens sent before they were padded to a fixed width are still read:
+    the signature is padded the same way before it is compared."""
     head, sep, signature = (token or "").partition("-")
-    if not sep or not head or len(head) > 12 or len(signature) > 12:
+    if not sep or not head or not signature or len(head) > 12 or len(signature) > 12:
         return None
+    signature = signature.rjust(SIGNATURE_WIDTH, ALPHABET[0])
     try:
         message_id = b62decode(head)
     except ValueError:

@@ -18,6 +18,9 @@ from campaigns.selectors.recommendations import recommendations_with_fallback
 from customers.models import Customer
 from customers.selectors import visible_customers
 
+# The code a preview shows for a coupon not issued yet: as long as a real code.
+PREVIEW_COUPON_CODE = "PREVIEW00000"
+
 
 def _money(value) -> str:
     return f"¥{value.normalize():f}" if value == value.to_integral() else f"¥{value:.2f}"
@@ -90,7 +93,7 @@ def message_values(
                     item["coupon_code"] = coupon.code
                     item["coupon_expires"] = coupon.expires_on.isoformat()
                 elif preview:
-                    item["coupon_code"] = "PREVIEW00000"
+                    item["coupon_code"] = PREVIEW_COUPON_CODE
                     item["coupon_expires"] = _("(set when issued)")
             values[customer.pk] = item
     return values

@@ -24,6 +24,7 @@ from campaigns.models import (
     ReviewStage,
     VersionKind,
 )
+from campaigns.selectors.sms_cost import campaign_sms_cost
 from campaigns.services.campaigns import activity_log, campaign_snapshot
 from carecrm.accounts.models import Role, User
 
@@ -64,12 +65,16 @@ def submission_problems(campaign: CareCampaign) -> dict[str, list[str]]:
     if not contents:
         add("content", _("Add content for at least one channel."))
     has_batch = CouponBatch.objects.filter(campaign=campaign).exists()
+    # An SMS is judged at its longest in the audience: the provider refuses it for the
+    # customer with the longest name, not for an average one.
+    cost = campaign_sms_cost(campaign)
     for content in contents:
         check = check_content(
             channel=content.channel,
             subject=content.subject,
             body=content.body,
             html_body=content.html_body,
+            longest_values=cost.longest_values if cost else None,
         )
         for messages in check.errors.values():
             for message in messages:

@@ -142,7 +142,7 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _reason_sql(
+def suppression_reason_sql(
     *, campaign: CareCampaign, channel: str, planned_on: dt.date, caps: list[FrequencyCap]
 ) -> tuple[str, list, str, list]:
     """The CASE that names why a customer ``c`` must not get this touch (NULL: send) and
@@ -228,7 +228,7 @@ def dispatch_batch(
         .values("id", "contact_status", *ADDRESS_COLUMN.values())
         .query.sql_with_params()
     )
-    case, case_params, join, join_params = _reason_sql(
+    case, case_params, join, join_params = suppression_reason_sql(
         campaign=campaign, channel=channel, planned_on=planned_on, caps=caps
     )
     address = ADDRESS_COLUMN[channel]

@@ -3,13 +3,16 @@
 import pytest
 
 from campaigns.content import (
+    SAMPLE_VALUES,
     check_content,
     clean_content,
     html_to_text,
     render_message,
     render_text,
+    sms_as_sent,
     sms_count,
 )
+from campaigns.delivery.compose import compose_text
 from carecrm.core.tests.factories import SenderBrandFactory
 
 VALUES = {"name": "李雷", "title": "先生", "coupon_code": "K7M2Q9X4TB23"}
@@ -99,7 +102,6 @@ def test_sms_needs_signature_and_opt_out():
 
     good = check_content(channel="sms", body="【悦享生活】{name}您好，生日快乐！回T退订")
     assert good.ok
-    assert good.sms.parts == 1
     assert good.sms.encoding == "UCS-2"
 
 
@@ -116,11 +118,52 @@ def test_sms_must_carry_the_configured_company_signature():
 
 
 @pytest.mark.django_db  # the SMS rule reads the sender brand
-def test_long_sms_is_counted_in_parts_with_a_warning():
+def test_sms_length_is_judged_as_sent_with_the_unsubscribe_link(settings):
+    settings.SITE_URL = "https://crm.example.cn"
+    body = "【悦享生活】{name}您好，生日快乐！回T退订"
+    check = check_content(channel="sms", body=body)
+    # 22 characters with the 4-character sample name, then " Unsubscribe: " (14) and
+    # https://crm.example.cn/m/u/<15-character token>/ (43): 79 UCS-2 units, 2 parts.
+    assert (check.sms.characters, check.sms.parts) == (79, 2)
+    assert check.warnings == ["This SMS is sent (and billed) as 2 parts."]
+
+
+@pytest.mark.django_db
+def test_long_sms_is_counted_in_parts_with_a_warning(settings):
+    settings.SITE_URL = "https://crm.example.cn"
     check = check_content(channel="sms", body="【悦享生活】" + "生" * 80 + "回T退订")
     assert check.ok
+    assert (check.sms.characters, check.sms.parts) == (147, 3)
+    assert check.warnings == ["This SMS is sent (and billed) as 3 parts."]
+
+
+@pytest.mark.django_db
+def test_the_length_checks_judge_the_longest_values_when_given(settings):
+    settings.SITE_URL = "https://crm.example.cn"
+    body = "【悦享生活】{name}您好，生日快乐！回T退订"
+    check = check_content(
+        channel="sms", body=body, longest_values={**SAMPLE_VALUES, "name": "名" * 400}
+    )
     assert check.sms.parts == 2
-    assert check.warnings
+    assert check.sms_longest.parts == 8
+    assert check.errors["body"] == ["Too long: 8 parts; at most 7."]
+
+
+def test_the_as_sent_measure_is_what_compose_text_produces_for_any_message(settings):
+    settings.SITE_URL = "https://crm.example.cn"
+    body = (
+        "【悦享生活】{name}{title}，活动 https://shop.example.cn/event?a=1 与 {event_link} 回T退订"
+    )
+    measured = sms_as_sent(body, SAMPLE_VALUES)
+    for message_id in (1, 77, 123456, 62**5 - 1):
+        sent = compose_text(
+            message_id, channel="sms", subject="", body=render_text(body, SAMPLE_VALUES)
+        ).body
+        assert sms_count(sent) == measured.count
+    assert measured.text.count("https://crm.example.cn/s/") == 2
+    assert measured.text.endswith("/")
+    # " Unsubscribe: https://crm.example.cn/m/u/<token>/"
+    assert measured.unsubscribe_adds == 1 + 13 + 43
 
 
 @pytest.mark.django_db  # the SMS rule reads the sender brand

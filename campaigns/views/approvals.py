@@ -15,6 +15,7 @@ from campaigns.models import CampaignStatus, ReviewDecision
 from campaigns.selectors.audience import campaign_audience
 from campaigns.selectors.campaigns import approval_queue
 from campaigns.selectors.due import next_touch_dates, schedule_summary
+from campaigns.selectors.sms_cost import campaign_sms_cost
 from campaigns.selectors.versions import version_diff
 from campaigns.services.approval import (
     campaign_approve,
@@ -86,6 +87,7 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
                 target.add_error(None, message)
     approved, diff = version_diff(campaign)
     contents = list(campaign.contents.all())
+    cost = campaign_sms_cost(campaign, user=user)
     return render(
         request,
         "campaigns/review.html",
@@ -106,11 +108,16 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
                 (
                     c,
                     check_content(
-                        channel=c.channel, subject=c.subject, body=c.body, html_body=c.html_body
+                        channel=c.channel,
+                        subject=c.subject,
+                        body=c.body,
+                        html_body=c.html_body,
+                        longest_values=cost.longest_values if cost else None,
                     ),
                 )
                 for c in contents
             ],
+            "sms_cost": cost,
             "reviews": campaign.reviews.select_related("reviewer", "department")[:50],
         },
     )

@@ -30,6 +30,7 @@ from campaigns.selectors.campaigns import (
     visible_campaigns,
 )
 from campaigns.selectors.due import next_touch_dates, schedule_summary
+from campaigns.selectors.sms_cost import campaign_sms_cost
 from campaigns.services.approval import (
     campaign_finish,
     campaign_pause,
@@ -171,6 +172,7 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_campaign(request, pk)
     user = request.user
     contents = list(campaign.contents.all())
+    cost = campaign_sms_cost(campaign, user=user)
     checks = [
         (
             content,
@@ -179,6 +181,7 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                 subject=content.subject,
                 body=content.body,
                 html_body=content.html_body,
+                longest_values=cost.longest_values if cost else None,
             ),
         )
         for content in contents
@@ -200,6 +203,7 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "next_dates": next_touch_dates(campaign, after=today),
             "audience_size": campaign_audience(campaign).count(),
             "checks": checks,
+            "sms_cost": cost,
             "missing_channels": [c for c in TouchChannel if c not in used],
             "offline_channels": OFFLINE_CHANNELS,
             "batch": batch,

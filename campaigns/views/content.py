@@ -25,6 +25,7 @@ from campaigns.selectors.personalise import (
     preview_customers,
     preview_occurrence,
 )
+from campaigns.selectors.sms_cost import sms_cost
 from campaigns.services.campaigns import (
     campaign_content_move,
     campaign_content_remove,
@@ -138,11 +139,20 @@ def content_preview_view(request: HttpRequest, pk: int, channel: str) -> HttpRes
             for match in PLACEHOLDER_PATTERN.finditer(text)
         }
         empty = sorted(name for name in used & set(PLACEHOLDERS) if not values.get(name))
-    check = check_content(channel=channel, values=values, **cleaned)
+    cost = None
+    if channel == TouchChannel.SMS and cleaned["body"].strip():
+        cost = sms_cost(campaign, body=cleaned["body"], customer=customer, values=values)
+    check = check_content(
+        channel=channel,
+        values=values,
+        longest_values=cost.longest_values if cost else None,
+        **cleaned,
+    )
     return render(
         request,
         "campaigns/_preview.html",
         {
+            "sms_cost": cost,
             "channel": channel,
             "customer": customer,
             "rendered": rendered,
