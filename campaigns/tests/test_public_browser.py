@@ -33,7 +33,9 @@ from campaigns.models import (
 from campaigns.services.dispatch import touches_dispatch
 from campaigns.services.sending import messages_send
 from campaigns.tests.delivery import consent, due_campaign
+from carecrm.core.branding.services import sender_brand_update
 from carecrm.core.testing import PHONE, chromium
+from carecrm.core.tests.factories import picture
 from customers.models import ChannelConsent
 from customers.tests.factories import CustomerFactory
 
@@ -52,6 +54,13 @@ def sent(settings, live_server, department_a, staff_a, manager_a):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     FrequencyCap.objects.all().delete()
     QuietHours.objects.all().delete()
+    sender_brand_update(
+        company_name="悦享生活",
+        sms_signature="悦享生活",
+        contact_line="客服热线 400-820-8820",
+        logo=picture("PNG", (80, 80)),
+        user=manager_a,
+    )
     customer = CustomerFactory(department=department_a, name="张三丰", mobile="+8613912345678")
     consent(customer, TouchChannel.SMS, TouchChannel.EMAIL)
     due_campaign(
@@ -125,6 +134,11 @@ def test_a_customer_unsubscribes_from_sms_through_the_link_of_a_sent_sms(sent, b
     page, problems = phone(browser)
 
     page.goto(link(sent["sms_body"], "/m/u/"))
+    assert sent["sms_body"].startswith("【悦享生活】")
+    assert page.inner_text("[data-company]").strip() == "悦享生活"
+    assert page.eval_on_selector("#brand-logo", "img => img.naturalWidth") == 80
+    assert "400-820-8820" in page.inner_text("#brand-contact")
+    assert page.title().endswith("悦享生活")
     assert "张**" in page.inner_text("#recipient") and "张三丰" not in page.content()
     page.get_by_role("button", name="停止短信上的关怀消息").click()
     page.wait_for_selector("#unsubscribed")
