@@ -1,9 +1,20 @@
 """The interface every channel backend implements, and how one is chosen.
 
-A backend gets a batch of rendered messages and answers for each one: sent (with the
-provider's id), retry (a transient error: timeout, 5xx, throttling) or failed (a
-permanent error, with the provider's reason). It never touches the database; the
-sending service records the answers.
+A backend gets a batch of rendered messages and answers for each one:
+
+- **sent**, with the provider's id;
+- **retry**: the provider certainly does not have the message — the connection could not
+  be opened, or it answered with a transient refusal (5xx, 429, SMTP 4xx, throttling) —
+  so posting it again cannot make a duplicate;
+- **uncertain**: the provider may have it — a timeout or a lost connection after the
+  request went out, an answer that does not mention the message. It is never posted
+  again automatically (most providers have no idempotency key); a receipt or an
+  operator settles it;
+- **failed**: a permanent refusal, with the provider's reason.
+
+One bad message (a header that cannot be encoded, say) is answered failed on its own; it
+never decides the fate of the rest of the batch. A backend never touches the database;
+the sending service records the answers.
 """
 
 import enum
@@ -43,6 +54,7 @@ class OutgoingMessage:
 class SendOutcome(enum.StrEnum):
     SENT = "sent"
     RETRY = "retry"
+    UNCERTAIN = "uncertain"
     FAILED = "failed"
 
 
@@ -61,6 +73,10 @@ class SendResult:
     @classmethod
     def retry(cls, message: OutgoingMessage, error: str, code: str = "") -> "SendResult":
         return cls(message.id, SendOutcome.RETRY, error=error[:500], code=code[:60])
+
+    @classmethod
+    def uncertain(cls, message: OutgoingMessage, error: str, code: str = "") -> "SendResult":
+        return cls(message.id, SendOutcome.UNCERTAIN, error=error[:500], code=code[:60])
 
     @classmethod
     def failed(cls, message: OutgoingMessage, error: str, code: str = "") -> "SendResult":
