@@ -48,10 +48,13 @@ def dispatch_touches(day: str | None = None) -> dict:
 
 @shared_task(name="campaigns.start_senders")
 def start_senders() -> int:
-    """Enqueue as many senders as the due queue needs (at most ``DELIVERY_SENDERS``), so
-    adding workers adds sending capacity. Beat runs it every minute."""
+    """Beat runs it every minute: settle what dead senders left (expired leases), then
+    enqueue as many senders as the due queue needs (at most ``DELIVERY_SENDERS``), so
+    recovery needs no sender alive and adding workers adds sending capacity."""
     from campaigns.selectors.queue import senders_needed
+    from campaigns.services.sending import delivery_recover
 
+    delivery_recover()
     count = senders_needed()
     for _ in range(count):
         send_messages.delay()

@@ -61,6 +61,7 @@ urlpatterns = [
     path("messages/<int:pk>/", delivery.message_detail_view, name="message"),
     path("delivery/", delivery.operations_view, name="delivery"),
     path("delivery/retry/", delivery.retry_view, name="delivery-retry"),
+    path("delivery/uncertain/", delivery.uncertain_settle_view, name="delivery-uncertain"),
     path("delivery/settings/", delivery.delivery_settings_view, name="delivery-settings"),
     path("delivery/settings/caps/new/", delivery.frequency_cap_edit_view, name="cap-create"),
     path("delivery/settings/caps/<int:pk>/", delivery.frequency_cap_edit_view, name="cap-edit"),

@@ -398,9 +398,12 @@ DELIVERY_SENDERS = env.int("DELIVERY_SENDERS", default=4)
 DELIVERY_HTTP_TIMEOUT = env.float("DELIVERY_HTTP_TIMEOUT", default=10.0)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=6)
 DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", default=60)
-# A claimed message not finished within this long is given back to the queue (its
-# sender died); the gateway's idempotency key makes the second attempt harmless.
+# A claimed message not finished within this long belongs to a dead sender: given back to
+# the queue if it was never handed to the provider, marked uncertain if it was.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
+# An uncertain message (answer lost after the post) is checked with a provider that can
+# say whether it has it only after this long, so a slow request is not taken for lost.
+DELIVERY_LOOKUP_GRACE_SECONDS = env.int("DELIVERY_LOOKUP_GRACE_SECONDS", default=120)
 # Shared secret of the receipt and inbound-SMS webhooks (HMAC-SHA256 of the body).
 DELIVERY_WEBHOOK_SECRET = env_secret("DELIVERY_WEBHOOK_SECRET") or ""
 # Conversions: orders within this many days after a touch.

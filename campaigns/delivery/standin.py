@@ -10,12 +10,20 @@ The answer is ``200 {"results": [{"id": key, "status": "accepted", "provider_id"
 | {"id": key, "status": "rejected", "code": ..., "error": ...}]}``; a whole request may
 be refused with 4xx (permanent, ``{"code", "error"}``) or fail with 5xx (transient).
 
-``id`` is the idempotency key: a message accepted once is accepted again without being
-delivered a second time, as providers with idempotency keys behave. ``delivered`` is
-what handsets got (one per key); ``requests`` and ``received`` are the raw traffic.
+``POST /<channel>/status`` with ``{"ids": [key, ...]}`` answers
+``200 {"results": [{"id": key, "status": "accepted" | "unknown"}]}``: whether the gateway
+has the message — how CareCRM settles a post whose answer was lost.
+
+``id`` is the idempotency key: with ``dedupe`` (the default) a message accepted once is
+accepted again without being delivered a second time, as providers with idempotency keys
+behave. Without it, every post of a key reaches the handset again, as Alibaba Cloud SMS
+or SMTP would: ``duplicates()`` counts them. ``delivered`` is what handsets got (first
+post per key); ``posts`` counts every post per key; ``requests`` and ``received`` are the
+raw traffic.
 """
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -27,7 +35,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class GatewayScript:
     """Failures to play back: the next ``fail_next`` requests get ``fail_status``;
     recipients in ``reject`` are refused per message (``reject_code``); ``bad_request``
-    recipients make the whole request a 400; ``delay`` seconds per request."""
+    recipients make the whole request a 400; ``delay`` seconds per request. Random
+    faults, drawn per request: ``fail_ratio`` answer ``fail_status`` without taking the
+    messages; ``accept_then_hang`` take them, then answer only after ``hang`` seconds
+    (past the client's timeout)."""
 
     fail_next: int = 0
     fail_status: int = 500
@@ -35,17 +46,31 @@ class GatewayScript:
     reject_code: str = "isv.MOBILE_NUMBER_ILLEGAL"
     bad_request: set = field(default_factory=set)
     delay: float = 0.0
+    fail_ratio: float = 0.0
+    accept_then_hang: float = 0.0
+    hang: float = 0.0
+    seed: int = 7
 
 
 class GatewayStandIn:
-    def __init__(self, *, token: str = "test-token", host: str = "127.0.0.1", port: int = 0):  # noqa: S107
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",  # noqa: S107
+        host: str = "127.0.0.1",
+        port: int = 0,
+        dedupe: bool = True,
+    ):
         self.token = token
+        self.dedupe = dedupe
         self.script = GatewayScript()
         self.lock = threading.Lock()
         self.requests = 0
         self.received: list[dict] = []
         self.delivered: dict[str, dict] = {}
+        self.posts: Counter = Counter()
         self.status_counts: Counter = Counter()
+        self._random = random.Random(self.script.seed)  # noqa: S311 (fault injection)
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -75,11 +100,36 @@ class GatewayStandIn:
         with self.lock:
             return Counter(message["to"] for message in self.delivered.values())
 
+    def duplicates(self) -> int:
+        """Posts that reached a handset again: without ``dedupe``, each is a customer who
+        got the same message twice."""
+        with self.lock:
+            return 0 if self.dedupe else sum(n - 1 for n in self.posts.values() if n > 1)
+
+    def _status(self, body: dict) -> tuple[int, dict]:
+        ids = body.get("ids")
+        if not isinstance(ids, list):
+            return 400, {"code": "InvalidBody", "error": "ids must be a list"}
+        with self.lock:
+            return 200, {
+                "results": [
+                    {"id": str(key), "status": "accepted" if str(key) in self.posts else "unknown"}
+                    for key in ids
+                ]
+            }
+
     def _answer(self, channel: str, body: dict) -> tuple[int, dict]:
+        """The answer to a post, and whether to hang before giving it."""
+        if channel.endswith("/status"):
+            return self._status(body)
         with self.lock:
             self.requests += 1
             if self.script.fail_next > 0:
                 self.script.fail_next -= 1
+                self.status_counts[self.script.fail_status] += 1
+                return self.script.fail_status, {"code": "ServiceUnavailable", "error": "busy"}
+            draw = self._random.random() if self.script.fail_ratio else 1.0
+            if draw < self.script.fail_ratio:
                 self.status_counts[self.script.fail_status] += 1
                 return self.script.fail_status, {"code": "ServiceUnavailable", "error": "busy"}
             messages = body.get("messages")
@@ -105,11 +155,18 @@ class GatewayStandIn:
                         }
                     )
                     continue
+                self.posts[key] += 1
                 if key not in self.delivered:
                     self.delivered[key] = {**message, "channel": channel, "at": time.time()}
                 results.append({"id": key, "status": "accepted", "provider_id": f"gw-{key}"})
             self.status_counts[200] += 1
             return 200, {"results": results}
+
+    def _hangs(self, path: str) -> bool:
+        if path.rstrip("/").endswith("/status") or not self.script.accept_then_hang:
+            return False
+        with self.lock:
+            return self._random.random() < self.script.accept_then_hang
 
     def _handler(self):
         standin = self
@@ -134,11 +191,16 @@ class GatewayStandIn:
                         status, payload = 400, {"code": "InvalidJSON", "error": "not JSON"}
                     else:
                         status, payload = standin._answer(self.path.strip("/"), body)
+                        if status == 200 and standin._hangs(self.path):
+                            time.sleep(standin.script.hang)
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up waiting (accept_then_hang)
+                    self.close_connection = True
 
         return Handler

@@ -37,14 +37,19 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
     SUPPRESSED = "suppressed", _("Suppressed")
+    # Handed to the provider, answer lost: it may have arrived, so it is never posted
+    # again automatically; a receipt, the provider's status or an operator settles it.
+    UNCERTAIN = "uncertain", _("Uncertain")
 
 
-# Messages that count against a frequency cap: everything that went or may still go.
+# Messages that count against a frequency cap: everything that went, may have gone or
+# may still go.
 COUNTED_STATUSES = (
     MessageStatus.QUEUED,
     MessageStatus.SENDING,
     MessageStatus.SENT,
     MessageStatus.DELIVERED,
+    MessageStatus.UNCERTAIN,
 )
 # Messages that reached the provider.
 SENT_STATUSES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED)
@@ -82,6 +87,8 @@ class MessageEventKind(models.TextChoices):
     REPLIED = "replied", _("Replied")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
     REQUEUED = "requeued", _("Requeued")
+    UNCERTAIN = "uncertain", _("Outcome uncertain")
+    RESOLVED = "resolved", _("Settled by an operator")
 
 
 class OutboxMessage(models.Model):
@@ -125,6 +132,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     claim = models.UUIDField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set, and committed, just before the provider is asked; a row still ``sending``
+    # with it set may be at the provider, so it is never posted again automatically.
+    handed_at = models.DateTimeField(_("handed to the provider at"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)

@@ -278,6 +278,7 @@ class QueueOverview:
     stuck_messages: list[OutboxMessage]
     runs: list[DispatchRun]
     failed_codes: list[tuple[str, int]]
+    uncertain: list[dict]
 
     @property
     def rate_5(self) -> float:
@@ -344,6 +345,13 @@ def queue_overview(*, now: dt.datetime | None = None) -> QueueOverview:
         stuck_messages=list(stuck.select_related("campaign").order_by("lease_until")[:10]),
         runs=list(DispatchRun.objects.order_by("-started_at")[:10]),
         failed_codes=failed_codes,
+        uncertain=[
+            {**row, "label": labels.get(row["channel"], row["channel"])}
+            for row in OutboxMessage.objects.filter(status=MessageStatus.UNCERTAIN)
+            .values("channel")
+            .order_by("channel")
+            .annotate(n=Count("pk"), oldest=Min("handed_at"))
+        ],
     )
 
 

@@ -1,10 +1,20 @@
-"""Writes behind the delivery operations and settings pages: retry now, frequency caps
-and quiet hours. Each change is audited (who changed a rule that decides what customers
-receive)."""
+"""Writes behind the delivery operations and settings pages: retry now, settling uncertain
+messages, frequency caps and quiet hours. Each change is audited (who changed a rule that
+decides what customers receive)."""
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from campaigns.models import FrequencyCap, MessageStatus, OutboxMessage, QuietHours
+from campaigns.models import (
+    DeliveryChannel,
+    FrequencyCap,
+    MessageEvent,
+    MessageEventKind,
+    MessageStatus,
+    OutboxMessage,
+    QuietHours,
+)
 from campaigns.services.sending import messages_retry_now
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
@@ -69,3 +79,48 @@ def quiet_hours_save(*, quiet_hours: QuietHours, user) -> QuietHours:
         quiet_hours.save()
         _audit_rule(user, quiet_hours, f"quiet hours saved: {quiet_hours}")
     return quiet_hours
+
+
+def messages_uncertain_settle(*, user, channel: str, arrived: bool) -> int:
+    """An operator settles a channel's uncertain messages after checking with the
+    provider: ``arrived`` records them as sent; otherwise they are queued again — the
+    operator's decision, since a message the provider did have is then sent twice."""
+    if channel not in DeliveryChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(status=MessageStatus.UNCERTAIN, channel=channel)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        rows = OutboxMessage.objects.filter(pk__in=ids)
+        if arrived:
+            rows.update(
+                status=MessageStatus.SENT, sent_at=F("handed_at"), handed_at=None, claim=None
+            )
+        else:
+            rows.update(status=MessageStatus.QUEUED, send_after=now, handed_at=None, claim=None)
+        detail = {"by": user.get_username(), "as": "sent" if arrived else "send again"}
+        MessageEvent.objects.bulk_create(
+            [
+                MessageEvent(message_id=pk, kind=MessageEventKind.RESOLVED, at=now, detail=detail)
+                for pk in ids
+            ],
+            batch_size=1000,
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.CHANGE,
+            detail={
+                "delivery": "uncertain_settled",
+                "channel": channel,
+                **detail,
+                "messages": len(ids),
+            },
+        )
+        if not arrived:
+            _send_soon()
+    return len(ids)

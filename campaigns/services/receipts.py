@@ -54,10 +54,12 @@ RECEIPT_STATUSES = {
     "bounced": MessageStatus.BOUNCED,
 }
 # Which state each receipt may move a message from; anything else is stale or repeated.
+# A receipt settles an uncertain message, and "delivered" overrides a failure recorded
+# on our side (an answer lost on the last attempt): the handset is the truth.
 RECEIPT_FROM = {
-    MessageStatus.DELIVERED: {MessageStatus.SENT},
-    MessageStatus.FAILED: {MessageStatus.SENT},
-    MessageStatus.BOUNCED: {MessageStatus.SENT, MessageStatus.DELIVERED},
+    MessageStatus.DELIVERED: {MessageStatus.SENT, MessageStatus.UNCERTAIN, MessageStatus.FAILED},
+    MessageStatus.FAILED: {MessageStatus.SENT, MessageStatus.UNCERTAIN},
+    MessageStatus.BOUNCED: {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNCERTAIN},
 }
 RECEIPT_EVENTS = {
     MessageStatus.DELIVERED: MessageEventKind.DELIVERED,
@@ -208,9 +210,13 @@ def receipts_record(
                 elif message.status not in RECEIPT_FROM[receipt.status]:
                     outcome.ignored.append({"id": receipt.id, "current": message.status})
                 else:
+                    if message.sent_at is None:  # settled by the receipt
+                        message.sent_at = message.handed_at or receipt.at
                     message.status = receipt.status
+                    message.handed_at = None
                     if receipt.status == MessageStatus.DELIVERED:
                         message.delivered_at = receipt.at
+                        message.error = message.error_code = ""
                     else:
                         message.failed_at = receipt.at
                         message.error = receipt.error or receipt.code
@@ -231,7 +237,7 @@ def receipts_record(
                     outcome.updated.append(receipt.id)
         OutboxMessage.objects.bulk_update(
             changed.values(),
-            ["status", "delivered_at", "failed_at", "error", "error_code"],
+            ["status", "sent_at", "handed_at", "delivered_at", "failed_at", "error", "error_code"],
             batch_size=500,
         )
         MessageEvent.objects.bulk_create(events, batch_size=500)

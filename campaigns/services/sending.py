@@ -2,12 +2,19 @@
 backend and record the answers.
 
 A claim is ``SELECT … FOR UPDATE SKIP LOCKED`` then ``queued → sending`` with a lease, so
-any number of workers share the queue without sending a row twice. A worker killed after
-the provider accepted a message but before it was recorded leaves the row ``sending``;
-when the lease runs out it is queued again and resent under the same idempotency key,
-which the gateway drops (RELIABILITY.md). Transient errors come back later with
-exponential backoff (kept in the row, never as a long ETA in the broker); permanent
-ones end as ``failed`` with the provider's reason.
+any number of workers share the queue without sending a row twice.
+
+At most one post per message reaches a provider, whatever fails (docs/delivery.md):
+right before each post — after any rate-limit wait — the sender re-checks unsubscribes
+and consent, then marks the rows it still holds as handed to the provider (``handed_at``,
+committed, lease renewed, one attempt counted). Only those rows are posted; a row
+another sender took over after a lease ran out is no longer this sender's and is
+skipped. A sender that dies leaves its rows ``sending``: when the lease runs out, rows
+never handed over go back to the queue, rows handed over become ``uncertain`` and are
+never posted again automatically (most providers have no idempotency key). So do
+answers lost after the request went out (a timeout, a reset). Transient refusals come
+back later with exponential backoff, kept in the row, never as a broker ETA; permanent
+ones end ``failed`` with the provider's reason.
 """
 
 import datetime as dt
@@ -59,6 +66,7 @@ class SendReport:
     suppressed: int = 0
     deferred: int = 0
     requeued: int = 0
+    uncertain: int = 0
     by_channel: dict = field(default_factory=lambda: defaultdict(int))
 
     def as_dict(self) -> dict:
@@ -70,6 +78,7 @@ class SendReport:
             "suppressed": self.suppressed,
             "deferred": self.deferred,
             "requeued": self.requeued,
+            "uncertain": self.uncertain,
         }
 
 
@@ -87,22 +96,115 @@ def _events(rows: list[tuple[int, str, dict]], at: dt.datetime) -> None:
     )
 
 
-def leases_expire(*, now: dt.datetime | None = None) -> int:
-    """Give messages whose sender died back to the queue."""
+UNCERTAIN_AFTER_DEATH = "the sender stopped after handing it to the provider"
+
+
+@dataclass
+class LeaseOutcome:
+    requeued: int = 0
+    uncertain: int = 0
+
+
+def leases_expire(*, now: dt.datetime | None = None) -> LeaseOutcome:
+    """Settle messages whose sender died: never handed to the provider → queued again;
+    handed over → uncertain (the provider may have them; posting again could duplicate)."""
     now = now or timezone.now()
+    outcome = LeaseOutcome()
     with transaction.atomic():
-        ids = list(
+        rows = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(status=MessageStatus.SENDING, lease_until__lt=now)
-            .values_list("pk", flat=True)
+            .values_list("pk", "handed_at")
         )
-        if not ids:
-            return 0
-        count = OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.SENDING).update(
-            status=MessageStatus.QUEUED, claim=None, lease_until=None, send_after=now
+        if not rows:
+            return outcome
+        never_handed = [pk for pk, handed_at in rows if handed_at is None]
+        handed = [pk for pk, handed_at in rows if handed_at is not None]
+        if never_handed:
+            outcome.requeued = OutboxMessage.objects.filter(
+                pk__in=never_handed, status=MessageStatus.SENDING
+            ).update(status=MessageStatus.QUEUED, claim=None, lease_until=None, send_after=now)
+        if handed:
+            # The claim stays: a sender that was only slow can still record its answer.
+            outcome.uncertain = OutboxMessage.objects.filter(
+                pk__in=handed, status=MessageStatus.SENDING
+            ).update(
+                status=MessageStatus.UNCERTAIN,
+                lease_until=None,
+                error=UNCERTAIN_AFTER_DEATH,
+                error_code="lease",
+            )
+        _events(
+            [(pk, MessageEventKind.REQUEUED, {"why": "lease expired"}) for pk in never_handed]
+            + [(pk, MessageEventKind.UNCERTAIN, {"error": UNCERTAIN_AFTER_DEATH}) for pk in handed],
+            now,
         )
-        _events([(pk, MessageEventKind.REQUEUED, {"why": "lease expired"}) for pk in ids], now)
-    return count
+    return outcome
+
+
+def uncertain_settle(*, now: dt.datetime | None = None, limit: int = 1000) -> dict:
+    """Ask providers that can say (``backend.lookup``) whether they have the uncertain
+    messages handed to them more than ``DELIVERY_LOOKUP_GRACE_SECONDS`` ago (a slow
+    request may still arrive before that): has it → sent; does not → queued again, which
+    cannot duplicate. Providers that cannot say leave them to an operator."""
+    now = now or timezone.now()
+    grace = dt.timedelta(seconds=settings.DELIVERY_LOOKUP_GRACE_SECONDS)
+    rows = list(
+        OutboxMessage.objects.filter(status=MessageStatus.UNCERTAIN, handed_at__lt=now - grace)
+        .order_by("pk")
+        .values_list("pk", "channel", "handed_at")[:limit]
+    )
+    settled = {"sent": 0, "requeued": 0}
+    by_channel = defaultdict(list)
+    for pk, channel, handed_at in rows:
+        by_channel[channel].append((pk, handed_at))
+    for channel, items in by_channel.items():
+        try:
+            backend = get_backend(channel)
+        except (ValueError, ImportError):
+            continue
+        if backend.lookup is None:
+            continue
+        try:
+            has = backend.lookup([f"carecrm-{pk}" for pk, _ in items])
+        except (OSError, ValueError) as exc:
+            logger.warning("channel %s cannot say what it has: %s", channel, exc)
+            continue
+        finally:
+            backend.close()
+        sent = [(pk, at) for pk, at in items if has.get(f"carecrm-{pk}") is True]
+        missing = [pk for pk, _ in items if has.get(f"carecrm-{pk}") is False]
+        with transaction.atomic():
+            for pk, handed_at in sent:
+                settled["sent"] += OutboxMessage.objects.filter(
+                    pk=pk, status=MessageStatus.UNCERTAIN
+                ).update(status=MessageStatus.SENT, sent_at=handed_at, handed_at=None, claim=None)
+            settled["requeued"] += OutboxMessage.objects.filter(
+                pk__in=missing, status=MessageStatus.UNCERTAIN
+            ).update(status=MessageStatus.QUEUED, send_after=now, handed_at=None, claim=None)
+            _events(
+                [(pk, MessageEventKind.SENT, {"settled": "provider has it"}) for pk, _ in sent]
+                + [
+                    (pk, MessageEventKind.REQUEUED, {"why": "provider does not have it"})
+                    for pk in missing
+                ],
+                now,
+            )
+    return settled
+
+
+def delivery_recover(*, now: dt.datetime | None = None) -> dict:
+    """What beat runs every minute, with or without a sender alive: expired leases are
+    settled, uncertain messages checked with providers that can say, and stopped
+    campaigns' queued messages suppressed."""
+    leases = leases_expire(now=now)
+    settled = uncertain_settle(now=now)
+    return {
+        "requeued": leases.requeued + settled["requeued"],
+        "uncertain": leases.uncertain,
+        "settled_sent": settled["sent"],
+        "stopped": stopped_campaigns_sweep(),
+    }
 
 
 def stopped_campaigns_sweep() -> int:
@@ -136,7 +238,7 @@ def claim(
             status=MessageStatus.SENDING,
             claim=token,
             lease_until=now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
+            handed_at=None,
         )
     return list(
         OutboxMessage.objects.filter(claim=token, status=MessageStatus.SENDING)
@@ -250,15 +352,7 @@ def send_claimed(
     token = messages[0].claim
     quiet = {q.channel: q for q in QuietHours.objects.filter(active=True)}
 
-    refused = _refusals(messages)
-    for reason in set(refused.values()):
-        stopped = [m for m in messages if refused.get(m.pk) == reason]
-        report.suppressed += _release(
-            stopped, token, {"status": MessageStatus.SUPPRESSED, "reason": reason}, now
-        )
-        _events([(m.pk, MessageEventKind.SUPPRESSED, {"reason": reason}) for m in stopped], now)
-    waiting = [m for m in messages if m.pk not in refused]
-
+    waiting = list(messages)
     # Quiet hours are per channel, so each channel's messages wait in one UPDATE.
     for channel in {m.channel for m in waiting}:
         later = in_quiet_hours(quiet.get(channel), now)
@@ -288,6 +382,7 @@ def send_claimed(
             # A misconfigured channel: retried (the settings may be fixed) until the
             # attempts run out, then failed with the reason — never stuck in "sending".
             logger.error("channel %s is not configured: %s", channel, exc)
+            _attempts_count(channel_messages, token)
             results = [
                 SendResult.retry(rendered[m.pk], f"channel not configured: {exc}", "configuration")
                 for m in channel_messages
@@ -297,15 +392,71 @@ def send_claimed(
         for start in range(0, len(channel_messages), backend.batch_size):
             chunk = channel_messages[start : start + backend.batch_size]
             wait_for_slots(channel, len(chunk), int(backend.options.get("RATE") or 0))
+            chunk = _hand_over(chunk, token, report)
+            if not chunk:
+                continue
             outgoing = [rendered[m.pk] for m in chunk]
             try:
                 results = backend.send_many(outgoing)
             except Exception as exc:  # a backend bug must not lose the batch
                 logger.exception("channel %s backend raised", channel)
-                results = [SendResult.retry(o, f"{type(exc).__name__}: {exc}") for o in outgoing]
+                # It may have posted some of them before raising: never post again.
+                results = [
+                    SendResult.uncertain(o, f"{type(exc).__name__}: {exc}", "backend")
+                    for o in outgoing
+                ]
             _record(chunk, results, token, now=timezone.now(), report=report)
             report.by_channel[channel] += len(chunk)
     return report
+
+
+def _hand_over(chunk: list[OutboxMessage], token, report: SendReport) -> list[OutboxMessage]:
+    """The moment before the post: drop messages the customer refused meanwhile, then
+    mark the rows this sender still holds as handed to the provider — committed, lease
+    renewed, one attempt counted — and return only those. A row whose lease ran out
+    while the sender waited for rate slots belongs to whoever claimed it since."""
+    now = timezone.now()
+    refused = _refusals(chunk)
+    for reason in set(refused.values()):
+        stopped = [m for m in chunk if refused.get(m.pk) == reason]
+        report.suppressed += _release(
+            stopped, token, {"status": MessageStatus.SUPPRESSED, "reason": reason}, now
+        )
+        _events([(m.pk, MessageEventKind.SUPPRESSED, {"reason": reason}) for m in stopped], now)
+    candidates = [m for m in chunk if m.pk not in refused]
+    if not candidates:
+        return []
+    lease = now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    with transaction.atomic():
+        mine = set(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=[m.pk for m in candidates], claim=token, status=MessageStatus.SENDING)
+            .values_list("pk", flat=True)
+        )
+        OutboxMessage.objects.filter(pk__in=mine).update(
+            handed_at=now, lease_until=lease, attempts=F("attempts") + 1
+        )
+        # The rest of the claim waits for its own turn: keep its lease alive too.
+        OutboxMessage.objects.filter(
+            claim=token, status=MessageStatus.SENDING, handed_at__isnull=True
+        ).update(lease_until=lease)
+    handed = [m for m in candidates if m.pk in mine]
+    for message in handed:
+        message.attempts += 1
+    if len(handed) < len(candidates):
+        logger.warning(
+            "%d claimed messages were taken over by another sender before their post",
+            len(candidates) - len(handed),
+        )
+    return handed
+
+
+def _attempts_count(messages: list[OutboxMessage], token) -> None:
+    OutboxMessage.objects.filter(
+        pk__in=[m.pk for m in messages], claim=token, status=MessageStatus.SENDING
+    ).update(attempts=F("attempts") + 1)
+    for message in messages:
+        message.attempts += 1
 
 
 def _finish_failed(message: OutboxMessage, token, error: str, code: str, now) -> None:
@@ -326,15 +477,19 @@ def _finish_failed(message: OutboxMessage, token, error: str, code: str, now) ->
 def _record(
     messages: list[OutboxMessage], results: list[SendResult], token, *, now, report: SendReport
 ) -> None:
-    """Store each answer with the rendered text, in one transaction per batch; rows no
-    longer claimed by this sender (its lease ran out and another took over) are left to
-    the other sender."""
+    """Store each answer with the rendered text, in one transaction per batch. A row
+    made uncertain because this sender's lease ran out mid-post still takes the answer;
+    rows another sender has claimed since are left to it."""
     answered = {result.message_id: result for result in results}
     events = []
     with transaction.atomic():
         mine = set(
             OutboxMessage.objects.select_for_update()
-            .filter(pk__in=[m.pk for m in messages], claim=token, status=MessageStatus.SENDING)
+            .filter(
+                pk__in=[m.pk for m in messages],
+                claim=token,
+                status__in=(MessageStatus.SENDING, MessageStatus.UNCERTAIN),
+            )
             .values_list("pk", flat=True)
         )
         changed = []
@@ -343,7 +498,7 @@ def _record(
             if message.pk not in mine:
                 continue
             result = answered.get(message.pk) or SendResult(
-                message.pk, SendOutcome.RETRY, error="no answer from the backend"
+                message.pk, SendOutcome.UNCERTAIN, error="no answer from the backend"
             )
             message.claim = None
             message.lease_until = None
@@ -355,6 +510,16 @@ def _record(
                 message.provider_id = result.provider_id[:100]
                 message.error = message.error_code = ""
                 report.sent += 1
+            elif result.outcome == SendOutcome.UNCERTAIN:
+                message.status = MessageStatus.UNCERTAIN
+                report.uncertain += 1
+                events.append(
+                    (
+                        message.pk,
+                        MessageEventKind.UNCERTAIN,
+                        {"error": result.error, "code": result.code, "attempt": message.attempts},
+                    )
+                )
             elif result.outcome == SendOutcome.RETRY and message.attempts < max_attempts:
                 message.status = MessageStatus.QUEUED
                 message.send_after = now + backoff(message.attempts)
@@ -399,6 +564,8 @@ def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
         by_status[message.status].append(message.pk)
     for status, pks in by_status.items():
         stamps: dict = {"claim": None, "lease_until": None}
+        if status != MessageStatus.UNCERTAIN:  # kept: when it was handed over
+            stamps["handed_at"] = None
         if status == MessageStatus.SENT:
             stamps.update(sent_at=now, error="", error_code="")
         elif status == MessageStatus.FAILED:
@@ -441,8 +608,8 @@ def messages_send(
     """Claim and send until nothing is due or ``seconds`` have passed (the next beat run
     carries on)."""
     report = SendReport()
-    report.requeued = leases_expire()
-    stopped_campaigns_sweep()
+    recovered = delivery_recover()
+    report.requeued, report.uncertain = recovered["requeued"], recovered["uncertain"]
     deadline = time.monotonic() + seconds
     backends: dict = {}
     try:
@@ -451,7 +618,15 @@ def messages_send(
             if not batch:
                 break
             part = send_claimed(batch, backends=backends)
-            for name in ("claimed", "sent", "retried", "failed", "suppressed", "deferred"):
+            for name in (
+                "claimed",
+                "sent",
+                "retried",
+                "failed",
+                "suppressed",
+                "deferred",
+                "uncertain",
+            ):
                 setattr(report, name, getattr(report, name) + getattr(part, name))
     finally:
         for backend in backends.values():

@@ -21,7 +21,7 @@ from campaigns.forms_delivery import (
     QuietHoursForm,
     RetryFailedForm,
 )
-from campaigns.models import FrequencyCap, OutboxMessage, QuietHours
+from campaigns.models import DeliveryChannel, FrequencyCap, OutboxMessage, QuietHours
 from campaigns.selectors.delivery import (
     address_for,
     campaign_metrics,
@@ -33,6 +33,7 @@ from campaigns.services.delivery_admin import (
     frequency_cap_delete,
     frequency_cap_save,
     messages_retry,
+    messages_uncertain_settle,
     quiet_hours_save,
 )
 from campaigns.views.campaigns import get_campaign, querystring_base
@@ -172,6 +173,25 @@ def retry_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("%(count)d messages waiting for a retry go now.") % {"count": count}
         )
+    return redirect("campaigns:delivery")
+
+
+@login_required
+@require_POST
+@permission_required("campaigns.change_outboxmessage", raise_exception=True)
+def uncertain_settle_view(request: HttpRequest) -> HttpResponse:
+    channel, decision = request.POST.get("channel", ""), request.POST.get("decision", "")
+    if channel not in DeliveryChannel.values or decision not in ("arrived", "again"):
+        messages.error(request, _("Choose a channel and whether the messages arrived."))
+        return redirect("campaigns:delivery")
+    count = messages_uncertain_settle(
+        user=request.user, channel=channel, arrived=decision == "arrived"
+    )
+    if decision == "arrived":
+        text = _("%(count)d uncertain messages are recorded as sent.")
+    else:
+        text = _("%(count)d uncertain messages are queued to be sent again.")
+    messages.success(request, text % {"count": count})
     return redirect("campaigns:delivery")
 
 

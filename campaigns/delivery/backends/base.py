@@ -101,6 +101,10 @@ class ChannelBackend:
     def close(self) -> None:
         """Release connections (called when a sender is done with a channel)."""
 
+    # A backend whose provider can say whether it has a message implements
+    # ``lookup(keys) -> {key: has it}``; uncertain messages are then settled by it.
+    lookup = None
+
 
 def channel_options(channel: str) -> dict:
     return dict(settings.DELIVERY_CHANNELS.get(channel, {}))

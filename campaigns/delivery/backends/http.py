@@ -2,15 +2,22 @@
 ``campaigns.delivery.standin``): one POST per batch over a kept-alive connection, the
 message's idempotency key as its ``id``.
 
-Timeouts, connection errors, 429 and 5xx are transient; other 4xx refuse the whole
+A connection that cannot be opened, 429 and 5xx are transient (the gateway does not
+have the batch: retried later); a timeout or a connection lost after the request left
+makes the batch uncertain (never re-posted automatically); other 4xx refuse the whole
 batch permanently with the gateway's reason; a 200 answers per message.
+``POST <URL>/status`` tells which keys the gateway has (``lookup``), so uncertain
+messages can be settled without an operator.
 """
 
-import http.client
 import json
 
 from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
-from campaigns.delivery.backends.connection import ProviderConnection
+from campaigns.delivery.backends.connection import (
+    AnswerLost,
+    ProviderConnection,
+    ProviderUnreachable,
+)
 
 TRANSIENT_STATUSES = {408, 425, 429}
 
@@ -33,14 +40,13 @@ class HttpGatewayBackend(ChannelBackend):
             "data": {**message.data, "unsubscribe_url": message.unsubscribe_url},
         }
 
-    def _post(self, body: bytes) -> tuple[int, bytes]:
+    def _post(self, body: bytes, path: str = "") -> tuple[int, bytes]:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Authorization": f"Bearer {self.options.get('TOKEN', '')}",
         }
-        # The gateway drops a repeat of an accepted id, so a resend on a fresh
-        # connection is safe.
-        return self.provider.request("POST", self.provider.path, body=body, headers=headers)
+        target = self.provider.path.rstrip("/") + path if path else self.provider.path
+        return self.provider.request("POST", target, body=body, headers=headers)
 
     def send_many(self, messages: list[OutgoingMessage]) -> list[SendResult]:
         body = json.dumps(
@@ -48,10 +54,14 @@ class HttpGatewayBackend(ChannelBackend):
         ).encode()
         try:
             status, raw = self._post(body)
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
-            self.close()
+        except ProviderUnreachable as exc:
             return [
                 SendResult.retry(m, f"gateway unreachable: {exc}", "connection") for m in messages
+            ]
+        except AnswerLost as exc:
+            return [
+                SendResult.uncertain(m, f"no answer from the gateway: {exc}", "answer-lost")
+                for m in messages
             ]
         try:
             answer = json.loads(raw or b"{}")
@@ -76,7 +86,9 @@ class HttpGatewayBackend(ChannelBackend):
         for message in messages:
             item = by_id.get(message.key)
             if item is None:
-                results.append(SendResult.retry(message, "no result for this message", "missing"))
+                results.append(
+                    SendResult.uncertain(message, "the gateway did not mention it", "missing")
+                )
             elif item.get("status") == "accepted":
                 results.append(SendResult.sent(message, str(item.get("provider_id") or "")))
             else:
@@ -86,6 +98,21 @@ class HttpGatewayBackend(ChannelBackend):
                     )
                 )
         return results
+
+    def lookup(self, keys: list[str]) -> dict[str, bool]:
+        """Which of these keys the gateway has. Raises ``OSError`` when it cannot say."""
+        status, raw = self._post(json.dumps({"ids": keys}).encode(), "/status")
+        if status != 200:
+            raise OSError(f"status lookup answered HTTP {status}")
+        answer = json.loads(raw or b"{}")
+        items = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(items, list):
+            raise OSError("status lookup answered without results")
+        return {
+            str(item.get("id")): item.get("status") == "accepted"
+            for item in items
+            if isinstance(item, dict)
+        }
 
     def close(self) -> None:
         self.provider.close()
