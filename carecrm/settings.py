@@ -345,6 +345,9 @@ if REDIS_URL:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": "carecrm-results:"}
+# The queue workers consume and tasks go to unless routed: several CareCRM installations
+# (or test runs) sharing one Redis each use their own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -420,6 +420,7 @@ def test_the_channel_rate_limit_is_honoured(department_a, staff_a, manager_a, se
 
 def test_a_gateway_answer_that_names_no_message_is_uncertain():
     """The gateway took the batch and said nothing of these: they may be on their way."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass

@@ -136,7 +136,7 @@ def test_a_customer_unsubscribes_from_sms_through_the_link_of_a_sent_sms(sent, b
     page.goto(link(sent["sms_body"], "/m/u/"))
     assert sent["sms_body"].startswith("【悦享生活】")
     assert page.inner_text("[data-company]").strip() == "悦享生活"
-    assert page.eval_on_selector("#brand-logo", "img => img.naturalWidth") == 80
+    page.wait_for_function("() => document.querySelector('#brand-logo').naturalWidth === 80")
     assert "400-820-8820" in page.inner_text("#brand-contact")
     assert page.title().endswith("悦享生活")
     assert "张**" in page.inner_text("#recipient") and "张三丰" not in page.content()

@@ -48,42 +48,18 @@ def base_env(tmp_path: Path, database_url: str, **extra: str) -> dict:
     return env
 
 
-class Worker:
-    """``celery worker`` in a subprocess (its own process group, so :meth:`kill` takes its
-    pool children with it), consuming only its own queue so no other worker on the same
-    broker can answer for it."""
+class _CeleryProcess:
+    """A ``celery`` command in a subprocess (its own process group, so :meth:`kill` takes
+    its pool children with it), whose output is kept and watched for ``ready_marker``."""
 
-    def __init__(
-        self,
-        *,
-        env: dict,
-        queue: str,
-        pool: str = "solo",
-        concurrency: int = 1,
-        name: str | None = None,
-    ) -> None:
-        self.queue = queue
+    ready_marker = ""
+    what = "Celery"
+
+    def __init__(self, argv: list[str], *, env: dict) -> None:
         self.output: list[str] = []
         self.ready = threading.Event()
         self.process = subprocess.Popen(  # noqa: S603 (fixed argv)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "carecrm",
-                "worker",
-                f"--pool={pool}",
-                f"--concurrency={concurrency}",
-                "--queues",
-                queue,
-                "--hostname",
-                f"{name or queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],
+            [sys.executable, "-m", "celery", "-A", "carecrm", *argv],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.PIPE,
@@ -96,17 +72,17 @@ class Worker:
     def _read(self) -> None:
         for line in self.process.stdout:
             self.output.append(line)
-            if " ready." in line:
+            if self.ready_marker in line:
                 self.ready.set()
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not self.ready.wait(0.2):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("Celery worker did not start:\n" + "".join(self.output[-40:]))
+                pytest.fail(f"{self.what} did not start:\n" + "".join(self.output[-40:]))
 
     def kill(self) -> None:
-        """SIGKILL the worker and its pool children at once: no goodbye, no cleanup."""
+        """SIGKILL the process and its children at once: no goodbye, no cleanup."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
@@ -122,6 +98,63 @@ class Worker:
         else:
             with contextlib.suppress(ProcessLookupError):  # pool children left behind
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class Worker(_CeleryProcess):
+    """``celery worker`` consuming only its own queue, so no other worker on the same
+    broker can answer for it."""
+
+    ready_marker = " ready."
+    what = "Celery worker"
+
+    def __init__(
+        self,
+        *,
+        env: dict,
+        queue: str,
+        pool: str = "solo",
+        concurrency: int = 1,
+        name: str | None = None,
+    ) -> None:
+        self.queue = queue
+        super().__init__(
+            [
+                "worker",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
+                "--queues",
+                queue,
+                "--hostname",
+                f"{name or queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            env=env,
+        )
+
+
+class Beat(_CeleryProcess):
+    """``celery beat`` with the database scheduler: it runs the ``PeriodicTask`` rows the
+    test wrote, as production's beat runs the real ones."""
+
+    ready_marker = "beat: Starting"
+    what = "Celery beat"
+
+    def __init__(self, *, env: dict) -> None:
+        super().__init__(
+            [
+                "beat",
+                "--scheduler",
+                "django_celery_beat.schedulers:DatabaseScheduler",
+                "--max-interval",
+                "1",
+                "--pidfile=",
+                "--loglevel=INFO",
+            ],
+            env=env,
+        )
 
 
 CHROMIUM = os.environ.get("CARECRM_CHROMIUM", "/usr/bin/chromium")

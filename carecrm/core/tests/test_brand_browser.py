@@ -76,5 +76,5 @@ def test_an_admin_sets_the_brand_and_a_mistake_keeps_what_was_typed(
         "客服热线 400-820-8820",
     )
     assert bytes(brand.logo) == logo.read_bytes()
-    assert page.eval_on_selector("#current-logo img", "img => img.naturalWidth") == 96
+    page.wait_for_function("() => document.querySelector('#current-logo img').naturalWidth === 96")
     assert problems == []
