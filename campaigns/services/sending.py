@@ -27,16 +27,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from campaigns.delivery.backends import OutgoingMessage, SendOutcome, SendResult, get_backend
 from campaigns.delivery.compose import compose_email, compose_text
 from campaigns.delivery.ratelimit import wait_for_slots
 from campaigns.models import (
+    COUNTED_STATUSES,
     DUE_STATUSES,
     CampaignStatus,
     DeliveryChannel,
+    FrequencyCap,
     MessageEvent,
     MessageEventKind,
     MessageStatus,
@@ -45,9 +47,9 @@ from campaigns.models import (
     SuppressionReason,
     Unsubscribe,
 )
-from campaigns.selectors.due import Occurrence, occasion_label
+from campaigns.selectors.due import Occurrence, local_zone, occasion_label
 from campaigns.selectors.personalise import message_values, render_for
-from campaigns.services.dispatch import in_quiet_hours
+from campaigns.services.dispatch import cap_window, in_quiet_hours
 from carecrm.core.branding.selectors import Brand, current_brand
 from customers.models import ChannelConsent
 
@@ -358,12 +360,9 @@ def send_claimed(
         later = in_quiet_hours(quiet.get(channel), now)
         if later:
             held = [m for m in waiting if m.channel == channel]
-            report.deferred += _release(
-                held,
-                token,
-                {"status": MessageStatus.QUEUED, "send_after": later, "deferred": True},
-                now,
-            )
+            over_cap = _defer(held, token, later, now)
+            report.suppressed += over_cap
+            report.deferred += len(held) - over_cap
             waiting = [m for m in waiting if m.channel != channel]
     rendered = _render(waiting, current_brand())
     unrenderable = [m for m in waiting if isinstance(rendered[m.pk], str)]
@@ -408,6 +407,73 @@ def send_claimed(
             _record(chunk, results, token, now=timezone.now(), report=report)
             report.by_channel[channel] += len(chunk)
     return report
+
+
+def _defer(held: list[OutboxMessage], token, later: dt.datetime, now: dt.datetime) -> int:
+    """Quiet hours hold messages until ``later``. Caps count the day a message goes, so
+    one moved to another day moves its cap day too — and one that would break a cap on
+    that day is suppressed there, as dispatch would have. Returns how many were."""
+    new_day = timezone.localtime(later, local_zone()).date()
+    moving = [m for m in held if m.planned_on != new_day]
+    over = _over_cap_on(moving, new_day)
+    stopped = [m for m in held if m.pk in over]
+    _release(
+        stopped,
+        token,
+        {"status": MessageStatus.SUPPRESSED, "reason": SuppressionReason.FREQUENCY_CAP},
+        now,
+    )
+    _events(
+        [
+            (m.pk, MessageEventKind.SUPPRESSED, {"reason": SuppressionReason.FREQUENCY_CAP})
+            for m in stopped
+        ],
+        now,
+    )
+    kept = [m for m in held if m.pk not in over]
+    _release(
+        kept,
+        token,
+        {
+            "status": MessageStatus.QUEUED,
+            "send_after": later,
+            "deferred": True,
+            "planned_on": new_day,
+        },
+        now,
+    )
+    return len(stopped)
+
+
+def _over_cap_on(messages: list[OutboxMessage], day: dt.date) -> set[int]:
+    """Messages that would break a frequency cap if they went on ``day``, counting what
+    their customers already have around it (one aggregate per cap), highest priority
+    first within a customer."""
+    if not messages:
+        return set()
+    customers = {m.customer_id for m in messages}
+    moving = {m.pk for m in messages}
+    over: set[int] = set()
+    for cap in FrequencyCap.objects.filter(active=True):
+        start, end = cap_window(cap, day)
+        counted = OutboxMessage.objects.filter(
+            customer_id__in=customers,
+            planned_on__range=(start, end),
+            status__in=COUNTED_STATUSES,
+        ).exclude(pk__in=moving)
+        if cap.channel:
+            counted = counted.filter(channel=cap.channel)
+        used = dict(
+            counted.values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
+        )
+        for message in sorted(messages, key=lambda m: (m.priority, m.pk)):
+            if message.pk in over or (cap.channel and message.channel != cap.channel):
+                continue
+            if used.get(message.customer_id, 0) >= cap.max_messages:
+                over.add(message.pk)
+            else:
+                used[message.customer_id] = used.get(message.customer_id, 0) + 1
+    return over
 
 
 def _hand_over(chunk: list[OutboxMessage], token, report: SendReport) -> list[OutboxMessage]:
