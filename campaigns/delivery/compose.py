@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.delivery.tokens import Purpose, message_token, public_url
 from carecrm.core.branding.selectors import Brand
+from carecrm.header_text import header_safe
 
 URL_PATTERN = re.compile(r"https?://[^\s<>\"'，。、）)】]+", re.IGNORECASE)
 HREF_PATTERN = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
@@ -82,7 +83,9 @@ def compose_email(
 ) -> ComposedMessage:
     """HTML with tracked links, an open pixel and a footer naming the company (with its
     contact line) and the unsubscribe links; a text part with the same footer; RFC 8058
-    one-click headers. ``brand`` is read once per batch by the caller."""
+    one-click headers. ``brand`` is read once per batch by the caller. Control characters
+    in the subject (a line break in a customer's name) become a space: the customer is
+    still reached, and no header can be forged."""
     links: list[str] = []
     unsubscribe, preferences = unsubscribe_url(message_id), preferences_url(message_id)
     with translation.override(settings.LANGUAGE_CODE):
@@ -109,7 +112,7 @@ def compose_email(
         f'{tracked}\n<hr>\n<p style="font-size:12px;color:#666">{footer_html}</p>\n{pixel}'
     )
     return ComposedMessage(
-        subject=subject,
+        subject=header_safe(subject),
         body=f"{body.rstrip()}\n\n--\n{footer_text}\n",
         html_body=tracked_html,
         links=links,

@@ -74,7 +74,9 @@ class AliyunStandIn:
     """Answers ``SendSms`` like dysmsapi.aliyuncs.com: checks the AccessKeyId, the
     signature, the timestamp and that no nonce is used twice; ``refuse`` maps a number
     to an error code; the next ``throttle`` requests are flow-controlled; the next
-    ``fail`` requests get an HTTP 503; ``delay`` slows every answer."""
+    ``fail`` requests get an HTTP 503; ``delay`` slows every answer; the next ``hang_up``
+    requests are accepted and the connection closed without an answer; the next
+    ``garble`` are accepted and answered with an HTML page."""
 
     def __init__(self):
         self.requests: list[dict] = []
@@ -83,6 +85,8 @@ class AliyunStandIn:
         self.throttle = 0
         self.fail = 0
         self.delay = 0.0
+        self.hang_up = 0
+        self.garble = 0
         self.nonces: set[str] = set()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -100,6 +104,13 @@ class AliyunStandIn:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+    def take(self, counter: str) -> bool:
+        """Count one request against ``counter`` (``hang_up``, ``garble``) if any are left."""
+        with self.lock:
+            left = getattr(self, counter)
+            setattr(self, counter, max(left - 1, 0))
+            return left > 0
 
     def answer(self, params: dict) -> tuple[int, dict]:
         request_id = str(uuid.uuid4()).upper()
@@ -164,7 +175,16 @@ class AliyunStandIn:
                 query = urlsplit(self.path).query
                 params = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=True))
                 status, payload = standin.answer(params)
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                if standin.take("hang_up"):
+                    self.close_connection = True
+                    return
+                if standin.take("garble"):
+                    status, payload = 200, "<html>upstream error</html>"
+                data = (
+                    payload.encode()
+                    if isinstance(payload, str)
+                    else json.dumps(payload, ensure_ascii=False).encode()
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -246,30 +266,93 @@ def test_aliyun_refusals_fail_with_the_message_and_code():
     assert "signature is not matched" in unsigned.error
 
 
-def test_aliyun_flow_control_server_errors_and_timeouts_are_retried(settings):
-    settings.DELIVERY_HTTP_TIMEOUT = 0.3
+def test_aliyun_flow_control_and_server_errors_are_retried():
     with AliyunStandIn() as aliyun:
+        aliyun.refuse["13900000003"] = (
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        )
         backend = AliyunSmsBackend("sms", aliyun_options(aliyun.url))
         aliyun.throttle = 1
         (throttled,) = backend.send_many([outgoing(1)])
         aliyun.fail = 1
         (unavailable,) = backend.send_many([outgoing(2)])
-        aliyun.delay = 1.0
-        (slow,) = backend.send_many([outgoing(3)])
-        aliyun.delay = 0
+        (user_throttled,) = backend.send_many([outgoing(3)])
         (after,) = backend.send_many([outgoing(4)])
 
     assert (throttled.outcome, throttled.code) == (SendOutcome.RETRY, "isv.BUSINESS_LIMIT_CONTROL")
     assert (unavailable.outcome, unavailable.code) == (SendOutcome.RETRY, "ServiceUnavailable")
-    assert (slow.outcome, slow.code) == (SendOutcome.RETRY, "connection")
+    assert (user_throttled.outcome, user_throttled.code) == (SendOutcome.RETRY, "Throttling.User")
     assert after.outcome == SendOutcome.SENT
 
 
-def test_aliyun_unreachable_is_retried():
+def wait_for(condition, seconds: float = 3.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_aliyun_answering_after_the_timeout_is_uncertain_and_the_batch_goes_on(settings):
+    settings.DELIVERY_HTTP_TIMEOUT = 0.3
+    with AliyunStandIn() as aliyun:
+        backend = AliyunSmsBackend("sms", aliyun_options(aliyun.url))
+        aliyun.delay = 1.0
+        (slow,) = backend.send_many([outgoing(1)])
+        aliyun.delay = 0
+        (after,) = backend.send_many([outgoing(2)])
+        # Aliyun sent the slow one anyway: posting it again would reach the handset twice.
+        assert wait_for(lambda: len(aliyun.sent) == 2)
+
+    assert (slow.outcome, slow.code) == (SendOutcome.UNCERTAIN, "lost")
+    assert "after the request was sent" in slow.error
+    assert after.outcome == SendOutcome.SENT
+
+
+def test_aliyun_hanging_up_after_the_request_is_uncertain():
+    with AliyunStandIn() as aliyun:
+        backend = AliyunSmsBackend("sms", aliyun_options(aliyun.url))
+        # Both the request and the one resend on a fresh connection are hung up on.
+        aliyun.hang_up = 2
+        lost, after = backend.send_many([outgoing(1), outgoing(2)])
+
+    assert lost.outcome == SendOutcome.UNCERTAIN
+    assert after.outcome == SendOutcome.SENT
+    assert "13900000001" in {sent["PhoneNumbers"] for sent in aliyun.sent}
+
+
+def test_an_aliyun_answer_that_cannot_be_read_is_uncertain():
+    with AliyunStandIn() as aliyun:
+        backend = AliyunSmsBackend("sms", aliyun_options(aliyun.url))
+        aliyun.garble = 1
+        (result,) = backend.send_many([outgoing(1)])
+
+    assert (result.outcome, result.code) == (SendOutcome.UNCERTAIN, "unreadable")
+    assert "upstream error" in result.error
+
+
+def test_aliyun_unreachable_is_retried_without_a_connect_per_message():
     backend = AliyunSmsBackend("sms", aliyun_options(f"http://127.0.0.1:{free_port()}/"))
-    (result,) = backend.send_many([outgoing(1)])
-    assert result.outcome == SendOutcome.RETRY
-    assert "unreachable" in result.error
+    results = backend.send_many([outgoing(1), outgoing(2), outgoing(3)])
+    assert [r.outcome for r in results] == [SendOutcome.RETRY] * 3
+    assert all("unreachable" in r.error and r.code == "connection" for r in results)
+
+
+def test_an_sms_that_cannot_be_encoded_fails_alone():
+    broken = outgoing(2, body="您好\ud83d 活动详情")  # half an emoji: not valid UTF-8
+    with AliyunStandIn() as aliyun:
+        backend = AliyunSmsBackend("sms", aliyun_options(aliyun.url))
+        results = backend.send_many([outgoing(1), broken, outgoing(3)])
+
+    assert [r.outcome for r in results] == [
+        SendOutcome.SENT,
+        SendOutcome.FAILED,
+        SendOutcome.SENT,
+    ]
+    assert results[1].error.startswith("cannot build the request: UnicodeEncodeError")
+    assert [sent["OutId"] for sent in aliyun.sent] == ["carecrm-1", "carecrm-3"]
 
 
 @pytest.mark.django_db

@@ -1,7 +1,10 @@
 """Email through Django's SMTP backend to a real SMTP server on loopback (aiosmtpd): what
 arrives carries one-click unsubscribe headers and tracked links; refusals fail with the
-server's words, temporary refusals come back later."""
+server's words, temporary refusals come back later; a connection lost once the message
+was handed over is uncertain (never sent again), and one message that cannot be built
+fails alone."""
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -14,6 +17,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaigns.delivery.backends import OutgoingMessage, SendOutcome
+from campaigns.delivery.backends.email import EmailBackend
 from campaigns.models import (
     MessageEventKind,
     MessageStatus,
@@ -31,14 +36,23 @@ SITE_URL = "https://care.example.cn"
 
 
 class MailServer:
-    """Accepts mail and keeps it; ``rcpt_replies`` / ``data_reply`` script refusals."""
+    """Accepts mail and keeps it; ``rcpt_replies`` / ``data_reply`` script refusals;
+    ``drop_at_rcpt`` hangs up on a recipient (before DATA); ``drop_after_data`` keeps the
+    message for a recipient and hangs up instead of answering; ``data_delay`` answers
+    DATA that many seconds late (the message kept)."""
 
     def __init__(self):
         self.received: list = []
         self.rcpt_replies: dict[str, str] = {}
         self.data_reply = ""
+        self.drop_at_rcpt: set[str] = set()
+        self.drop_after_data: set[str] = set()
+        self.data_delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.drop_at_rcpt:
+            server.transport.abort()
+            return "421 closing"
         if address in self.rcpt_replies:
             return self.rcpt_replies[address]
         envelope.rcpt_tos.append(address)
@@ -48,6 +62,10 @@ class MailServer:
         if self.data_reply:
             return self.data_reply
         self.received.append(envelope)
+        if self.drop_after_data & set(envelope.rcpt_tos):
+            server.transport.abort()
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
 
     def messages(self) -> list:
@@ -220,3 +238,121 @@ def test_an_unreachable_mail_server_is_retried(email_campaign, settings):
     for message in OutboxMessage.objects.filter(campaign=campaign):
         assert message.status == MessageStatus.QUEUED and message.attempts == 1
         assert "cannot reach the mail server" in message.error
+
+
+# --- one answer per message ---------------------------------------------------------------
+
+
+def outgoing(n: int, *, subject: str = "您的专属关怀") -> OutgoingMessage:
+    return OutgoingMessage(
+        id=n,
+        key=f"carecrm-{n}",
+        channel="email",
+        to=f"customer{n}@example.cn",
+        subject=subject,
+        body="您好，感谢您一直以来的支持。",
+    )
+
+
+def arrivals(mail_server) -> list[str]:
+    return sorted(rcpt for rcpt_tos, _ in mail_server.messages() for rcpt in rcpt_tos)
+
+
+def test_a_subject_with_a_line_break_fails_alone_and_the_others_arrive_once(mail_server):
+    batch = [outgoing(1), outgoing(2, subject="王芳\r\nBcc: all@example.cn"), outgoing(3)]
+    backend = EmailBackend("email")
+
+    results = backend.send_many(batch)
+    backend.close()
+
+    assert [r.outcome for r in results] == [
+        SendOutcome.SENT,
+        SendOutcome.FAILED,
+        SendOutcome.SENT,
+    ]
+    bad = results[1]
+    assert bad.code == "header"
+    assert bad.error.startswith("invalid header:") and "newlines" in bad.error
+    assert arrivals(mail_server) == ["customer1@example.cn", "customer3@example.cn"]
+
+
+def test_a_connection_lost_after_data_is_uncertain_and_the_batch_goes_on(mail_server):
+    mail_server.drop_after_data.add("customer2@example.cn")
+    backend = EmailBackend("email")
+
+    results = backend.send_many([outgoing(1), outgoing(2), outgoing(3)])
+    backend.close()
+
+    assert [r.outcome for r in results] == [
+        SendOutcome.SENT,
+        SendOutcome.UNCERTAIN,
+        SendOutcome.SENT,
+    ]
+    assert "after the message was handed over" in results[1].error
+    # The server kept it: posting it again would be a duplicate.
+    assert arrivals(mail_server) == [f"customer{n}@example.cn" for n in (1, 2, 3)]
+
+
+def test_no_answer_to_data_within_the_timeout_is_uncertain(mail_server, settings):
+    settings.EMAIL_TIMEOUT = 0.5
+    mail_server.data_delay = 2
+    backend = EmailBackend("email")
+
+    (result,) = backend.send_many([outgoing(1)])
+    backend.close()
+
+    assert result.outcome == SendOutcome.UNCERTAIN
+    assert arrivals(mail_server) == ["customer1@example.cn"]
+
+
+def test_a_connection_lost_before_data_is_retried(mail_server):
+    mail_server.drop_at_rcpt.add("customer1@example.cn")
+    backend = EmailBackend("email")
+
+    dropped, after = backend.send_many([outgoing(1), outgoing(2)])
+    backend.close()
+
+    assert (dropped.outcome, dropped.code) == (SendOutcome.RETRY, "connection")
+    assert after.outcome == SendOutcome.SENT
+    assert arrivals(mail_server) == ["customer2@example.cn"]
+
+
+def test_an_uncertain_email_is_not_sent_again(mail_server, email_campaign):
+    campaign, (lost, _) = email_campaign
+    mail_server.drop_after_data.add(lost.email)
+
+    first = messages_send(seconds=10)
+    OutboxMessage.objects.filter(campaign=campaign).update(send_after=timezone.now())
+    messages_send(seconds=10)
+
+    assert (first.sent, first.retried) == (1, 0)
+    assert sorted(arrivals(mail_server)) == sorted(c.email for c in email_campaign[1])
+    message = OutboxMessage.objects.get(campaign=campaign, customer=lost)
+    assert message.status != MessageStatus.QUEUED and message.attempts == 1
+
+
+def test_a_customer_whose_name_has_a_line_break_still_gets_the_email(
+    mail_server, department_a, staff_a, manager_a
+):
+    QuietHours.objects.all().delete()
+    customers = consenting_customers(department_a, 3, TouchChannel.EMAIL)
+    broken = customers[1]
+    broken.name = "王\r\n芳"
+    broken.save(update_fields=["name"])
+    due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        channels=(TouchChannel.EMAIL,),
+        on=timezone.localdate(),
+        send_time=dt.time(0, 0),
+    )
+    touches_dispatch(on=timezone.localdate())
+
+    report = messages_send(seconds=10)
+
+    assert report.sent == 3
+    assert arrivals(mail_server) == sorted(c.email for c in customers)
+    (mail,) = [mail for (rcpt,), mail in mail_server.messages() if rcpt == broken.email]
+    assert "王 芳" in str(mail["Subject"])
+    assert "Bcc" not in mail and "\n" not in str(mail["Subject"])

@@ -135,9 +135,10 @@ class CustomerImporter:
         self.previewed = len(job.preview)
         self.preview_budget = PREVIEW_ROWS - self.previewed
         # Most columns repeat a few values (性别, 来源, 同意短信, dates): remember each distinct
-        # cell's result instead of cleaning it again. Contacts are unique, not worth it.
+        # cell's result instead of cleaning it again. Names and contacts are unique, not
+        # worth it.
         self.caches: dict[str, dict] = {
-            key: {} for key in self.mapped if key not in ("mobile", "email")
+            key: {} for key in self.mapped if key not in ("name", "mobile", "email")
         }
         self.has_tags = "tags" in self.mapped
         self.consent_fields = [field for field in self.mapped if field in CONSENT_FIELDS]
@@ -147,7 +148,7 @@ class CustomerImporter:
     def _clean(self, cells: list) -> tuple[dict, list[str]]:
         values: dict = {}
         errors: list[str] = []
-        failed_contact = False
+        failed_contact = failed_name = False
         if len(cells) > self.width and any(cell_text(cell) for cell in cells[self.width :]):
             errors.append(
                 _(
@@ -186,11 +187,12 @@ class CustomerImporter:
             if value.__class__ is CellError:
                 errors.append(str(value))
                 failed_contact = failed_contact or key in ("mobile", "email")
+                failed_name = failed_name or key == "name"
                 continue
             if value is None or value == "" or value == ():
                 continue
             values[key] = value
-        if "name" not in values:
+        if "name" not in values and not failed_name:
             errors.insert(0, _("Name is missing"))
         if not failed_contact and "mobile" not in values and "email" not in values:
             errors.append(_("Neither a mobile phone nor an email: one contact is required"))

@@ -110,7 +110,7 @@ CUSTOMER_FIELDS: dict[str, ImportField] = {
                 "customername",
                 "customer",
             ),
-            _text(100),
+            partial(values.clean_header_text, max_length=100),
         ),
         ImportField("mobile", _verbose(Customer, "mobile"), _MOBILE_ALIASES, _mobile),
         ImportField("email", _verbose(Customer, "email"), _EMAIL_ALIASES, _email),

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecrm.header_text import control_character_in
 from carecrm.phone import normalise_mobile
 from customers.models import Channel, CustomerKind, Gender, Source
 
@@ -65,6 +66,23 @@ def clean_text(raw, *, max_length: int | None, label: str) -> str:
         raise CellError(
             _("%(field)s is longer than %(max)d characters") % {"field": label, "max": max_length}
         )
+    return text
+
+
+def _refuse_control_characters(text: str, *, label: str) -> None:
+    character = control_character_in(text)
+    if character:
+        raise CellError(
+            _("%(field)s contains %(character)s, which cannot be used in emails; remove it")
+            % {"field": label, "character": character}
+        )
+
+
+def clean_header_text(raw, *, max_length: int | None, label: str) -> str:
+    """Text that reaches an email header (the name, in subjects): no line breaks or other
+    control characters — a quoted CSV cell or an Alt+Enter in Excel can hold them."""
+    text = clean_text(raw, max_length=max_length, label=label)
+    _refuse_control_characters(text, label=label)
     return text
 
 
@@ -119,6 +137,7 @@ def clean_email(raw) -> str:
         raise CellError(_("Email is longer than 254 characters"))
     if _COMMON_EMAIL.fullmatch(text):
         return text
+    _refuse_control_characters(text, label=_("Email"))
     try:
         validate_email(text)
     except ValidationError as exc:

@@ -18,6 +18,7 @@ from carecrm.accounts.models import Role
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import visible_to
+from carecrm.header_text import refuse_control_characters
 from customers.models import (
     ContactStatus,
     Customer,
@@ -323,6 +324,10 @@ def _apply_new_contact(customer: Customer, *, mobile: str, email: str) -> list[s
         customer.refresh_derived_contact_fields()
         changed += ["mobile", "mobile_last4"]
     if email and email.lower() != customer.email.lower():
+        try:
+            refuse_control_characters(email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from exc
         customer.email = email
         changed.append("email")
     if not changed:

@@ -22,6 +22,7 @@ from carecrm.accounts.models import Department, User
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import department_choices_for
+from carecrm.header_text import refuse_control_characters
 from carecrm.phone import normalise_mobile
 from customers.models import (
     Channel,
@@ -73,9 +74,11 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 def normalise_email(value: str) -> str:
-    """Trimmed and lower-cased, so the same address is always spelled the same way."""
+    """Trimmed and lower-cased, so the same address is always spelled the same way; no
+    control characters (the address goes into an email header)."""
     value = (value or "").strip().lower()
     if value:
+        refuse_control_characters(value)
         validate_email(value)
     return value
 
@@ -184,6 +187,10 @@ def _validate_and_normalise(
     customer.name = (customer.name or "").strip()
     if not customer.name:
         errors["name"] = [_("Enter the customer's name.")]
+    try:
+        refuse_control_characters(customer.name)  # the name goes into email subjects
+    except ValidationError as exc:
+        errors["name"] = exc.messages
     if (
         not errors.get("mobile")
         and not errors.get("email")

@@ -229,6 +229,32 @@ class TestCreateAndEditForms:
         assert message in response.content.decode()
         assert not Customer.objects.exists()
 
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("name", "王\r\nBcc: all@example.cn", "Contains a line break, which cannot be used"),
+            ("name", "王\t芳", "Contains a tab, which cannot be used in emails; remove it."),
+            ("email", '"wang\x07"@example.cn', "Contains the control character U+0007"),
+        ],
+    )
+    def test_a_control_character_in_a_name_or_email_is_refused_with_what_it_is(
+        self, staff_a_client, field, value, message
+    ):
+        response = _post(
+            staff_a_client, reverse("customers:create"), _customer_form_data(**{field: value})
+        )
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not Customer.objects.exists()
+
+    def test_editing_a_name_to_hold_a_line_break_is_refused(self, manager_a_client, customer_a):
+        data = _customer_form_data(name="张\n伟")
+        response = _post(manager_a_client, reverse("customers:edit", args=[customer_a.pk]), data)
+        assert response.status_code == 200
+        assert "Contains a line break" in response.content.decode()
+        customer_a.refresh_from_db()
+        assert customer_a.name == "张伟"
+
     def test_duplicate_mobile_shows_an_error_without_naming_the_other_record(
         self, staff_a_client, customer_b
     ):

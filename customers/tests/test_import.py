@@ -460,6 +460,27 @@ def test_repeats_in_the_file_identical_are_skipped_conflicting_are_rejected(staf
     assert "Same email as row 2" in reasons[5]
 
 
+def test_rows_with_control_characters_in_name_or_email_are_rejected_with_the_reason(staff_a):
+    content = csv_bytes(
+        [
+            ["姓名", "手机", "邮箱"],
+            ["张三", "13812345678", "zhang@example.cn"],
+            ["李\r\n四", "13812345679", ""],
+            ["王五", "", '"wang\x07"@example.cn'],
+        ]
+    )
+
+    result = run_import(staff_a, content)
+
+    assert (result.created, result.rejected) == (1, 2)
+    reasons = dict(ImportJob.objects.get().rejections.values_list("row_number", "reason"))
+    assert reasons[3] == "Name contains a line break, which cannot be used in emails; remove it"
+    assert reasons[4] == (
+        "Email contains the control character U+0007, which cannot be used in emails; remove it"
+    )
+    assert list(Customer.objects.values_list("name", flat=True)) == ["张三"]
+
+
 def test_an_email_shared_by_several_customers_is_rejected_as_ambiguous(staff_a, department_a):
     CustomerFactory.create_batch(2, department=department_a, email="family@example.cn")
 

@@ -228,6 +228,14 @@ def test_changed_outcome_rejects_a_number_of_another_customer(staff_a_client, ta
     assert task.outcome == VerificationOutcome.PENDING
 
 
+def test_changed_outcome_refuses_an_email_with_a_control_character(staff_a_client, task):
+    response = _record(staff_a_client, task, outcome="changed", email='"wang\x07"@example.cn')
+
+    assert "Contains the control character U+0007" in response.content.decode()
+    task.refresh_from_db()
+    assert task.outcome == VerificationOutcome.PENDING
+
+
 def test_changed_outcome_needs_a_new_contact(staff_a_client, task):
     response = _record(staff_a_client, task, outcome="changed")
 

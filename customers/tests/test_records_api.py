@@ -118,6 +118,29 @@ class TestCustomerWrites:
         assert response.status_code == 400
         assert "not a valid mobile phone number" in response.json()["mobile"][0]
 
+    def test_a_name_with_a_line_break_gives_a_400_on_the_name(self, api_client_for, staff_a):
+        response = api_client_for(staff_a).post(
+            "/api/v1/customers/",
+            {"name": "王芳\r\nBcc: all@example.cn", "mobile": "13812345678"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "name": ["Contains a line break, which cannot be used in emails; remove it."]
+        }
+        assert not Customer.objects.exists()
+
+    def test_an_email_with_a_control_character_gives_a_400_on_the_email(
+        self, api_client_for, staff_a, customer_a
+    ):
+        response = api_client_for(staff_a).patch(
+            f"/api/v1/customers/{customer_a.pk}/",
+            {"email": '"zhang\x7f"@example.cn'},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "Contains the control character U+007F" in response.json()["email"][0]
+
     def test_duplicate_mobile_gives_a_400_without_naming_the_record(
         self, api_client_for, staff_a, customer_b
     ):

@@ -12,7 +12,12 @@ sender brand's SMS signature, read when the backend is made), ``TEMPLATE``
 (a TemplateCode whose only variable is ``${content}``), optional ``REGION``.
 
 Aliyun has no idempotency key: ``OutId`` (our message key) only comes back in receipts,
-so a message resent after a sender died may reach the handset twice.
+so a message resent after a sender died may reach the handset twice. Hence, per message:
+a connection that cannot be opened, flow control (``isv.BUSINESS_LIMIT_CONTROL``,
+``Throttling.*``) and Aliyun's own faults are retried — Aliyun certainly does not have the
+message; a timeout or a lost connection after the request went out, or an answer that
+cannot be read, is **uncertain** and never posted again automatically; a message whose
+request cannot even be built fails on its own.
 """
 
 import base64
@@ -120,18 +125,43 @@ class AliyunSmsBackend(ChannelBackend):
         params["Signature"] = signature(params, self.options["SECRET"])
         return params
 
+    def query(self, message: OutgoingMessage) -> str:
+        timestamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = self.params(message, nonce=str(uuid.uuid4()), timestamp=timestamp)
+        return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
+
+    def _open(self) -> None:
+        """Connect before the request, so a connection that cannot be opened (nothing was
+        sent: retry) is told apart from one lost after the request went out (uncertain)."""
+        connection = self.provider._connect()
+        if connection.sock is None:
+            connection.connect()
+
     def _get(self, query: str) -> tuple[int, bytes]:
         return self.provider.request("GET", f"{self.provider.path}?{query}")
 
     def send_one(self, message: OutgoingMessage) -> SendResult:
-        timestamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        params = self.params(message, nonce=str(uuid.uuid4()), timestamp=timestamp)
-        query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
         try:
-            status, raw = self._get(query)
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            query = self.query(message)
+        except Exception as exc:  # e.g. a text that cannot be encoded: this message only
+            return SendResult.failed(
+                message, f"cannot build the request: {type(exc).__name__}: {exc}", "request"
+            )
+        try:
+            self._open()
+        except (OSError, http.client.HTTPException) as exc:
             self.close()
             return SendResult.retry(message, f"Aliyun unreachable: {exc}", "connection")
+        try:
+            status, raw = self._get(query)
+        except Exception as exc:  # timed out, reset, hung up: Aliyun may have it
+            self.close()
+            return SendResult.uncertain(
+                message, f"no answer from Aliyun after the request was sent: {exc}", "lost"
+            )
+        return self._answer(message, status, raw)
+
+    def _answer(self, message: OutgoingMessage, status: int, raw: bytes) -> SendResult:
         try:
             answer = json.loads(raw or b"{}")
         except ValueError:
@@ -142,17 +172,30 @@ class AliyunSmsBackend(ChannelBackend):
         text = str(answer.get("Message") or raw[:200].decode(errors="replace"))
         if code == "OK":
             return SendResult.sent(message, provider_id=str(answer.get("BizId") or ""))
+        if status == 504 and not code:
+            # A gateway in front of Aliyun gave up waiting: Aliyun may have the message.
+            return SendResult.uncertain(message, f"HTTP 504: {text}", "504")
         if status >= 500 or status in (408, 429) or is_transient(code):
             return SendResult.retry(
                 message, f"{code or f'HTTP {status}'}: {text}", code or str(status)
             )
         if not code and status == 200:
-            # Unreadable answer: whether it went is unknown, and losing it is worse.
-            return SendResult.retry(message, f"unreadable answer: {text}", "unreadable")
+            # An answer that does not say what became of the message.
+            return SendResult.uncertain(message, f"unreadable answer: {text}", "unreadable")
         return SendResult.failed(message, text or code, code or str(status))
 
     def send_many(self, messages: list[OutgoingMessage]) -> list[SendResult]:
-        return [self.send_one(message) for message in messages]
+        results: list[SendResult] = []
+        for index, message in enumerate(messages):
+            result = self.send_one(message)
+            results.append(result)
+            if result.code == "connection":
+                # Aliyun cannot be reached: the rest waits too, without a connect each.
+                return results + [
+                    SendResult.retry(pending, result.error, "connection")
+                    for pending in messages[index + 1 :]
+                ]
+        return results
 
     def close(self) -> None:
         self.provider.close()

@@ -2,9 +2,16 @@
 the same way), one connection kept across batches, one answer per message.
 
 A connection that cannot be opened (refused, timeout, TLS or login failure) is the
-channel's problem, not the message's: the whole batch waits for a retry. Per message,
-SMTP 4xx replies and lost connections are transient (retry); 5xx replies and refused
-recipients are permanent (failed, with the server's reply).
+channel's problem, not the message's: the whole batch waits for a retry. Per message:
+
+- a message that cannot be built (a header with a line break, an address that cannot be
+  encoded) fails on its own, and the rest of the batch goes on;
+- SMTP 4xx replies are transient (retry), 5xx replies and refused recipients permanent
+  (failed, with the server's reply);
+- a connection lost before the DATA command is a retry (the server cannot have the
+  message); from DATA on — or a reply that is no refusal — the server may have it:
+  **uncertain**, never sent again automatically (SMTP has no idempotency key). Backends
+  other than SMTP cannot tell, so a lost connection there is uncertain too.
 
 Each message carries a ``Message-ID`` derived from its idempotency key, the same on every
 attempt, so a resend after a crash is recognisably the same mail; it is also the
@@ -18,12 +25,41 @@ import smtplib
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail.backends import smtp
+from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 
 from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+class _ConversationMixin:
+    """An ``smtplib`` client that remembers whether the current message reached DATA —
+    the point from which the server may end up with it."""
+
+    handed_over = False
+
+    def data(self, msg):
+        self.handed_over = True
+        return super().data(msg)
+
+
+class ConversationSMTP(_ConversationMixin, smtplib.SMTP):
+    pass
+
+
+class ConversationSMTPSSL(_ConversationMixin, smtplib.SMTP_SSL):
+    pass
+
+
+class ConversationSMTPBackend(smtp.EmailBackend):
+    """Django's SMTP backend on a client that knows whether DATA went out."""
+
+    @property
+    def connection_class(self):
+        return ConversationSMTPSSL if self.use_ssl else ConversationSMTP
 
 
 def _reply_text(reply) -> str:
@@ -57,10 +93,10 @@ class EmailBackend(ChannelBackend):
     def _connection(self):
         if self.connection is None:
             kwargs = {}
-            if settings.EMAIL_BACKEND == SMTP_BACKEND and not getattr(
-                settings, "EMAIL_TIMEOUT", None
-            ):
-                kwargs["timeout"] = settings.DELIVERY_HTTP_TIMEOUT
+            if settings.EMAIL_BACKEND == SMTP_BACKEND:
+                kwargs["backend"] = f"{__name__}.ConversationSMTPBackend"
+                if not getattr(settings, "EMAIL_TIMEOUT", None):
+                    kwargs["timeout"] = settings.DELIVERY_HTTP_TIMEOUT
             connection = get_connection(fail_silently=False, **kwargs)
             connection.open()
             self.connection = connection
@@ -98,17 +134,54 @@ class EmailBackend(ChannelBackend):
             results.append(self._send(message))
         return results
 
+    def _build(self, message: OutgoingMessage) -> EmailMultiAlternatives | SendResult:
+        """The email as the backend will send it, or why it cannot be: building it here,
+        before anything goes out, keeps one bad message from failing the batch."""
+        try:
+            email = self._email(message)
+            encoding = email.encoding or settings.DEFAULT_CHARSET
+            for address in (email.from_email, *email.recipients()):
+                sanitize_address(address, encoding)
+            email.message().as_bytes(linesep="\r\n")
+        except BadHeaderError as exc:
+            return SendResult.failed(message, f"invalid header: {exc}", "header")
+        except Exception as exc:  # ValueError, UnicodeError, …: this message only
+            return SendResult.failed(
+                message, f"cannot build the message: {type(exc).__name__}: {exc}", "message"
+            )
+        return email
+
+    def _handed_over(self) -> bool:
+        """Whether the server may have the message now; unknown (True) unless the SMTP
+        client tracked it."""
+        client = getattr(self.connection, "connection", None)
+        return getattr(client, "handed_over", True)
+
     def _send(self, message: OutgoingMessage) -> SendResult:
-        email = self._email(message)
+        email = self._build(message)
+        if isinstance(email, SendResult):
+            return email
+        client = getattr(self.connection, "connection", None)
+        if isinstance(client, _ConversationMixin):
+            client.handed_over = False
         try:
             email.send()
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
             return self._answer(message, exc)
         except (OSError, smtplib.SMTPException) as exc:
-            # Disconnected, timed out, reset: the server may or may not have the mail;
-            # the resend carries the same Message-ID.
+            # Disconnected, timed out, reset.
+            handed_over = self._handed_over()
             self.close()
-            return SendResult.retry(message, f"connection lost: {exc}", "connection")
+            if handed_over:
+                return SendResult.uncertain(
+                    message, f"connection lost after the message was handed over: {exc}", "lost"
+                )
+            return SendResult.retry(message, f"connection lost before sending: {exc}", "connection")
+        except Exception as exc:  # not a connection problem: this message only
+            if self._handed_over():
+                self.close()
+                return SendResult.uncertain(message, f"{type(exc).__name__}: {exc}", "lost")
+            return SendResult.failed(message, f"{type(exc).__name__}: {exc}", "message")
         status = getattr(email, "anymail_status", None)
         provider_id = getattr(status, "message_id", None) or email.extra_headers["Message-ID"]
         return SendResult.sent(message, provider_id=str(provider_id))
@@ -118,11 +191,15 @@ class EmailBackend(ChannelBackend):
         text = f"{code} {reply}".strip() if code else reply
         if code is not None and 400 <= code < 500:
             return SendResult.retry(message, text, str(code))
-        if code is None or code < 400:
-            # Not a refusal (e.g. the connection dropped mid-reply): try again.
-            self.close()
-            return SendResult.retry(message, text, "smtp")
-        return SendResult.failed(message, text, str(code))
+        if code is not None and 500 <= code < 600:
+            return SendResult.failed(message, text, str(code))
+        # Not a refusal (a dropped reply, an unexpected code): before DATA the server
+        # cannot have the message; from DATA on it may.
+        handed_over = self._handed_over()
+        self.close()
+        if handed_over:
+            return SendResult.uncertain(message, f"unexpected reply: {text}", "smtp")
+        return SendResult.retry(message, f"unexpected reply: {text}", "smtp")
 
     def close(self) -> None:
         if self.connection is not None:
