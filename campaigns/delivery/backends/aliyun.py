@@ -24,13 +24,16 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import http.client
 import json
 import uuid
 from urllib.parse import quote
 
 from campaigns.delivery.backends.base import ChannelBackend, OutgoingMessage, SendResult
-from campaigns.delivery.backends.connection import ProviderConnection
+from campaigns.delivery.backends.connection import (
+    AnswerLost,
+    ProviderConnection,
+    ProviderUnreachable,
+)
 from carecrm.core.branding.selectors import current_brand
 
 DEFAULT_URL = "https://dysmsapi.aliyuncs.com/"
@@ -130,13 +133,6 @@ class AliyunSmsBackend(ChannelBackend):
         params = self.params(message, nonce=str(uuid.uuid4()), timestamp=timestamp)
         return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
 
-    def _open(self) -> None:
-        """Connect before the request, so a connection that cannot be opened (nothing was
-        sent: retry) is told apart from one lost after the request went out (uncertain)."""
-        connection = self.provider._connect()
-        if connection.sock is None:
-            connection.connect()
-
     def _get(self, query: str) -> tuple[int, bytes]:
         return self.provider.request("GET", f"{self.provider.path}?{query}")
 
@@ -148,14 +144,10 @@ class AliyunSmsBackend(ChannelBackend):
                 message, f"cannot build the request: {type(exc).__name__}: {exc}", "request"
             )
         try:
-            self._open()
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            return SendResult.retry(message, f"Aliyun unreachable: {exc}", "connection")
-        try:
             status, raw = self._get(query)
-        except Exception as exc:  # timed out, reset, hung up: Aliyun may have it
-            self.close()
+        except ProviderUnreachable as exc:  # nothing was sent
+            return SendResult.retry(message, f"Aliyun unreachable: {exc}", "connection")
+        except AnswerLost as exc:  # timed out, reset, hung up: Aliyun may have it
             return SendResult.uncertain(
                 message, f"no answer from Aliyun after the request was sent: {exc}", "lost"
             )

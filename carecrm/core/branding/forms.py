@@ -12,12 +12,14 @@ from carecrm.core.branding.validation import (
     logo_size_check,
     sms_signature_clean,
 )
+from carecrm.header_text import refuse_control_characters
 
 
 class SenderBrandForm(forms.Form):
     company_name = forms.CharField(
         label=_("Company name"),
         max_length=60,
+        validators=[refuse_control_characters],  # the email From header carries it
         help_text=_("Shown on the pages customers open from a message and as the email sender."),
     )
     sms_signature = forms.CharField(

@@ -235,3 +235,12 @@ def test_demo_brand_is_the_same_after_a_second_seed(admin_user):
     assert brand.updated_by == admin_user
     with Image.open(io.BytesIO(bytes(brand.logo))) as logo:
         assert (logo.format, logo.size) == ("PNG", (128, 128))
+
+
+def test_a_company_name_with_a_line_break_is_refused(admin_client_user):
+    response = admin_client_user.post(
+        "/settings/brand/",
+        {"company_name": "悦享\r\nBcc: x@example.com", "sms_signature": "悦享生活"},
+    )
+    assert response.status_code == 200
+    assert "line break" in response.content.decode()
