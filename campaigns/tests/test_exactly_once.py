@@ -27,12 +27,13 @@ from campaigns.models import (
     SuppressionReason,
     UnsubscribeSource,
 )
+from campaigns.selectors.due import local_zone
 from campaigns.services.delivery_admin import messages_uncertain_settle
 from campaigns.services.dispatch import touches_dispatch
 from campaigns.services.preferences import unsubscribe
 from campaigns.services.receipts import receipts_record
 from campaigns.services.sending import claim, delivery_recover, messages_send, send_claimed
-from campaigns.tests.delivery import consenting_customers, due_campaign
+from campaigns.tests.delivery import DUE_DAY, consenting_customers, due_campaign
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -281,3 +282,73 @@ def test_an_unsubscribe_while_the_sender_waits_for_rate_slots_stops_that_message
         (MessageStatus.SUPPRESSED, SuppressionReason.UNSUBSCRIBED)
     }
     assert statuses(campaign)[MessageStatus.SENT] == 10
+
+
+@pytest.fixture
+def one_a_day_and_quiet_nights():
+    FrequencyCap.objects.all().delete()
+    FrequencyCap.objects.create(channel="", max_messages=1, period_days=1)
+    QuietHours.objects.update_or_create(
+        channel="sms",
+        defaults={"starts_at": dt.time(21, 0), "ends_at": dt.time(8, 0), "active": True},
+    )
+
+
+def _evening_campaign_deferred_past_midnight(department, staff, manager, day):
+    """A campaign due at 20:00 whose messages a sender only reaches at 21:30: quiet hours
+    hold them until 08:00 the next day."""
+    campaign = due_campaign(
+        department=department, author=staff, manager=manager, on=day, send_time=dt.time(20, 0)
+    )
+    touches_dispatch(on=day)
+    late = dt.datetime.combine(day, dt.time(21, 30), tzinfo=local_zone())
+    report = send_claimed(claim(size=100, now=late), now=late)
+    return campaign, report
+
+
+def test_a_deferral_past_midnight_counts_against_the_next_days_cap(
+    department_a, staff_a, manager_a, one_a_day_and_quiet_nights
+):
+    consenting_customers(department_a, 50)
+    evening, report = _evening_campaign_deferred_past_midnight(
+        department_a, staff_a, manager_a, DUE_DAY
+    )
+    next_day = DUE_DAY + dt.timedelta(days=1)
+    assert report.deferred == 50
+    assert set(
+        OutboxMessage.objects.filter(campaign=evening).values_list("planned_on", flat=True)
+    ) == {next_day}
+
+    morning = due_campaign(
+        department=department_a,
+        author=staff_a,
+        manager=manager_a,
+        on=next_day,
+        care_kind="holiday",  # another kind: the cap, not the duplicate rule, decides
+    )
+    touches_dispatch(on=next_day)
+
+    assert set(OutboxMessage.objects.filter(campaign=morning).values_list("status", "reason")) == {
+        (MessageStatus.SUPPRESSED, SuppressionReason.FREQUENCY_CAP)
+    }
+
+
+def test_a_deferral_onto_a_day_already_at_its_cap_is_suppressed_there(
+    department_a, staff_a, manager_a, one_a_day_and_quiet_nights
+):
+    consenting_customers(department_a, 50)
+    next_day = DUE_DAY + dt.timedelta(days=1)
+    morning = due_campaign(department=department_a, author=staff_a, manager=manager_a, on=next_day)
+    touches_dispatch(on=next_day)
+
+    evening, report = _evening_campaign_deferred_past_midnight(
+        department_a, staff_a, manager_a, DUE_DAY
+    )
+
+    assert (report.deferred, report.suppressed) == (0, 50)
+    assert set(OutboxMessage.objects.filter(campaign=evening).values_list("status", "reason")) == {
+        (MessageStatus.SUPPRESSED, SuppressionReason.FREQUENCY_CAP)
+    }
+    assert set(OutboxMessage.objects.filter(campaign=morning).values_list("status", flat=True)) == {
+        MessageStatus.QUEUED
+    }
