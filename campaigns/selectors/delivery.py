@@ -59,6 +59,7 @@ class Figures:
     failed: int = 0
     bounced: int = 0
     suppressed: int = 0
+    uncertain: int = 0
     opened: int = 0
     clicked: int = 0
     replied: int = 0
@@ -110,6 +111,7 @@ FIGURE_AGGREGATES = {
     "failed": Count("pk", filter=Q(status=MessageStatus.FAILED)),
     "bounced": Count("pk", filter=Q(status=MessageStatus.BOUNCED)),
     "suppressed": Count("pk", filter=Q(status=MessageStatus.SUPPRESSED)),
+    "uncertain": Count("pk", filter=Q(status=MessageStatus.UNCERTAIN)),
     "opened": Count("pk", filter=Q(opened_at__isnull=False)),
     "clicked": Count("pk", filter=Q(clicked_at__isnull=False)),
     "replied": Count("pk", filter=Q(replied_at__isnull=False)),

@@ -150,22 +150,34 @@ def uncertain_settle(*, now: dt.datetime | None = None, limit: int = 1000) -> di
     request may still arrive before that): has it → sent; does not → queued again, which
     cannot duplicate. Providers that cannot say leave them to an operator."""
     now = now or timezone.now()
-    grace = dt.timedelta(seconds=settings.DELIVERY_LOOKUP_GRACE_SECONDS)
-    rows = list(
-        OutboxMessage.objects.filter(status=MessageStatus.UNCERTAIN, handed_at__lt=now - grace)
-        .order_by("pk")
-        .values_list("pk", "channel", "handed_at")[:limit]
-    )
     settled = {"sent": 0, "requeued": 0}
-    by_channel = defaultdict(list)
-    for pk, channel, handed_at in rows:
-        by_channel[channel].append((pk, handed_at))
-    for channel, items in by_channel.items():
+    backends = {}
+    for channel in DeliveryChannel.values:
         try:
             backend = get_backend(channel)
         except (ValueError, ImportError):
             continue
-        if backend.lookup is None:
+        if backend.lookup is not None:
+            backends[channel] = backend
+    if not backends:
+        return settled
+    grace = dt.timedelta(seconds=settings.DELIVERY_LOOKUP_GRACE_SECONDS)
+    rows = list(
+        OutboxMessage.objects.filter(
+            status=MessageStatus.UNCERTAIN,
+            channel__in=list(backends),
+            handed_at__lt=now - grace,
+        )
+        .order_by("pk")
+        .values_list("pk", "channel", "handed_at")[:limit]
+    )
+    by_channel = defaultdict(list)
+    for pk, channel, handed_at in rows:
+        by_channel[channel].append((pk, handed_at))
+    for channel, backend in backends.items():
+        items = by_channel.get(channel)
+        if not items:
+            backend.close()
             continue
         try:
             has = backend.lookup([f"carecrm-{pk}" for pk, _ in items])

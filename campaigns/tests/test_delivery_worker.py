@@ -10,7 +10,9 @@ due now, as beat would find them.
 
 import datetime as dt
 import os
+import shutil
 import signal
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -191,7 +193,22 @@ def settled() -> bool:
     ).exists()
 
 
-@pytest.mark.parametrize("kill", ["one of two workers", "both workers", "a prefork parent"])
+def restart_postgresql() -> None:
+    """Restart this machine's PostgreSQL cluster: every open connection is cut."""
+    clusters = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not clusters or not shutil.which("pg_ctlcluster"):
+        pytest.skip("needs a local Debian PostgreSQL cluster (pg_ctlcluster) to restart")
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1], "main", "restart"],
+        check=True,
+        timeout=120,
+    )
+    connection.close()  # this process's connection was cut too
+
+
+@pytest.mark.parametrize(
+    "kill", ["one of two workers", "both workers", "a prefork parent", "a PostgreSQL restart"]
+)
 def test_after_a_sigkill_mid_send_beat_alone_recovers_with_no_duplicate_and_nothing_lost(
     kill, department_a, staff_a, manager_a, gateway, worker_env, workers, beat
 ):
@@ -215,7 +232,9 @@ def test_after_a_sigkill_mid_send_beat_alone_recovers_with_no_duplicate_and_noth
     for _ in range(2):
         send_messages(queue, seconds=120)
     wait_until(lambda: len(gateway.received) >= 2000 // 3, what="a third of the messages")
-    if kill == "a prefork parent":
+    if kill == "a PostgreSQL restart":
+        restart_postgresql()  # the senders' connections are cut mid-batch; they live on
+    elif kill == "a prefork parent":
         os.kill(first.process.pid, signal.SIGKILL)  # the pool children are orphaned
     else:
         first.kill()
@@ -223,7 +242,7 @@ def test_after_a_sigkill_mid_send_beat_alone_recovers_with_no_duplicate_and_noth
         second.kill()
     received_at_kill = len(gateway.received)
     in_flight = OutboxMessage.objects.filter(status=MessageStatus.SENDING).count()
-    if kill != "one of two workers":
+    if kill in ("both workers", "a prefork parent"):
         workers(env, queue, pool="prefork", concurrency=2)  # the supervisor restarts it
     beat(env, queue)
     wait_until(settled, timeout=120, what="every message settled")
