@@ -263,6 +263,40 @@ def test_after_a_sigkill_mid_send_beat_alone_recovers_with_no_duplicate_and_noth
     ).exists(), "nothing was left for beat to recover"
 
 
+def test_500s_and_lost_answers_with_real_workers_and_beat_never_duplicate_or_lose(
+    department_a, staff_a, manager_a, gateway, worker_env, workers, beat
+):
+    """20 % of posts refused with HTTP 500, 5 % taken and answered after the senders gave
+    up: refused batches are retried, the others become uncertain (listed on the
+    operations page), and beat settles them with the gateway's status lookup."""
+    customers = audience(department_a, consenting=2000)
+    campaign = dispatch_due_now(department=department_a, author=staff_a, manager=manager_a)
+    gateway.script.fail_ratio = 0.2
+    gateway.script.accept_then_hang = 0.05
+    gateway.script.hang = 1.5
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = worker_env(
+        CELERY_QUEUE=queue,
+        DELIVERY_HTTP_TIMEOUT="0.5",
+        DELIVERY_RETRY_BASE_SECONDS="1",
+        DELIVERY_MAX_ATTEMPTS="30",
+        DELIVERY_LOOKUP_GRACE_SECONDS="2",
+    )
+    workers(env, queue, pool="prefork", concurrency=2)
+    workers(env, queue, pool="prefork", concurrency=2)
+
+    beat(env, queue)
+    wait_until(settled, timeout=180, what="every message settled")
+
+    assert gateway.status_counts[500] > 0
+    assert MessageEvent.objects.filter(kind=MessageEventKind.UNCERTAIN).exists()
+    assert gateway.duplicates() == 0
+    assert gateway.deliveries_to() == {c.mobile: 1 for c in customers}
+    assert Counter(
+        OutboxMessage.objects.filter(campaign=campaign).values_list("status", flat=True)
+    ) == {MessageStatus.SENT: 2000}
+
+
 def test_two_senders_at_once_never_send_a_message_twice(
     department_a, staff_a, manager_a, gateway, worker_env, workers
 ):

@@ -362,3 +362,43 @@ def test_a_due_message_claimed_inside_quiet_hours_waits_for_their_end(
         assert message.status == MessageStatus.QUEUED and message.deferred
         waited = message.send_after - timezone.now()
         assert dt.timedelta(minutes=55) < waited <= dt.timedelta(hours=1)
+
+
+def test_a_rerun_with_nothing_new_writes_nothing_and_takes_no_lock(
+    department_a, staff_a, manager_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    consenting_customers(department_a, 20)
+    due_campaign(department=department_a, author=staff_a, manager=manager_a)
+    first = touches_dispatch(on=DUE_DAY)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = touches_dispatch(on=DUE_DAY)
+
+    assert first.queued == 20
+    assert (again.queued, again.suppressed_total) == (0, 0)
+    outbox, lock = OutboxMessage._meta.db_table, "dispatchlock"
+    written = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+        and (outbox in q["sql"] or lock in q["sql"])
+    ]
+    assert written == []
+
+
+def test_a_customer_who_joins_after_the_first_dispatch_gets_the_touch_on_the_next_run(
+    department_a, staff_a, manager_a
+):
+    consenting_customers(department_a, 5)
+    campaign = due_campaign(department=department_a, author=staff_a, manager=manager_a)
+    touches_dispatch(on=DUE_DAY)
+    (newcomer,) = consenting_customers(department_a, 1)
+
+    again = touches_dispatch(on=DUE_DAY)
+
+    assert again.queued == 1
+    assert OutboxMessage.objects.get(campaign=campaign, customer=newcomer).status == "queued"
+    assert OutboxMessage.objects.filter(campaign=campaign).count() == 6
