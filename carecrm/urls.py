@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from campaigns import api as campaigns_api
+from carecrm.accounts.api import ObtainExpiringAuthToken
 from carecrm.accounts.forms import LoginForm
 from carecrm.core import views as core_views
 from customers import api as customers_api
@@ -43,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("campaigns.urls_webhooks")),
     path("api/v1/", include(api_router.urls)),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", ObtainExpiringAuthToken.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,8 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    # API tokens issued before this stop working (carecrm.accounts.tokens).
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -49,6 +52,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def set_password(self, raw_password) -> None:
+        """Every way of changing a password (page, admin, shell) goes through here, so
+        the moment is recorded with the new hash and older API tokens die with it."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @cached_property
     def role(self) -> str:
