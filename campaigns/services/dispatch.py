@@ -209,12 +209,24 @@ def _lock() -> None:
 
 def _newcomers(campaign: CareCampaign, occurrence: Occurrence, channel: str, customers) -> bool:
     """Whether any customer of the audience has no row for this occasion and channel yet:
-    an anti-join on the outbox's unique key, a plan that needs no fresh statistics (one
-    index probe per customer), far cheaper than the insert with its cap aggregates."""
+    an anti-join on the outbox, far cheaper than the insert with its cap aggregates.
+
+    Right after a large dispatch the outbox's statistics still say the campaign has no
+    rows, and PostgreSQL then plans a nested loop over a materialised scan — a million
+    customers times a million rows. Without nested loops it must hash or merge: a plan
+    that holds whatever the statistics say."""
     written = OutboxMessage.objects.filter(
         campaign=campaign, occasion=occurrence.occasion, channel=channel, customer=OuterRef("pk")
     )
-    return customers.order_by().filter(~Exists(written)).exists()
+    newcomers = customers.order_by().filter(~Exists(written))
+    if connection.vendor != "postgresql":
+        return newcomers.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        try:
+            return newcomers.exists()
+        finally:
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
 
 
 def dispatch_batch(
