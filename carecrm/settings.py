@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "carecrm.core.uploads.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -272,8 +273,20 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Uploads over 5 MB go to a temporary file, never into memory. DATA_UPLOAD_MAX_MEMORY_SIZE
+# bounds the non-file part of a request (form fields, JSON); files are bounded by the limits
+# below, checked on the declared size before a byte of the file is read.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Import files (issue 13): a proxy in front should refuse bodies over IMPORT_MAX_BYTES too.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.int(
+    "IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
+)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+IMPORT_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+# The largest request body: an import file plus room for the multipart form around it.
+REQUEST_MAX_BYTES = IMPORT_MAX_BYTES + 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

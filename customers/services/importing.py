@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
 PREVIEW_ROWS = 20
-MAX_FILE_BYTES = 50 * 1024 * 1024
 FINISHED = (ImportStatus.DONE, ImportStatus.FAILED)
 
 SKIP_REASONS = {
@@ -171,16 +170,23 @@ def _target_department(user, department: Department | None) -> Department:
     return department
 
 
-def _read_columns(data: bytes, name: str) -> Table:
-    if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(size)d MB; split it into several files.")
-                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-            }
-        )
+def _check_size(file) -> None:
+    """Refuse a file over ``IMPORT_MAX_BYTES`` by its declared size, before reading it."""
+    size = getattr(file, "size", None)
+    if size is None or size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError({"file": too_large_message()})
+
+
+def too_large_message() -> str:
+    return _("The file is larger than %(size)d MB; split it into several files.") % {
+        "size": settings.IMPORT_MAX_BYTES // (1024 * 1024)
+    }
+
+
+def _read_columns(file, name: str) -> Table:
+    _check_size(file)
     try:
-        return open_table(data, name=name)
+        return open_table(file, name=name)
     except ImportFileError as exc:
         raise ValidationError({"file": str(exc)}) from exc
 
@@ -217,8 +223,7 @@ def import_job_create(
     department = _target_department(user, department)
     name = getattr(file, "name", "") or "import.csv"
     name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
-    data = file.read()
-    table = _read_columns(data, name)
+    table = _read_columns(file, name)
     explicit: dict = {}
     if preset is not None:
         if preset.kind != kind:
@@ -245,7 +250,8 @@ def import_job_create(
         total_rows=table.estimated_rows,
         created_by=user,
     )
-    job.file.save(name, ContentFile(data), save=False)
+    file.seek(0)
+    job.file.save(name, file, save=False)
     job.save()
     if start and queue:
         _queue(job)
@@ -275,8 +281,6 @@ def import_job_repeat(*, job: ImportJob, user, dry_run: bool = False) -> ImportJ
     dry run. Re-importing is safe: unchanged rows are skipped."""
     _check_permission(user, job.kind, job.existing_mode)
     department = _target_department(user, job.department)
-    with job.file.open("rb") as handle:
-        data = handle.read()
     repeat = ImportJob(
         kind=job.kind,
         original_name=job.original_name,
@@ -287,7 +291,8 @@ def import_job_repeat(*, job: ImportJob, user, dry_run: bool = False) -> ImportJ
         total_rows=job.total_rows,
         created_by=user,
     )
-    repeat.file.save(job.original_name, ContentFile(data), save=False)
+    with job.file.open("rb") as handle:
+        repeat.file.save(job.original_name, handle, save=False)
     repeat.save()
     _queue(repeat)
     return repeat
@@ -370,18 +375,22 @@ def import_job_run(*, job: ImportJob) -> ImportResult:
 def customer_import(*, job: ImportJob) -> ImportResult:
     from customers.services.importing_customers import CustomerImporter
 
-    table, mapping = _open_job(job)
-    importer = CustomerImporter(job=job, columns=table.columns, mapping=mapping, scope=_scope(job))
-    _run_chunks(job, _chunks(table.rows, CHUNK_ROWS), importer.parse, importer.apply)
+    with job.file.open("rb") as handle:
+        table, mapping = _open_job(job, handle)
+        importer = CustomerImporter(
+            job=job, columns=table.columns, mapping=mapping, scope=_scope(job)
+        )
+        _run_chunks(job, _chunks(table.rows, CHUNK_ROWS), importer.parse, importer.apply)
     return _finish(job, table.columns)
 
 
 def order_import(*, job: ImportJob) -> ImportResult:
     from customers.services.importing_orders import OrderImporter
 
-    table, mapping = _open_job(job)
-    importer = OrderImporter(job=job, columns=table.columns, mapping=mapping, scope=_scope(job))
-    _run_chunks(job, importer.order_chunks(table.rows), importer.parse, importer.apply)
+    with job.file.open("rb") as handle:
+        table, mapping = _open_job(job, handle)
+        importer = OrderImporter(job=job, columns=table.columns, mapping=mapping, scope=_scope(job))
+        _run_chunks(job, importer.order_chunks(table.rows), importer.parse, importer.apply)
     return _finish(job, table.columns)
 
 
@@ -389,10 +398,8 @@ def _scope(job: ImportJob) -> ImportScope:
     return ImportScope(user=job.created_by, department_id=job.department_id)
 
 
-def _open_job(job: ImportJob) -> tuple[Table, dict[str, str]]:
-    with job.file.open("rb") as handle:
-        data = handle.read()
-    table = open_table(data, name=job.original_name)
+def _open_job(job: ImportJob, handle) -> tuple[Table, dict[str, str]]:
+    table = open_table(handle, name=job.original_name)
     # (jsonb keeps no key order: the column order always comes from the file itself)
     if job.mapping and set(job.mapping) != set(table.columns):
         raise ImportFileError(_("The stored file no longer matches the job's columns."))

@@ -28,6 +28,7 @@ from customers.models import (
 )
 from customers.services.importing import PREVIEW_ROWS, ChunkOutcome, ImportScope
 from customers.services.importing_fields import CONSENT_FIELDS, CUSTOMER_FIELDS
+from customers.services.importing_files import oversized_cell
 from customers.services.importing_values import CellError, cell_text
 from customers.services.importing_writers import (
     COLUMN_DEFAULTS,
@@ -114,6 +115,7 @@ class CustomerImporter:
         self, *, job: ImportJob, columns: list[str], mapping: dict[str, str], scope: ImportScope
     ) -> None:
         self.job = job
+        self.columns = columns
         self.width = len(columns)
         self.plan = sorted(
             (
@@ -149,6 +151,8 @@ class CustomerImporter:
         values: dict = {}
         errors: list[str] = []
         failed_contact = failed_name = False
+        if too_long := oversized_cell(cells, self.columns):
+            return values, [too_long]
         if len(cells) > self.width and any(cell_text(cell) for cell in cells[self.width :]):
             errors.append(
                 _(

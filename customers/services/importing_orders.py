@@ -18,6 +18,7 @@ from customers.models import Customer, CustomerStatus, ImportJob, Order, OrderLi
 from customers.services.importing import CHUNK_ROWS, PREVIEW_ROWS, ChunkOutcome, ImportScope
 from customers.services.importing_customers import active_with_contacts
 from customers.services.importing_fields import ORDER_FIELDS
+from customers.services.importing_files import oversized_cell
 from customers.services.importing_values import CENT, CellError, cell_text
 
 ORDER_LEVEL = ("customer_id", "customer_mobile", "customer_email", "ordered_at", "amount", "store")
@@ -49,6 +50,7 @@ class OrderImporter:
         self, *, job: ImportJob, columns: list[str], mapping: dict[str, str], scope: ImportScope
     ) -> None:
         self.job = job
+        self.columns = columns
         self.width = len(columns)
         self.plan = [
             (columns.index(column), ORDER_FIELDS[key]) for column, key in mapping.items() if key
@@ -81,6 +83,8 @@ class OrderImporter:
     def _clean(self, number: int, cells: list) -> LineRow:
         values: dict = {}
         errors: list[str] = []
+        if too_long := oversized_cell(cells, self.columns):
+            return LineRow(number, cells, values, too_long)
         if len(cells) > self.width and any(cell_text(cell) for cell in cells[self.width :]):
             errors.append(_("The row has more cells than the header has columns"))
         for index, spec in self.plan:
