@@ -292,6 +292,8 @@ REST_FRAMEWORK = {
         "export": os.environ.get("EXPORT_RATE_LIMIT", "60/hour"),
     },
 }
+# Customer searches per user, pages and API together (carecrm.core.search_throttle).
+SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT", "120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCRM API",
     "DESCRIPTION": "Customer-care programmes: customers, segments, campaigns, events.",
