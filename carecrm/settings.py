@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "carecrm.core.uploads.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "carecrm.core.query_text.QueryTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -312,6 +313,8 @@ REST_FRAMEWORK = {
         "export": os.environ.get("EXPORT_RATE_LIMIT", "60/hour"),
     },
 }
+# Customer searches per user, pages and API together (carecrm.core.search_throttle).
+SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT", "120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCRM API",
     "DESCRIPTION": "Customer-care programmes: customers, segments, campaigns, events.",

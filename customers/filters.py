@@ -29,6 +29,7 @@ from customers.models import (
     ValueTier,
     VipLevel,
 )
+from customers.privacy import can_see_pii
 
 ANY_STATUS = "any"
 ANY_LABEL = _("Any")
@@ -53,9 +54,14 @@ def _as_e164(compact: str) -> str | None:
     return None
 
 
-def customer_search_condition(text: str) -> Q:
+def customer_search_condition(text: str, *, sees_contact: bool) -> Q:
     """What the search box means: a phone number (full, or its last digits via the indexed
-    ``mobile_last4``), an email address, or part of a name or email."""
+    ``mobile_last4``), an email address, or part of a name or email.
+
+    Without ``sees_contact`` (``view_customer_pii``) it matches only what the masked page
+    shows or the searcher already knows: exactly the last four digits, the whole number,
+    the whole email. Growing fragments would let anyone read hidden digits one at a time.
+    """
     text = unicodedata.normalize("NFKC", text).strip()
     if not text:
         return Q()
@@ -67,10 +73,14 @@ def customer_search_condition(text: str) -> Q:
         e164 = _as_e164(compact)
         if e164:
             return Q(mobile=e164)
+        if not sees_contact:
+            return Q(pk__in=[])
         # A fragment: numbers ending in these digits (the last four narrow it by index).
         return Q(mobile_last4=digits[-4:], mobile__endswith=digits)
     if "@" in text and " " not in text:
         return Q(email__iexact=text)
+    if not sees_contact:
+        return Q(name__icontains=text)
     return Q(name__icontains=text) | Q(email__icontains=text)
 
 
@@ -194,7 +204,8 @@ class CustomerFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(customer_search_condition(value))
+        user = getattr(self.request, "user", None)
+        return queryset.filter(customer_search_condition(value, sees_contact=can_see_pii(user)))
 
     def filter_blankable(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Tier and lifecycle store "" for customers segmentation has not scored yet."""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -19,6 +20,7 @@ from carecrm.accounts.models import Department
 from carecrm.core.api import ScopedModelViewSet
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
+from carecrm.core.search_throttle import SearchRateThrottle, too_many_searches_message
 from customers.filters import CustomerFilterSet
 from customers.models import (
     Channel,
@@ -199,6 +201,12 @@ class CustomerViewSet(ScopedModelViewSet):
     filter_backends = [DjangoFilterBackend]
     pagination_class = ApiCursorPagination
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), SearchRateThrottle()]
+
+    def throttled(self, request, wait):
+        raise Throttled(wait, detail=too_many_searches_message())
 
     def get_base_queryset(self):
         queryset = Customer.objects.select_related("department").prefetch_related("tags")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecrm.core.scoping import get_visible_or_404
+from carecrm.core.search_throttle import throttle_searches
 from customers.filters import CustomerFilterSet
 from customers.forms_list import (
     BulkAction,
@@ -224,6 +225,7 @@ def _render_list(request: HttpRequest, template: str, context: dict) -> HttpResp
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 @require_GET
+@throttle_searches
 def customer_list(request: HttpRequest) -> HttpResponse:
     filterset = CustomerFilterSet(
         request.GET,
@@ -450,6 +452,7 @@ def static_list_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("customers.view_staticlist", raise_exception=True)
 @require_GET
+@throttle_searches
 def static_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     static_list = get_visible_or_404(
         request.user, StaticList.objects.select_related("department", "created_by"), pk=pk

@@ -24,4 +24,8 @@
   }
   document.addEventListener("DOMContentLoaded", function () { applyProgress(); });
   document.body.addEventListener("htmx:afterSwap", function (event) { applyProgress(event.target); });
+  // htmx keeps error answers off the page; "too many searches" must replace the results.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 429) { event.detail.shouldSwap = true; event.detail.isError = false; }
+  });
 })();
