@@ -28,13 +28,13 @@ from campaigns.models import (
     TouchChannel,
 )
 from campaigns.selectors.campaigns import can_edit, visible_campaigns
-from campaigns.selectors.delivery import address_for, campaign_metrics
+from campaigns.selectors.delivery import address_for, campaign_metrics, message_text_for_staff
 from campaigns.selectors.due import next_touch_dates
 from campaigns.services import approval, campaigns, care_tasks, coupons, library
 from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from carecrm.core.audit import audit_record_many
 from carecrm.core.models import AuditAction
-from customers.privacy import can_see_pii
+from customers.privacy import can_see_pii, text_for
 from segmentation.models import Segment
 
 
@@ -584,6 +584,8 @@ class MessageSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     address = serializers.SerializerMethodField()
     masked = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
 
     class Meta:
         model = OutboxMessage
@@ -627,6 +629,13 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_masked(self, message: OutboxMessage) -> bool:
         return not can_see_pii(self.context["request"].user)
+
+    def get_body(self, message: OutboxMessage) -> str:
+        return message_text_for_staff(message.body)
+
+    def get_error(self, message: OutboxMessage) -> str:
+        """A provider's error quotes the address it refused: masked like ``address``."""
+        return text_for(self.context["request"].user, message.error)
 
 
 class MessageViewSet(ScopedReadOnlyModelViewSet):

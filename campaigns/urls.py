@@ -59,6 +59,7 @@ urlpatterns = [
     path("<int:pk>/delivery/", delivery.campaign_delivery_card_view, name="delivery-card"),
     path("<int:pk>/messages/", delivery.campaign_messages_view, name="messages"),
     path("messages/<int:pk>/", delivery.message_detail_view, name="message"),
+    path("messages/<int:pk>/requeue/", delivery.message_requeue_view, name="message-requeue"),
     path("delivery/", delivery.operations_view, name="delivery"),
     path("delivery/retry/", delivery.retry_view, name="delivery-retry"),
     path("delivery/uncertain/", delivery.uncertain_settle_view, name="delivery-uncertain"),

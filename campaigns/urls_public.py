@@ -10,6 +10,11 @@ app_name = "delivery"
 
 urlpatterns = [
     path("m/u/<str:token>/", public.unsubscribe_view, name="unsubscribe"),
+    path(
+        "m/u/<str:token>/preferences/",
+        public.unsubscribe_preferences_view,
+        name="unsubscribe-preferences",
+    ),
     path("m/p/<str:token>/", public.preferences_view, name="preferences"),
     path("m/o/<str:token>.gif", public.open_pixel_view, name="open"),
     path("m/c/<str:token>/<int:index>/", public.click_view, name="click"),

@@ -4,7 +4,14 @@ Every page, API response and export that shows a phone number or an address goes
 these functions, so the rule lives in one place.
 """
 
+import re
+
 PII_PERMISSION = "customers.view_customer_pii"
+
+# What a free text (a provider's error, say) may hold of someone's contact details: an
+# address, or a phone number of 7 to 15 digits, written with spaces or dashes or not.
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_IN_TEXT = re.compile(r"(?<![\w.:+-])\+?\d(?:[ -]?\d){6,14}+(?!\w|[.:]\d)")
 
 
 def can_see_pii(user) -> bool:
@@ -27,6 +34,21 @@ def mask_email(email: str) -> str:
         return email
     local, domain = email.split("@", 1)
     return f"{local[:1]}***@{domain}"
+
+
+def mask_contacts_in_text(text: str) -> str:
+    """Every email address and phone number inside a free text masked as above, e.g.
+    "550 5.1.1 <zhang.wei@example.cn>: rejected" → "550 5.1.1 <z***@example.cn>: rejected"."""
+    if not text:
+        return text
+    text = EMAIL_IN_TEXT.sub(lambda match: mask_email(match.group()), text)
+    return PHONE_IN_TEXT.sub(lambda match: mask_phone(re.sub(r"[ -]", "", match.group())), text)
+
+
+def text_for(user, text: str) -> str:
+    """A free text as ``user`` may see it: intact with the PII permission (auditors need
+    the provider's exact words), contacts masked without."""
+    return text if can_see_pii(user) else mask_contacts_in_text(text)
 
 
 def mask_street(street: str) -> str:

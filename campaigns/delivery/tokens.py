@@ -8,10 +8,13 @@ token (ids below 62**5) has the same length and an SMS can be measured before it
 message exists.
 """
 
+import datetime as dt
 import hmac
+import re
 import string
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 ALPHABET = string.digits + string.ascii_letters
@@ -27,6 +30,28 @@ class Purpose:
     OPEN = "open"
     CLICK = "click"
     SHORT_LINK = "short"
+
+
+# How long a link works after its message was sent (or queued, if never sent). The time
+# comes from the message row, not the token, so an SMS stays as short. Unsubscribe links
+# (and RFC 8058 one-click POSTs) never expire: PIPL art. 15, withdrawing consent must
+# stay easy. An expired preferences link leads on to the unsubscribe page, which reaches
+# the preferences too.
+LINK_LIFETIME = {
+    Purpose.OPEN: dt.timedelta(days=180),
+    Purpose.CLICK: dt.timedelta(days=180),
+    Purpose.SHORT_LINK: dt.timedelta(days=180),
+    Purpose.PREFERENCES: dt.timedelta(days=180),
+}
+
+
+def link_expired(message, purpose: str, *, now: dt.datetime | None = None) -> bool:
+    """Whether a valid token of ``purpose`` for ``message`` has outlived its lifetime."""
+    lifetime = LINK_LIFETIME.get(purpose)
+    if lifetime is None:
+        return False
+    since = message.sent_at or message.created_at
+    return since is not None and since + lifetime < (now or timezone.now())
 
 
 def b62encode(number: int) -> str:
@@ -80,3 +105,26 @@ def read_token(token: str, purpose: str) -> int | None:
 def public_url(path: str) -> str:
     """An absolute URL on the public site (``SITE_URL``), for links inside messages."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+# A customer's links inside a message text, as staff see it (``redact_links``): whoever
+# holds one can unsubscribe the customer, change their preferences or fake a click.
+_SIGNED_ID = r"[0-9A-Za-z]{1,12}-[0-9A-Za-z]{1,12}"
+_HOST = r"(?:https?://[^\s/\"'<>]+)?"
+LINK_PATTERNS = (
+    (re.compile(_HOST + r"/m/u/" + _SIGNED_ID + r"/?"), "unsubscribe"),
+    (re.compile(_HOST + r"/m/p/" + _SIGNED_ID + r"/?"), "preferences"),
+    (re.compile(_HOST + r"/m/c/" + _SIGNED_ID + r"/\d+/?"), "tracked"),
+    (re.compile(_HOST + r"/s/" + _SIGNED_ID + r"/\d+"), "short"),
+    (re.compile(_HOST + r"/m/o/" + _SIGNED_ID + r"\.gif"), "pixel"),
+)
+
+
+def redact_links(text: str, labels: dict[str, str]) -> str:
+    """``text`` with every signed customer link replaced by ``labels[kind]`` (e.g.
+    "[unsubscribe link]"); the stored text is unchanged."""
+    if not text:
+        return text
+    for pattern, kind in LINK_PATTERNS:
+        text = pattern.sub(labels[kind], text)
+    return text

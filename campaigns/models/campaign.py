@@ -434,6 +434,9 @@ class CampaignActivity(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The actor's role at the time: a later promotion or demotion does not change who may
+    # lift a pause (``campaign_resume``).
+    actor_role = models.CharField(_("role"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True)
 

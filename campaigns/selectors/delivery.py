@@ -23,7 +23,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from campaigns.delivery.tokens import redact_links
 from campaigns.models import (
     SENT_STATUSES,
     CareCampaign,
@@ -385,6 +387,22 @@ def customer_messages(user, customer, *, limit: int = 50) -> list[OutboxMessage]
         .filter(customer=customer)
         .select_related("campaign")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def message_text_for_staff(text: str) -> str:
+    """A message's text with the customer's signed links replaced by what they are: a
+    token in a page or the API would let any colleague unsubscribe the customer, open
+    their preferences or count a click that never was."""
+    return redact_links(
+        text,
+        {
+            "unsubscribe": _("[unsubscribe link]"),
+            "preferences": _("[preferences link]"),
+            "tracked": _("[tracked link]"),
+            "short": _("[short link]"),
+            "pixel": _("[open pixel]"),
+        },
     )
 
 

@@ -312,11 +312,30 @@ def campaign_pause(*, campaign: CareCampaign, user: User, reason: str = "") -> C
     return campaign
 
 
+# Roles whose pause only the same roles may lift: a manager stops a campaign after
+# complaints, and staff must not undo that decision.
+PAUSE_HOLDING_ROLES = (Role.MANAGER, Role.ADMIN)
+
+
 @transaction.atomic
 def campaign_resume(*, campaign: CareCampaign, user: User) -> CareCampaign:
+    """Lift a pause. A pause made by a manager or an administrator is lifted only by one
+    of them (the role recorded with the pause, not the pauser's role today)."""
     campaign = _lock(campaign)
     if campaign.status != CampaignStatus.PAUSED:
         raise ValidationError(_("Only a paused campaign can be resumed."))
+    pause = campaign.activities.filter(action=ActivityAction.PAUSED).order_by("-at", "-id").first()
+    if (
+        pause is not None
+        and pause.actor_role in PAUSE_HOLDING_ROLES
+        and user.role not in PAUSE_HOLDING_ROLES
+    ):
+        raise PermissionDenied(
+            _(
+                "A manager or an administrator paused this campaign; only a manager or an "
+                "administrator can resume it."
+            )
+        )
     campaign.status = running_status(campaign, timezone.localdate())
     campaign.save(update_fields=["status", "updated_at"])
     activity_log(campaign=campaign, actor=user, action=ActivityAction.RESUMED)

@@ -93,6 +93,7 @@ def activity_log(*, campaign: CareCampaign, actor, action: str, note: str = "") 
     CampaignActivity.objects.create(
         campaign=campaign,
         actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=getattr(actor, "role", "") or "" if getattr(actor, "pk", None) else "",
         action=action,
         note=note,
     )

@@ -15,9 +15,10 @@ from campaigns.models import (
     OutboxMessage,
     QuietHours,
 )
-from campaigns.services.sending import messages_retry_now
+from campaigns.services.sending import GAVE_UP_PREFIX, messages_retry_now
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
+from carecrm.core.scoping import visible_to
 
 
 def _send_soon() -> None:
@@ -27,17 +28,20 @@ def _send_soon() -> None:
 
 
 def messages_retry(*, user, failed: bool = False, error_code: str | None = None) -> int:
-    """Operations' "retry now". Without ``failed``: messages waiting for their next attempt
-    go at once. With ``failed``: failed messages (of one error code if given) are queued
-    again with fresh attempts. A sender is started after the commit."""
+    """Operations' "retry now", over the messages ``user`` may see. Without ``failed``:
+    messages waiting for their next attempt go at once. With ``failed``: messages that
+    failed after transient refusals only (of one error code if given) are queued again
+    with fresh attempts; a permanent refusal is requeued one at a time
+    (:func:`message_requeue`). A sender is started after the commit."""
+    mine = visible_to(user, OutboxMessage.objects.all())
     with transaction.atomic():
         if failed:
-            again = OutboxMessage.objects.filter(status=MessageStatus.FAILED)
+            again = mine.filter(status=MessageStatus.FAILED, error__startswith=GAVE_UP_PREFIX)
             if error_code is not None:
                 again = again.filter(error_code=error_code)
             count = messages_retry_now(ids=again.values("pk"), failed=True, user=user)
         else:
-            count = messages_retry_now(user=user)
+            count = messages_retry_now(ids=mine.values("pk"), user=user)
         if count:
             audit_record(
                 actor=user,
@@ -51,6 +55,26 @@ def messages_retry(*, user, failed: bool = False, error_code: str | None = None)
             )
             _send_soon()
     return count
+
+
+def message_requeue(*, message: OutboxMessage, user) -> bool:
+    """Queue one failed message again with fresh attempts, whatever its error: an operator
+    who checked a permanent refusal (a corrected address, say) on the message's page.
+    False when the message is no longer failed."""
+    with transaction.atomic():
+        count = messages_retry_now(
+            ids=OutboxMessage.objects.filter(pk=message.pk).values("pk"), failed=True, user=user
+        )
+        if count:
+            audit_record(
+                actor=user,
+                action=AuditAction.CHANGE,
+                obj=message,
+                customer_id=message.customer_id,
+                detail={"delivery": "requeued", "error_code": message.error_code},
+            )
+            _send_soon()
+    return bool(count)
 
 
 def _audit_rule(user, rule, what: str) -> None:
@@ -82,15 +106,16 @@ def quiet_hours_save(*, quiet_hours: QuietHours, user) -> QuietHours:
 
 
 def messages_uncertain_settle(*, user, channel: str, arrived: bool) -> int:
-    """An operator settles a channel's uncertain messages after checking with the
-    provider: ``arrived`` records them as sent; otherwise they are queued again — the
-    operator's decision, since a message the provider did have is then sent twice."""
+    """An operator settles a channel's uncertain messages (those ``user`` may see) after
+    checking with the provider: ``arrived`` records them as sent; otherwise they are
+    queued again — the operator's decision, since a message the provider did have is
+    then sent twice."""
     if channel not in DeliveryChannel.values:
         raise ValueError(f"unknown channel {channel!r}")
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            OutboxMessage.objects.select_for_update()
+            visible_to(user, OutboxMessage.objects.select_for_update(of=("self",)))
             .filter(status=MessageStatus.UNCERTAIN, channel=channel)
             .values_list("pk", flat=True)
         )

@@ -111,7 +111,14 @@ def _moment(value, *, now: dt.datetime) -> dt.datetime:
     if isinstance(value, bool):
         raise ValueError(_("“at” must be an ISO 8601 time or unix seconds."))
     if isinstance(value, int | float):
-        moment = dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        try:
+            moment = dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            # 1e300, NaN: no clock shows it; the sender is broken, not one receipt.
+            raise PayloadError(
+                _("“at” is %(value)s, which is no time: send unix seconds or ISO 8601.")
+                % {"value": str(value)[:40]}
+            ) from exc
     elif isinstance(value, str):
         moment = parse_datetime(value.strip())
         if moment is None:
@@ -177,6 +184,8 @@ def receipts_record(
     for index, item in enumerate(receipts):
         try:
             parsed.append(_receipt(item, now=now))
+        except PayloadError:
+            raise
         except ValueError as exc:
             outcome.invalid.append({"index": index, "error": str(exc)})
     if not parsed:

@@ -552,6 +552,12 @@ def _finish_failed(message: OutboxMessage, token, error: str, code: str, now) ->
     _events([(message.pk, MessageEventKind.FAILED, {"error": error, "code": code})], now)
 
 
+# The start of the error of a message that failed only because every attempt met a
+# transient refusal (connection, 5xx, 429, SMTP 4xx): the one kind of failure that may be
+# queued again in bulk; a permanent refusal would only be refused again, or worse.
+GAVE_UP_PREFIX = "gave up after"
+
+
 def _record(
     messages: list[OutboxMessage], results: list[SendResult], token, *, now, report: SendReport
 ) -> None:
@@ -616,9 +622,9 @@ def _record(
                 )
             else:
                 if result.outcome == SendOutcome.RETRY:
-                    message.error = (f"gave up after {message.attempts} attempts: {result.error}")[
-                        :500
-                    ]
+                    message.error = (
+                        f"{GAVE_UP_PREFIX} {message.attempts} attempts: {result.error}"
+                    )[:500]
                 message.status = MessageStatus.FAILED
                 message.failed_at = now
                 report.failed += 1

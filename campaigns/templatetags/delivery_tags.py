@@ -1,6 +1,7 @@
 from django import template
 
 from campaigns.models import MessageStatus
+from campaigns.selectors.delivery import message_text_for_staff
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def channel_icon(channel: str) -> str:
     return {"sms": "chat-text", "email": "envelope", "wecom": "wechat", "push": "phone"}.get(
         channel, "send"
     )
+
+
+@register.filter
+def links_redacted(text) -> str:
+    """A message text with the customer's signed links replaced by placeholders."""
+    return message_text_for_staff("" if text is None else str(text))

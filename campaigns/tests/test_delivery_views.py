@@ -196,7 +196,13 @@ def waiting_and_failed(campaign, department_a):
         campaign, customers[2], SMS, status=MessageStatus.FAILED, error_code="400", attempts=6
     )
     other = message(
-        campaign, customers[3], SMS, status=MessageStatus.FAILED, error_code="timeout", attempts=6
+        campaign,
+        customers[3],
+        SMS,
+        status=MessageStatus.FAILED,
+        error_code="timeout",
+        error="gave up after 6 attempts: timeout",
+        attempts=6,
     )
     return retry, fresh, bad_number, other
 

@@ -42,6 +42,7 @@ from campaigns.services.approval import (
     submission_problems,
 )
 from campaigns.services.campaigns import campaign_create, campaign_update
+from carecrm.core.errors import staff_forbidden
 
 PAGE_SIZE = 25
 
@@ -268,9 +269,12 @@ def campaign_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("campaigns.change_carecampaign", raise_exception=True)
 def campaign_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _action(
-        request, pk, lambda c: campaign_resume(campaign=c, user=request.user), _("Resumed.")
-    )
+    try:
+        return _action(
+            request, pk, lambda c: campaign_resume(campaign=c, user=request.user), _("Resumed.")
+        )
+    except PermissionDenied as refusal:  # a manager's pause: say so rather than a bare 403
+        return staff_forbidden(request, str(refusal) or _("You cannot change this campaign."))
 
 
 @login_required

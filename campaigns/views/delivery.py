@@ -21,7 +21,13 @@ from campaigns.forms_delivery import (
     QuietHoursForm,
     RetryFailedForm,
 )
-from campaigns.models import DeliveryChannel, FrequencyCap, OutboxMessage, QuietHours
+from campaigns.models import (
+    DeliveryChannel,
+    FrequencyCap,
+    MessageStatus,
+    OutboxMessage,
+    QuietHours,
+)
 from campaigns.selectors.delivery import (
     address_for,
     campaign_metrics,
@@ -32,6 +38,7 @@ from campaigns.selectors.delivery import (
 from campaigns.services.delivery_admin import (
     frequency_cap_delete,
     frequency_cap_save,
+    message_requeue,
     messages_retry,
     messages_uncertain_settle,
     quiet_hours_save,
@@ -136,8 +143,26 @@ def message_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "message": message,
             "address": address_for(request.user, message),
             "events": message.events.all(),
+            "can_requeue": message.status == MessageStatus.FAILED
+            and request.user.has_perm("campaigns.change_outboxmessage"),
         },
     )
+
+
+@login_required
+@require_POST
+@permission_required("campaigns.change_outboxmessage", raise_exception=True)
+def message_requeue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send one failed message again, whatever its error, once the operator confirmed they
+    checked the reason (a permanent refusal is refused again unless something changed)."""
+    message = get_visible_or_404(request.user, OutboxMessage.objects.all(), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Confirm that the reason of the failure is dealt with."))
+    elif message_requeue(message=message, user=request.user):
+        messages.success(request, _("The message is queued to be sent again."))
+    else:
+        messages.error(request, _("Only a failed message can be queued again."))
+    return redirect("campaigns:message", pk=message.pk)
 
 
 @login_required
@@ -166,7 +191,12 @@ def retry_view(request: HttpRequest) -> HttpResponse:
             return redirect("campaigns:delivery")
         count = messages_retry(user=request.user, failed=True, error_code=form.code())
         messages.success(
-            request, _("%(count)d failed messages are queued again.") % {"count": count}
+            request,
+            _(
+                "%(count)d messages that failed after transient errors are queued again. "
+                "A message refused for good is queued again from its own page."
+            )
+            % {"count": count},
         )
     else:
         count = messages_retry(user=request.user)

@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns.delivery.tokens import Purpose, message_token, read_token
+from campaigns.delivery.tokens import Purpose, link_expired, message_token, read_token
 from campaigns.forms_preferences import PreferencesForm, UnsubscribeChoice, UnsubscribeForm
 from campaigns.models import DeliveryChannel, OutboxMessage, UnsubscribeSource
 from campaigns.selectors.preferences import (
@@ -32,7 +33,7 @@ from campaigns.services.preferences import (
     preferences_set,
     unsubscribe,
 )
-from carecrm.core.errors import public_not_found
+from carecrm.core.errors import public_link_expired, public_not_found
 from carecrm.core.public import NO_STORE, no_store, public_page
 
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -121,7 +122,18 @@ def _done(request: HttpRequest, message: OutboxMessage, choice: str) -> HttpResp
 
 
 def _preferences_path(message: OutboxMessage) -> str:
+    """The preferences link of the unsubscribe page; once the message's preferences link
+    has expired, through the unsubscribe token, which never expires (PIPL art. 15)."""
+    if link_expired(message, Purpose.PREFERENCES):
+        return reverse(
+            "delivery:unsubscribe-preferences",
+            args=[message_token(message.pk, Purpose.UNSUBSCRIBE)],
+        )
     return reverse("delivery:preferences", args=[message_token(message.pk, Purpose.PREFERENCES)])
+
+
+def _unsubscribe_path(message: OutboxMessage) -> str:
+    return reverse("delivery:unsubscribe", args=[message_token(message.pk, Purpose.UNSUBSCRIBE)])
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,6 +142,26 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
     message = _message(token, Purpose.PREFERENCES)
     if message is None:
         return public_not_found(request)
+    if link_expired(message, Purpose.PREFERENCES):
+        return public_link_expired(
+            request,
+            next_url=_unsubscribe_path(message),
+            next_label=_("Unsubscribe or choose what you receive"),
+        )
+    return _preferences_page(request, message)
+
+
+@require_http_methods(["GET", "POST"])
+@public_page
+def unsubscribe_preferences_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The preferences, from the unsubscribe page of a message of any age."""
+    message = _message(token, Purpose.UNSUBSCRIBE)
+    if message is None:
+        return public_not_found(request)
+    return _preferences_page(request, message)
+
+
+def _preferences_page(request: HttpRequest, message: OutboxMessage) -> HttpResponse:
     customer = recipient(message)
     form = PreferencesForm(
         request.POST if request.method == "POST" else None, state=preference_state(customer)
@@ -155,7 +187,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def open_pixel_view(request: HttpRequest, token: str) -> HttpResponse:
     message = _message(token, Purpose.OPEN)
-    if message is not None:
+    if message is not None and not link_expired(message, Purpose.OPEN):
         message_opened(message)
     response = HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     response["Cache-Control"] = NO_STORE
@@ -165,6 +197,8 @@ def open_pixel_view(request: HttpRequest, token: str) -> HttpResponse:
 def _follow(request: HttpRequest, token: str, index: int, purpose: str) -> HttpResponse:
     """Redirect only to a link the message itself held (no open redirect)."""
     message = _message(token, purpose)
+    if message is not None and link_expired(message, purpose):
+        return public_link_expired(request)
     links = message.links if message is not None and isinstance(message.links, list) else []
     if not 0 <= index < len(links) or not str(links[index]).lower().startswith(
         ("http://", "https://")

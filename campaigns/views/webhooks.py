@@ -19,6 +19,8 @@ the text was an opt-out.
 import hashlib
 import hmac
 import json
+import math
+import re
 import time
 
 from django.conf import settings
@@ -40,6 +42,12 @@ TIMESTAMP_HEADER = "X-CareCRM-Timestamp"
 MAX_CLOCK_SKEW = 300
 # A receipt for a message not yet recorded as sent: ask the provider to come back.
 RETRY_AFTER_SECONDS = 30
+# A receipts body nests three levels ({"receipts": [{…}]}); a little room for providers'
+# extra fields, none for a body built to exhaust the parser's recursion.
+MAX_NESTING = 16
+MAX_INTEGER_DIGITS = 30
+STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -59,7 +67,7 @@ def _refusal(request: HttpRequest) -> JsonResponse | None:
             _("Sign the request: %(a)s and %(b)s.")
             % {"a": SIGNATURE_HEADER, "b": TIMESTAMP_HEADER},
         )
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return _error(401, _("%(h)s must be unix seconds.") % {"h": TIMESTAMP_HEADER})
     if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
         return _error(403, _("The timestamp is more than five minutes off; check the clock."))
@@ -71,11 +79,53 @@ def _refusal(request: HttpRequest) -> JsonResponse | None:
     return None
 
 
+def _refuse_constant(name: str):
+    raise PayloadError(
+        _("The body holds %(value)s, which is no JSON number; send a number or a string.")
+        % {"value": name}
+    )
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise PayloadError(_("The number %(value)s is too large.") % {"value": text[:40]})
+    return number
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise PayloadError(_("The number %(value)s… is too large.") % {"value": text[:20]})
+    return int(text)
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest, brackets inside strings not counted: checked
+    before parsing, since the parser recurses once per level."""
+    depth = deepest = 0
+    for bracket in BRACKETS.findall(STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _json(request: HttpRequest):
     try:
-        return json.loads(request.body.decode("utf-8"))
+        text = request.body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PayloadError(_("The body is not UTF-8.")) from exc
+    if _nesting_depth(text) > MAX_NESTING:
+        raise PayloadError(
+            _("The body nests arrays and objects more than %(max)d levels deep.")
+            % {"max": MAX_NESTING}
+        )
+    try:
+        return json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
     except json.JSONDecodeError as exc:
         raise PayloadError(
             _("The body is not valid JSON: %(msg)s (line %(line)d, column %(column)d).")
@@ -93,9 +143,9 @@ def receipts_view(request: HttpRequest, channel: str) -> JsonResponse:
         return refusal
     try:
         receipts = items_list(_json(request), "receipts")
+        outcome = receipts_record(channel=channel, receipts=receipts)
     except PayloadError as exc:
         return _error(400, str(exc))
-    outcome = receipts_record(channel=channel, receipts=receipts)
     if outcome.pending:
         response = JsonResponse(outcome.as_dict(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -127,6 +177,8 @@ def inbound_sms_view(request: HttpRequest) -> JsonResponse:
             continue
         try:
             outcome = inbound_sms_record(sender=sender, text=text, at=item.get("at"))
+        except PayloadError as exc:
+            return _error(400, str(exc))
         except ValueError as exc:
             if single:
                 return _error(400, str(exc))

@@ -32,6 +32,22 @@ def public_not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
+def public_link_expired(request: HttpRequest, *, next_url: str = "", next_label: str = ""):
+    """A customer's link past its lifetime (``campaigns.delivery.tokens.LINK_LIFETIME``):
+    410, in their language, with the way on if there is one."""
+    return render_public_error(
+        request,
+        status=410,
+        title=_("This link has expired"),
+        text=_(
+            "Links in our messages work for a limited time after the message was sent. "
+            "Unsubscribing always works, from the link in any message we sent you."
+        ),
+        next_url=next_url,
+        next_label=next_label,
+    )
+
+
 def public_server_error(request: HttpRequest) -> HttpResponse:
     return render_public_error(
         request,
@@ -91,6 +107,11 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 @requires_csrf_token
+def staff_forbidden(request: HttpRequest, text: str) -> HttpResponse:
+    """A 403 that says why, for a refusal a user can understand (the rule they met)."""
+    return _staff_page(request, 403, _("Not allowed"), text)
+
+
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     if is_public_request(request):
         return public_not_found(request)

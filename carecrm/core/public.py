@@ -64,12 +64,26 @@ def no_store(response: HttpResponse) -> HttpResponse:
 
 
 def render_public_error(
-    request: HttpRequest, *, status: int, title: str, text: str, retry_url: str = ""
+    request: HttpRequest,
+    *,
+    status: int,
+    title: str,
+    text: str,
+    retry_url: str = "",
+    next_url: str = "",
+    next_label: str = "",
 ) -> HttpResponse:
     """The customer-facing error page, in the customer's language. Falls back to a bare
     page when even rendering fails (a database that is down, say)."""
     with translation.override(customer_language_code(request)):
-        context = {"status": status, "title": title, "text": text, "retry_url": retry_url}
+        context = {
+            "status": status,
+            "title": title,
+            "text": text,
+            "retry_url": retry_url,
+            "next_url": next_url,
+            "next_label": next_label,
+        }
         try:
             response = render(request, "public/error.html", context, status=status)
         except Exception:
