@@ -99,3 +99,42 @@ def test_a_manager_settles_uncertain_messages(
     if status == MessageStatus.SENT:
         assert not settled.filter(sent_at__isnull=True).exists()
     assert problems == []
+
+
+def test_a_manager_sends_one_permanently_failed_message_again_from_its_page(
+    live_server, uncertain, manager_a, monkeypatch
+):
+    """A permanent refusal is never queued again in bulk: from its own page, after ticking
+    that the reason is dealt with."""
+    failed_pk = uncertain[0]
+    OutboxMessage.objects.filter(pk=failed_pk).update(
+        status=MessageStatus.FAILED,
+        error="550 5.1.1 <li@example.com>: Recipient address rejected",
+        error_code="550",
+        failed_at=timezone.now(),
+    )
+    with chromium(monkeypatch) as browser:
+        context = browser.new_context(locale="zh-CN", **PHONE)
+        context.add_cookies(
+            [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
+        )
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(f"{live_server.url}/campaigns/messages/{failed_pk}/")
+        page.fill("#id_username", manager_a.username)
+        page.fill("#id_password", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#message-requeue")
+
+        page.click("#message-requeue button[type=submit]")  # not confirmed: the browser asks
+        assert OutboxMessage.objects.get(pk=failed_pk).status == MessageStatus.FAILED
+        page.check("#requeue-confirm")
+        page.click("#message-requeue button[type=submit]")
+        page.wait_for_selector(".alert-success")
+        assert problems == []
+    connections.close_all()
+
+    message = OutboxMessage.objects.get(pk=failed_pk)
+    assert message.status == MessageStatus.QUEUED
+    assert message.events.filter(kind=MessageEventKind.REQUEUED).exists()
