@@ -140,6 +140,9 @@ def _csv_table(data: bytes) -> Table:
         raise ImportFileError(
             _("The file is not readable text: save it as CSV in UTF-8 or GBK, or as XLSX.")
         ) from exc
+    # A NUL means nothing in a text file, and PostgreSQL cannot store one in any text
+    # column (not even in the rejected-rows report): it is dropped on reading.
+    text = text.replace("\x00", "")
     first_line = text[: text.find("\n")] if "\n" in text else text
     if len(first_line) > MAX_HEADER_CHARS:
         raise ImportFileError(

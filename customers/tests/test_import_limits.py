@@ -226,3 +226,14 @@ def test_a_request_declaring_a_gigabyte_body_gets_413_before_it_is_read(staff_a_
 
     assert response.status_code == 413
     assert "larger than 50 MB" in response.content.decode()
+
+
+def test_a_nul_in_a_csv_cell_is_dropped_and_the_row_accounted_for(staff_a):
+    """Found by the property test on PostgreSQL, which cannot store a NUL anywhere."""
+    data = "姓名,手机号\r\n张\x00三,13912345678\r\n王五,\x00\r\n".encode()
+
+    result = run_import(staff_a, data, name="nul.csv")
+
+    assert result.status == "done"
+    assert Customer.objects.filter(name="张三").exists()
+    assert result.created + result.updated + result.skipped + result.rejected == 2

@@ -52,6 +52,9 @@ def import_files(draw):
 @settings(
     max_examples=50,
     deadline=None,
+    # The same examples on every run, so CI is repeatable; to hunt for new failures,
+    # run it locally without derandomize (a random draw found the NUL-byte bug).
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(file=import_files(), dry_run=st.booleans())
