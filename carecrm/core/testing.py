@@ -4,12 +4,14 @@ driven by Playwright."""
 
 import contextlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -189,3 +191,36 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+
+
+# Sample values for URL converters: enough to reach the view (which then finds nothing).
+_CONVERTER_SAMPLES = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x",
+    "uuid": str(uuid.UUID(int=0)),
+}
+
+
+def url_routes(patterns=None, prefix: str = "") -> list[tuple[str, str]]:
+    """Every route of the URL conf as (path with sample arguments, route pattern), so a
+    test walking them covers an endpoint added tomorrow without being told about it."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    routes: list[tuple[str, str]] = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            routes += url_routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # router regexes: an id
+            path = re.sub(r"\(\?:([^|)]*)[^)]*\)", r"\1", path)  # (?:m|s): the first
+            path = re.sub(
+                r"<(?:(\w+):)?\w+>",
+                lambda m: _CONVERTER_SAMPLES.get(m.group(1) or "str", "x"),
+                path,
+            )
+            path = path.replace("^", "").replace("$", "").replace("\\.", ".").replace("\\Z", "")
+            routes.append(("/" + path, route))
+    return routes
