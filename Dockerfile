@@ -20,6 +20,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 carecrm
 WORKDIR /app
+# The application's own pins only: no pytest, Playwright, ruff or aiosmtpd in production.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY --from=vendor /app/node_modules ./node_modules

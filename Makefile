@@ -32,8 +32,9 @@ $(PY):
 	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(PY)
-	$(PY) -m pip install --disable-pip-version-check --quiet -r requirements.txt
+# Developers and CI get the test tools too; the production image installs requirements.txt only.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
 	@touch $@
 
 # Bootstrap, icons, htmx and Chart.js are served from node_modules (STATICFILES_DIRS), no CDN.
