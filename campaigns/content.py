@@ -47,7 +47,7 @@ GSM7_EXTENSION = "^{}\\[~]|€\f"
 SMS_GSM_SINGLE, SMS_GSM_PART = 160, 153
 SMS_UCS2_SINGLE, SMS_UCS2_PART = 70, 67
 SMS_MAX_PARTS = 7  # Chinese SMS vendors accept long messages up to about 500 characters.
-# RELIABILITY.md: every SMS carries a 【签名】 signature and a simple opt-out.
+# docs/delivery.md: every SMS carries a 【签名】 signature and a simple opt-out.
 SMS_SIGNATURE = re.compile(r"^【[^【】]{2,16}】|【[^【】]{2,16}】$")
 SMS_OPT_OUT = re.compile(r"回\s*T\s*退订|退订回\s*T")
 

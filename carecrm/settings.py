@@ -365,7 +365,7 @@ else:
     (broker_dir / "results").mkdir(parents=True, exist_ok=True)
 if REDIS_URL:
     # A task unacknowledged this long is redelivered; longer than any task may run, and
-    # schedules live in the database so no long ETAs wait in the broker (RELIABILITY.md).
+    # schedules live in the database so no long ETAs wait in the broker (docs/delivery.md).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }

@@ -302,7 +302,7 @@ def seed_customers(*, rng: random.Random, options: dict, stdout) -> None:
         else:
             birthday = dt.date(rng.randint(1958, 2004), rng.randint(1, 12), rng.randint(1, 28))
             customer.birthday = birthday
-            if rng.random() < 0.15:  # PRODUCT §1: some customers celebrate the lunar birthday
+            if rng.random() < 0.15:  # §1: some customers celebrate the lunar birthday
                 lunar = LunarDate.from_solar_date(birthday.year, birthday.month, birthday.day)
                 customer.celebrates_lunar_birthday = True
                 customer.lunar_birth_month = lunar.month

@@ -1,4 +1,4 @@
-"""The customer database (PRODUCT.md §1).
+"""The customer database (care programme §1).
 
 Spend, purchase counts, tiers and scores on ``Customer`` are written in bulk by the
 segmentation run and never edited by hand; everything else is kept by staff, imports and
@@ -51,7 +51,7 @@ class CustomerStatus(models.TextChoices):
 
 
 class ValueTier(models.TextChoices):
-    """PRODUCT.md §2 care-plan value tiers."""
+    """care programme §2 care-plan value tiers."""
 
     UNSCORED = "", _("Not scored")
     HIGH = "high", _("High value")
@@ -654,7 +654,7 @@ class CustomerMerge(models.Model):
 
 
 class DataQualityPolicy(models.Model):
-    """Admin settings for the monthly contact verification sample (PRODUCT.md §1: 5–10 %)."""
+    """Admin settings for the monthly contact verification sample (care programme §1: 5–10 %)."""
 
     sample_percent = models.DecimalField(
         _("monthly verification sample (%)"), max_digits=4, decimal_places=1, default=Decimal("5.0")

@@ -1,5 +1,5 @@
 """Tier policy, scoring runs and tier history, saved segments, relationship managers and
-risk alerts (PRODUCT.md §2 and §4).
+risk alerts (care programme §2 and §4).
 
 The derived figures themselves (RFM scores, tiers, levels, ...) live on
 ``customers.Customer`` and are written in bulk by ``segmentation.services.scoring``.
@@ -29,7 +29,7 @@ VALUE_TIER_RANK = {
     ValueTier.HIGH: 4,
 }
 VIP_LEVEL_RANK = {VipLevel.NORMAL: 0, VipLevel.SILVER: 1, VipLevel.GOLD: 2, VipLevel.DIAMOND: 3}
-# PRODUCT §2/§3: "VIP" means silver and up.
+# care programme §2/§3: "VIP" means silver and up.
 VIP_LEVELS = (VipLevel.SILVER, VipLevel.GOLD, VipLevel.DIAMOND)
 
 _MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -417,7 +417,7 @@ class Segment(models.Model):
 
 
 class ManagerPolicy(models.Model):
-    """Admin settings for relationship managers (PRODUCT §4); one row, pk=1. The database
+    """Admin settings for relationship managers (care programme §4); one row, pk=1. The database
     triggers installed by migration 0002 read ``max_vips_per_manager`` from this table."""
 
     max_vips_per_manager = models.PositiveIntegerField(
@@ -472,7 +472,7 @@ class RelationshipManager(models.Model):
 
 
 class CoverageReport(models.Model):
-    """The monthly contact coverage of one manager's VIPs (PRODUCT §3/§4: at least one real
+    """The monthly contact coverage of one manager's VIPs (care programme §3/§4: at least one real
     contact a month), frozen on the first day of the next month."""
 
     SCOPE = ScopeRule(department="department", owner="manager")
@@ -535,7 +535,7 @@ class Severity(models.TextChoices):
 
 
 class RiskRule(models.Model):
-    """One churn early-warning rule (PRODUCT §4); what ``threshold`` and ``period_days``
+    """One churn early-warning rule (care programme §4); what ``threshold`` and ``period_days``
     mean depends on ``kind`` (see ``segmentation.services.alerts``)."""
 
     kind = models.CharField(_("rule"), max_length=12, choices=RiskRuleKind, unique=True)
@@ -571,7 +571,7 @@ class AlertStatus(models.TextChoices):
 
 
 class RiskAlert(models.Model):
-    """A graded churn warning for one customer, to be answered by ``due_at`` (PRODUCT §4:
+    """A graded churn warning for one customer, to be answered by ``due_at`` (care programme §4:
     24 h, high risk 12 h); an open alert past its deadline escalates to a manager of the
     customer's department. At most one unresolved alert per customer and rule."""
 

@@ -20,7 +20,7 @@ from segmentation.models import (
 )
 from segmentation.rules import compile_rules
 
-# A "real contact" with a VIP (PRODUCT §3/§4): a call or visit that reached the customer.
+# A "real contact" with a VIP (care programme §3/§4): a call or visit that reached the customer.
 REAL_CONTACT_KINDS = (InteractionKind.CALL, InteractionKind.VISIT)
 
 

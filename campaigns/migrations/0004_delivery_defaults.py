@@ -1,4 +1,4 @@
-"""Delivery defaults: the caps PRODUCT.md §3 asks for (≤ 1 a day, ≤ 3 in 7 days, ≤ 6 in
+"""Delivery defaults: the caps care programme §3 asks for (≤ 1 a day, ≤ 3 in 7 days, ≤ 6 in
 30 days across all channels), quiet hours 21:00–08:00 on every channel, the dispatch
 lock row, each existing campaign's kind of care, and the beat schedules. Created with
 get_or_create so an admin's later edits survive every deploy."""

@@ -1,4 +1,4 @@
-"""Care campaigns (PRODUCT.md §3): a goal, an audience, a schedule and content per channel,
+"""Care campaigns (care programme §3): a goal, an audience, a schedule and content per channel,
 reviewed and approved before anything is due; coupons, offline care tasks and the
 co-purchase table behind ``{recommendation}``.
 

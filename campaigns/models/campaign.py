@@ -32,7 +32,7 @@ from carecrm.core.scoping import ScopeRule
 
 
 class CompanyDay(models.Model):
-    """A day the company celebrates every year, like developers' day on 10-24 (PRODUCT §3),
+    """A day the company celebrates every year, like developers' day on 10-24 (care programme §3),
     or one customer's company anniversary. 29 February falls on 28 February in other
     years, as birthdays do."""
 
@@ -108,7 +108,7 @@ class CompanyDay(models.Model):
 
 
 class CareCampaign(models.Model):
-    """One care programme (PRODUCT §3): goal → audience → schedule → content → review →
+    """One care programme (care programme §3): goal → audience → schedule → content → review →
     backup plan. Its touches are due only while it is approved or active."""
 
     SCOPE = ScopeRule(department="department", owner="owner")

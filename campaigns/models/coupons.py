@@ -14,7 +14,7 @@ from carecrm.core.scoping import ScopeRule
 
 
 class CouponBatch(models.Model):
-    """The coupon a campaign hands out (PRODUCT §3: a small no-threshold birthday coupon):
+    """The coupon a campaign hands out (care programme §3: a small no-threshold birthday coupon):
     one unique code per recipient and occurrence, valid ``valid_days`` from issue and never
     after ``expires_on``."""
 

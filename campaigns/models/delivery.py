@@ -2,7 +2,7 @@
 the events that follow it, and the rules that decide whether it may go (frequency caps,
 quiet hours, unsubscribes).
 
-The outbox row is the truth about a touch (RELIABILITY.md): its unique key makes a
+The outbox row is the truth about a touch (docs/delivery.md): its unique key makes a
 re-run dispatch harmless, and its status changes in the same transaction as the decision
 that caused it, so no worker's memory decides what has been sent.
 """

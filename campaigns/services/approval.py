@@ -1,4 +1,4 @@
-"""Approval (审批), PRODUCT §3: draft → submitted → department reviews → a manager's final
+"""Approval (审批), care programme §3: draft → submitted → department reviews → a manager's final
 approval, or changes requested. Only a manager may give the final approval and never an
 author of the content; each required department (e.g. 市场部, 客服中心) must have approved
 in the same round; the backup plan is required before submission. Approval freezes a

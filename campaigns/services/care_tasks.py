@@ -1,5 +1,5 @@
 """Working offline care tasks: completing a call or visit logs it as an interaction on
-the customer's record (PRODUCT §4: every visit is logged)."""
+the customer's record (care programme §4: every visit is logged)."""
 
 import datetime as dt
 

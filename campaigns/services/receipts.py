@@ -3,7 +3,7 @@
 Receipts move a sent message on to delivered, failed or bounced, once: a repeated or
 out-of-order receipt changes nothing. A reply marks the latest SMS sent to that number
 as replied; an opt-out word ("T", "TD", "退订" …) unsubscribes the sender from SMS at once
-(PRODUCT.md §3: always offer unsubscribe, and honour it), and any other reply lands on
+(care programme §3: always offer unsubscribe, and honour it), and any other reply lands on
 the customer's timeline as an open interaction for staff to answer.
 """
 
@@ -45,7 +45,7 @@ MAX_ITEMS = 1000
 REPLY_WINDOW = dt.timedelta(days=30)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 KEY_PATTERN = re.compile(r"^carecrm-(\d+)$")
-# PRODUCT.md §3 / carrier practice in China: a reply of one of these words is an opt-out.
+# care programme §3 / carrier practice in China: a reply of one of these words is an opt-out.
 OPT_OUT_WORDS = frozenset({"T", "TD", "R", "N", "退订", "取订", "取消", "STOP", "UNSUBSCRIBE"})
 
 RECEIPT_STATUSES = {

@@ -1,4 +1,4 @@
-"""Co-purchase statistics behind ``{recommendation}`` (PRODUCT §3: bought coffee → offer a
+"""Co-purchase statistics behind ``{recommendation}`` (care programme §3: bought coffee → offer a
 cup): for every pair of products, how many customers bought both — over all orders,
 recomputed in one INSERT … SELECT."""
 

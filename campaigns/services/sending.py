@@ -189,10 +189,9 @@ def uncertain_settle(*, now: dt.datetime | None = None, limit: int = 1000) -> di
         sent = [(pk, at) for pk, at in items if has.get(f"carecrm-{pk}") is True]
         missing = [pk for pk, _ in items if has.get(f"carecrm-{pk}") is False]
         with transaction.atomic():
-            for pk, handed_at in sent:
-                settled["sent"] += OutboxMessage.objects.filter(
-                    pk=pk, status=MessageStatus.UNCERTAIN
-                ).update(status=MessageStatus.SENT, sent_at=handed_at, handed_at=None, claim=None)
+            settled["sent"] += OutboxMessage.objects.filter(
+                pk__in=[pk for pk, _ in sent], status=MessageStatus.UNCERTAIN
+            ).update(status=MessageStatus.SENT, sent_at=F("handed_at"), handed_at=None, claim=None)
             settled["requeued"] += OutboxMessage.objects.filter(
                 pk__in=missing, status=MessageStatus.UNCERTAIN
             ).update(status=MessageStatus.QUEUED, send_after=now, handed_at=None, claim=None)

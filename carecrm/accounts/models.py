@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The three roles of PRODUCT.md; each is a Django group of the same name."""
+    """The three roles of the care programme; each is a Django group of the same name."""
 
     STAFF = "staff", _("Staff")
     MANAGER = "manager", _("Manager")

@@ -16,7 +16,7 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Who viewed, exported or changed which customer's personal data (PRODUCT.md: every
+    """Who viewed, exported or changed which customer's personal data (care programme: every
     view, export and change is audited). Rows are only ever added."""
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)

@@ -1,6 +1,6 @@
 """Row-level access: which records a user may see.
 
-PRODUCT.md: staff see their department's customers and the ones they manage; managers
+Care programme: staff see their department's customers and the ones they manage; managers
 their department; admins everything. A model opts in by declaring ``SCOPE``; every view
 and viewset reads through :func:`visible_to` (the API base class does it for you, and a
 system check refuses an API viewset over a scoped model that bypasses it).

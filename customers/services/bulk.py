@@ -106,7 +106,7 @@ def customer_assign_manager(*, customers: QuerySet[Customer], manager, user, req
     """Make ``manager`` (or nobody, for ``None``) the relationship manager of every selected
     customer; returns how many changed.
 
-    A manager looks after customers of their own department only (PRODUCT.md §4). This is
+    A manager looks after customers of their own department only (care programme §4). This is
     the one place a manager is assigned, so the cap on VIPs per manager (§4: at most 50)
     belongs here too when VIP management lands.
     """

@@ -1,4 +1,4 @@
-"""Export of customers to CSV and XLSX (PRODUCT.md: every export is audited).
+"""Export of customers to CSV and XLSX (care programme: every export is audited).
 
 Rules that hold for every export:
 - only users with ``customers.export_customer``, and at most ``CUSTOMER_EXPORTS_PER_HOUR``

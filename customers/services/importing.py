@@ -1,4 +1,4 @@
-"""Importing customers and orders from CSV/XLSX files (PRODUCT.md §1: bulk import with
+"""Importing customers and orders from CSV/XLSX files (care programme §1: bulk import with
 validation and de-duplication is a core path).
 
 A job moves draft → pending → running → done (or failed). Rows are processed in chunks;

@@ -1,6 +1,6 @@
 """Customer rows: cleaning, and de-duplication in the file and against the database.
 
-Matching follows PRODUCT.md §1 and issue 4: a row is the same customer as another row or
+Matching follows care programme §1 and issue 4: a row is the same customer as another row or
 an active customer when its normalised mobile phone matches, or else its email. A match
 in a department the importing user cannot see rejects the row; an identical repeat of an
 earlier row is skipped; a repeat with different details is rejected (the file contradicts

@@ -269,7 +269,7 @@ class PostgresWriter:
         return {(mobile, email): pk for pk, mobile, email in cursor.fetchall()}
 
     def _audit(self, cursor, created: list[int], updated: list[int], now) -> None:
-        """One audit entry per customer touched (PRODUCT.md: every change is audited)."""
+        """One audit entry per customer touched (care programme: every change is audited)."""
         if not created and not updated:
             return
         detail = {"import_job": self.job.pk}

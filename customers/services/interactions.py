@@ -1,5 +1,5 @@
 """Interactions with a customer — consultations, complaints, service records, calls and
-visits — and their follow-ups (PRODUCT.md §1: consultation and complaint records)."""
+visits — and their follow-ups (care programme §1: consultation and complaint records)."""
 
 import datetime as dt
 from collections.abc import Mapping

@@ -1,4 +1,4 @@
-"""Folding a duplicate customer into the record that survives (PRODUCT.md §1: "merging of
+"""Folding a duplicate customer into the record that survives (care programme §1: "merging of
 duplicate records"; issue 4: the merge keeps every order, interaction and consent of both).
 """
 

@@ -188,7 +188,7 @@ def intent_record(
     request=None,
 ) -> IntentEvent:
     """Record a sign of buying intent (e.g. added to cart, not paid) — input for the
-    "potential value" tier (PRODUCT.md §2)."""
+    "potential value" tier (care programme §2)."""
     ensure_active(customer)
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + FUTURE_TOLERANCE:

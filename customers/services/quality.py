@@ -1,4 +1,4 @@
-"""Contact verification: the monthly sample (PRODUCT.md §1: each month a random 5–10 % of
+"""Contact verification: the monthly sample (care programme §1: each month a random 5–10 % of
 customers has its contact details verified) and the outcomes staff record."""
 
 import datetime as dt
@@ -31,7 +31,7 @@ from customers.models import (
 
 VERIFICATION_TASK_NAME = "customers.verification_sample"
 VERIFICATION_SCHEDULE_NAME = "Monthly contact verification sample"
-# PRODUCT.md §1 / issue 4: the sample is drawn on the first day of each month.
+# care programme §1 / issue 4: the sample is drawn on the first day of each month.
 VERIFICATION_CRONTAB = {
     "minute": "0",
     "hour": "9",
@@ -355,7 +355,7 @@ def verification_schedule_ensure(*, using: str = "default") -> None:
         defaults={
             "task": VERIFICATION_TASK_NAME,
             "crontab": crontab,
-            "description": "PRODUCT.md §1: monthly random sample of customers whose "
+            "description": "care programme §1: monthly random sample of customers whose "
             "contact details staff verify.",
         },
     )

@@ -1,5 +1,5 @@
 """Keeping customer records: the profile, consent per channel and the contact persons of
-company customers (PRODUCT.md §1). Interactions are in ``services.interactions``, orders
+company customers (care programme §1). Interactions are in ``services.interactions``, orders
 and buying intent in ``services.orders``.
 
 Every write goes through these functions — pages, the API and other apps alike — so the

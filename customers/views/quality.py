@@ -51,7 +51,7 @@ DUPLICATE_GROUPS_PER_PAGE = 20
 
 
 def _audit_pii_view(request: HttpRequest, customer_ids, screen: str) -> None:
-    """Showing unmasked contacts is a view of personal data (PRODUCT.md: audited)."""
+    """Showing unmasked contacts is a view of personal data (care programme: audited)."""
     if can_see_pii(request.user) and customer_ids:
         audit_record_many(
             actor=request.user,

@@ -124,9 +124,7 @@ def create_defaults(apps, schema_editor):
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
 
     if not TierPolicy.objects.exists():
-        TierPolicy.objects.create(
-            version=1, note="Defaults from the care programme (PRODUCT.md §2)"
-        )
+        TierPolicy.objects.create(version=1, note="Defaults from the care programme (§2)")
     ManagerPolicy.objects.get_or_create(pk=1)
     for kind, threshold, period_days, severity, min_level in RISK_RULES:
         RiskRule.objects.get_or_create(

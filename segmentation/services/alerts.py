@@ -1,4 +1,4 @@
-"""Churn early warning (PRODUCT §4): rules raise graded alerts, assigned to the customer's
+"""Churn early warning (care programme §4): rules raise graded alerts, assigned to the customer's
 relationship manager (else a manager of its department) with a response deadline of
 24 h, 12 h for high risk; an alert still open at its deadline escalates to a manager of
 the customer's department. States: open → acknowledged → resolved (with a note).
@@ -38,7 +38,7 @@ from segmentation.models import (
 from segmentation.selectors import real_contacts, vip_levels_from
 from segmentation.services.managers import department_managers
 
-# PRODUCT §4: response within 24 h, high risk within 12 h.
+# care programme §4: response within 24 h, high risk within 12 h.
 RESPONSE_HOURS = {Severity.HIGH: 12, Severity.NORMAL: 24}
 HANDLE_PERMISSION = "segmentation.handle_riskalert"
 CENT = Decimal("0.01")

@@ -1,4 +1,4 @@
-"""Relationship managers (PRODUCT §4): assignment of VIPs under a cap, balanced
+"""Relationship managers (care programme §4): assignment of VIPs under a cap, balanced
 auto-assignment, the contact log and the monthly coverage report.
 
 The cap (``ManagerPolicy.max_vips_per_manager``, default 50) is checked here with a

@@ -2,7 +2,7 @@
 # ruff: noqa: S608
 """The scoring run: RFM scores, value tier, lifecycle, loyalty score and VIP level of every
 active customer, computed in one set-based SQL statement over the orders table and written
-back in bulk (PRODUCT.md §2). No query runs per customer: the scores (with each customer's
+back in bulk (care programme §2). No query runs per customer: the scores (with each customer's
 current values alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``;
 tier history is one ``INSERT … SELECT`` per field; the customers whose figures changed get
 one ``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
@@ -51,7 +51,7 @@ Value tier (first match wins)
     window (steady buying with ordinary amounts); potential: exactly one purchase ever
     (first purchase only) or at least ``potential_intent_events`` [2] intent events
     (e.g. add-to-cart without paying) in the last ``potential_intent_days`` [30] days;
-    low: everyone else. (PRODUCT's "occasional purchases with positive feedback" joins
+    low: everyone else. (the care programme's "occasional purchases with positive feedback" joins
     medium once surveys exist.)
 
 Lifecycle (first match wins; dates in Asia/Shanghai)
@@ -68,7 +68,7 @@ in criteria is strictly exceeded; customers who never bought stay normal)
     where monthly average = spend in the window × 30 ÷ days since the first purchase
     (+1, at least 90, at most the window); purchases in the window > ``<level>_purchases``;
     loyalty score > ``<level>_loyalty``. Defaults: silver ¥100,000 / ¥5,000 / 10 / 80,
-    gold ¥200,000 / ¥15,000 / 24, diamond ¥500,000 (PRODUCT §2 example rules).
+    gold ¥200,000 / ¥15,000 / 24, diamond ¥500,000 (care programme §2 example rules).
 
 A customer's value tier and VIP level changes are kept as ``TierChange`` rows (with the
 figures behind them); ``segmentation.signals.tier_changed`` fires once per run after commit.
@@ -578,11 +578,11 @@ def _distribution(cursor) -> dict:
 
 
 def current_policy() -> TierPolicy:
-    """The policy in force: the highest version (version 1 holds PRODUCT.md's defaults)."""
+    """The policy in force: the highest version (version 1 holds the care programme's defaults)."""
     policy = TierPolicy.objects.order_by("-version").first()
     if policy is None:
         policy = TierPolicy.objects.create(
-            version=1, note=str(_("Defaults from the care programme (PRODUCT.md §2)"))
+            version=1, note=str(_("Defaults from the care programme (§2)"))
         )
     return policy
 

@@ -228,7 +228,7 @@ def _parse_month(raw: str) -> dt.date:
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def coverage(request: HttpRequest) -> HttpResponse:
-    """Monthly VIP coverage: each VIP needs ≥ 1 real contact a month (PRODUCT §3/§4)."""
+    """Monthly VIP coverage: each VIP needs ≥ 1 real contact a month (care programme §3/§4)."""
     user = request.user
     month = _parse_month(request.GET.get("month", ""))
     manager = request.GET.get("manager", "")

@@ -1,5 +1,5 @@
 """Both languages are complete: every UI string has a Chinese translation, and pages render
-in zh-hans and in English (STYLE.md §4)."""
+in zh-hans and in English (every string a user reads is translated)."""
 
 import ast
 import re

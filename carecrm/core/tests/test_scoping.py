@@ -1,4 +1,4 @@
-"""Row-level access (PRODUCT.md: staff see their department and the customers they
+"""Row-level access (care programme: staff see their department and the customers they
 manage; managers their department; admins everything), through the shared helpers and
 through the API base class."""
 
