@@ -22,7 +22,7 @@ I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=static
 help:
 	@echo "make run       start CareCRM at http://$(ADDR)/ with demo logins (Ctrl-C stops)"
 	@echo "make test      lint + the whole test suite (uses DATABASE_URL/REDIS_URL if set)"
-	@echo "make lint      ruff check and ruff format --check"
+	@echo "make lint      ruff check, ruff format --check and the layer contract (lint-imports)"
 	@echo "make messages  update locale/*/LC_MESSAGES/django.po (zh_Hans, en)"
 	@echo "make bench     benchmarks on PostgreSQL, written to docs/BENCHMARKS.md"
 
@@ -58,6 +58,7 @@ messages: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .

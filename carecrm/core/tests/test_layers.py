@@ -1,0 +1,61 @@
+"""The layer contract in pyproject.toml ([tool.importlinter]) is what `make lint` checks:
+an app may import only from the layers below it (docs/architecture.md). These tests show
+the check passes on the tree and fails the moment a lower app imports a higher one."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PACKAGES = ("carecrm", "customers", "segmentation", "campaigns")
+
+
+def lint_imports(tree: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def tree_copy(tmp_path):
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "static", "locale"),
+        )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def test_the_tree_keeps_its_layers():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "upward"),
+    [
+        ("customers/services/_probe.py", "from campaigns.models import CareCampaign"),
+        ("segmentation/_probe.py", "import campaigns.services.dispatch"),
+        ("carecrm/core/_probe.py", "from customers.models import Customer"),
+    ],
+)
+def test_an_upward_import_breaks_the_contract(tree_copy, module, upward):
+    (tree_copy / module).write_text(f"{upward}\n")
+    result = lint_imports(tree_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 broken" in result.stdout
+    importer = module.removesuffix(".py").replace("/", ".")
+    assert importer in result.stdout
