@@ -14,6 +14,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.scoping import ScopeRule
+from carecrm.money import yuan
 
 
 class Channel(models.TextChoices):
@@ -380,7 +381,7 @@ class OrderLine(models.Model):
 
     @property
     def line_total(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+        return yuan(self.quantity * self.unit_price)
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"

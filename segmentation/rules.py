@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.money import yuan
 from customers.models import (
     Channel,
     ChannelConsent,
@@ -180,7 +181,7 @@ def _money(value, spec: FieldSpec, what: str) -> str | None:
         raise RuleError(
             _("%(field)s: %(what)s must be an amount.") % {"field": spec.label, "what": what}
         )
-    return str(amount.quantize(Decimal("0.01")))
+    return str(yuan(amount))
 
 
 def _id_list(value, spec: FieldSpec, model) -> list[int]:

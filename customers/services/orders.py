@@ -4,7 +4,7 @@ segmentation turns into spend, purchase counts and the "potential value" tier.""
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from carecrm.accounts.models import User
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
+from carecrm.money import yuan
 from customers.models import Customer, IntentEvent, IntentKind, Order, OrderLine
 from customers.services.records import FUTURE_TOLERANCE, ensure_active
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def order_amount(lines: Iterable[LineInput]) -> Decimal:
     """Sum of quantity × unit price, each line rounded half-up to the cent (四舍五入). A
     refund line has a negative quantity or price, so a refund order has a negative amount."""
     return sum(
-        ((line.quantity * line.unit_price).quantize(CENT, ROUND_HALF_UP) for line in lines),
+        (yuan(line.quantity * line.unit_price) for line in lines),
         Decimal("0.00"),
     )
 

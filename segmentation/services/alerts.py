@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecrm.core.scoping import visible_to
+from carecrm.money import yuan
 from customers.models import Customer, CustomerStatus, InteractionKind
 from segmentation.models import (
     AlertStatus,
@@ -41,7 +42,6 @@ from segmentation.services.managers import department_managers
 # care programme §4: response within 24 h, high risk within 12 h.
 RESPONSE_HOURS = {Severity.HIGH: 12, Severity.NORMAL: 24}
 HANDLE_PERMISSION = "segmentation.handle_riskalert"
-CENT = Decimal("0.01")
 
 SurveyScoreSource = Callable[[dt.datetime], Iterable[tuple[int, Decimal]]]
 survey_score_sources: list[SurveyScoreSource] = []
@@ -81,8 +81,8 @@ def _candidates(rule: RiskRule, now: dt.datetime) -> dict[int, dict]:
         )
         return {
             pk: {
-                "current": str(Decimal(current).quantize(CENT)),
-                "previous": str(Decimal(previous).quantize(CENT)),
+                "current": str(yuan(current)),
+                "previous": str(yuan(previous)),
                 "drop_percent": str(((previous - current) * 100 / previous).quantize(Decimal("1"))),
             }
             for pk, current, previous in rows
