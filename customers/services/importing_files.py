@@ -23,7 +23,6 @@ import zipfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import BinaryIO
 
 from django.conf import settings
@@ -41,6 +40,8 @@ READ_BYTES = 1024 * 1024
 # No physical line of an honest file is this long (200 columns of a full Excel cell each
 # would be 6.5 million; real rows are well under a thousand characters).
 MAX_LINE_CHARS = 4 * 1024 * 1024
+SHORT_STRING_BYTES = 64
+SHORT_STRINGS_KEPT = 10_000
 
 
 class ImportFileError(ValueError):
@@ -337,7 +338,8 @@ class SharedStrings:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self._offsets = array("Q", [0])
         self._written = 0
-        self._get = lru_cache(maxsize=4096)(self._read)
+        # Short strings repeat (性别, 来源, 是/否): those are kept, long ones read again.
+        self._short: dict[int, str] = {}
 
     def append(self, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
@@ -351,14 +353,17 @@ class SharedStrings:
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def _read(self, index: int) -> str:
-        start, end = self._offsets[index], self._offsets[index + 1]
-        return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
-
     def __getitem__(self, index: int) -> str:
+        text = self._short.get(index)
+        if text is not None:
+            return text
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self._get(index)
+        start, end = self._offsets[index], self._offsets[index + 1]
+        text = os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
+        if end - start <= SHORT_STRING_BYTES and len(self._short) < SHORT_STRINGS_KEPT:
+            self._short[index] = text
+        return text
 
     def close(self) -> None:
         self._file.close()
