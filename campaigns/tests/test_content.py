@@ -208,6 +208,7 @@ def test_html_to_text_keeps_line_breaks():
     assert html_to_text("<h1>标题</h1><p>第一段</p><p>第二段&amp;</p>") == "标题\n第一段\n第二段&"
 
 
+@pytest.mark.django_db
 def test_a_broken_character_is_refused_with_a_message_not_a_crash():
     """Found by the property test: a lone surrogate (JSON "\\ud83d", half of an emoji)
     crashed the SMS counter (UTF-16 encoding) and nh3."""
