@@ -35,6 +35,15 @@ PLACEHOLDERS: dict[str, str] = {
     "date": _("Date of the occasion"),
 }
 PLACEHOLDER_PATTERN = re.compile(r"\{([a-z_]+)\}")
+# Half of a character (a lone UTF-16 surrogate, as JSON "\\ud83d" decodes): no encoder,
+# nh3 or database accepts it.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_characters(value: str) -> str:
+    """The text with any lone surrogate replaced by U+FFFD, so it can be encoded."""
+    return SURROGATE.sub("\ufffd", value) if SURROGATE.search(value) else value
+
 
 # SMS (3GPP TS 23.038): GSM-7 messages hold 160 characters, 153 per part when split;
 # anything else (Chinese) is UCS-2: 70, 67 per part. Characters of the extension table
@@ -81,7 +90,7 @@ def render_text(template: str, values: dict[str, str], *, escape_html: bool = Fa
         name = match.group(1)
         if name not in PLACEHOLDERS:
             return match.group(0)
-        value = str(values.get(name, ""))
+        value = whole_characters(str(values.get(name, "")))
         return html.escape(value) if escape_html else value
 
     return PLACEHOLDER_PATTERN.sub(replace, template)
@@ -97,7 +106,7 @@ def sanitise_html(value: str) -> str:
     """The email HTML that may be sent: no scripts, styles, event handlers or foreign
     attributes; links only to http(s) and mailto."""
     return nh3.clean(
-        value,
+        whole_characters(value),
         tags=ALLOWED_EMAIL_TAGS,
         attributes=ALLOWED_EMAIL_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -107,7 +116,7 @@ def sanitise_html(value: str) -> str:
 
 def html_to_text(value: str) -> str:
     """A plain-text part from HTML: tags dropped, block ends become line breaks."""
-    value = re.sub(r"(?i)<br\s*/?>|</(p|div|h[1-4]|li|tr)>", "\n", value)
+    value = re.sub(r"(?i)<br\s*/?>|</(p|div|h[1-4]|li|tr)>", "\n", whole_characters(value))
     text = html.unescape(nh3.clean(value, tags=set()))
     lines = [line.strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -131,7 +140,8 @@ def sms_count(text: str) -> SmsCount:
         characters = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
         single, part, encoding = SMS_GSM_SINGLE, SMS_GSM_PART, "GSM-7"
     else:
-        characters = len(text.encode("utf-16-le")) // 2  # emoji take two UCS-2 units
+        # emoji take two UCS-2 units; a lone surrogate one
+        characters = len(text.encode("utf-16-le", "surrogatepass")) // 2
         single, part, encoding = SMS_UCS2_SINGLE, SMS_UCS2_PART, "UCS-2"
     if characters == 0:
         return SmsCount(0, encoding, 0, single)
@@ -220,6 +230,11 @@ def check_content(
     check = ContentCheck()
     values = values or SAMPLE_VALUES
     for name, text in (("subject", subject), ("body", body), ("html_body", html_body)):
+        if SURROGATE.search(text):
+            check.add(
+                name,
+                _("The text holds a broken character (half of an emoji?); type it again."),
+            )
         unknown = unknown_placeholders(text)
         if unknown:
             check.add(

@@ -1,10 +1,14 @@
 """Benchmarks of the customers app (run by ``python manage.py bench customers``)."""
 
 import csv
+import json
 import random
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import override_settings
@@ -170,3 +174,168 @@ def bench_import(*, scale: float, stdout) -> list[Figure]:
 
 def run(*, scale: float, stdout) -> list[Figure]:
     return bench_import(scale=scale, stdout=stdout)
+
+
+# --- import memory (security-hardening issue: bounded memory up to the 50 MB limit) ------
+
+IMPORT_CHILD = """
+import json, os, sys, time, django
+django.setup()
+from carecrm.accounts.models import Department
+from customers.services.importing import import_job_create, import_job_run
+from django.core.files import File
+path = sys.argv[1]
+started = time.perf_counter()
+if path:
+    department = Department.objects.get(code="bench-import")
+    with open(path, "rb") as handle:
+        job = import_job_create(user=None, file=File(handle, name=os.path.basename(path)),
+                                kind="customers", department=department, queue=False)
+    result = import_job_run(job=job)
+    outcome = {"status": result.status, "accounted": result.accounted,
+               "rejected": result.rejected, "failure": result.failure}
+else:  # the floor: Django set up and connected, nothing imported
+    Department.objects.exists()
+    outcome = {}
+seconds = time.perf_counter() - started
+with open("/proc/self/status") as status:
+    hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+# (VmHWM, not ru_maxrss: Linux carries the bench process's peak at fork into the latter)
+print(json.dumps({"seconds": seconds, "vmhwm_kb": hwm, **outcome}))
+"""
+NOTE_CHARS = [chr(code) for code in range(0x4E00, 0x9FA5)]
+
+
+def _customer_rows(rows: int, *, seed: int, notes: bool):
+    """The rows ``write_customer_csv`` writes, with a less compressible note when
+    ``notes`` (so that an XLSX of the limit's size does not expand past its own limit)."""
+    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    for number in range(rows):
+        province, city, district = rng.choice(_PLACES)
+        yield [
+            rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(["", *_GIVEN]),
+            f"13{rng.randint(0, 9)}{number:08d}",
+            f"customer{number}@example.cn",
+            rng.choice(["男", "女", ""]),
+            f"{rng.randint(1950, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            province,
+            city,
+            district,
+            f"{rng.choice(['世纪大道', '人民路', '中山路'])}{rng.randint(1, 999)}号",
+            f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            rng.choice(_INDUSTRIES),
+            rng.choice(["华东", "华北", "华南", "西南"]),
+            rng.choice(_SOURCES),
+            ",".join(rng.sample(_TAGS, rng.randint(0, 2))),
+            "".join(rng.choices(NOTE_CHARS, k=40)) if notes else rng.choice(["", "老客户推荐"]),
+            rng.choice(["是", "否", ""]),
+            rng.choice(["是", "否", ""]),
+        ]
+
+
+def _write_csv(path: Path, rows: int, *, notes: bool) -> None:
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_HEADER)
+        writer.writerows(_customer_rows(rows, seed=20240105, notes=notes))
+
+
+def _write_xlsx(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(IMPORT_HEADER)
+    for row in _customer_rows(rows, seed=20240105, notes=True):
+        sheet.append(row)
+    workbook.save(path)
+
+
+def _rows_for(target_bytes: int, write, directory: Path, suffix: str) -> int:
+    """How many rows make a file of about ``target_bytes`` (from a 2,000-row sample)."""
+    sample = directory / f"sample{suffix}"
+    write(sample, 2000)
+    rows = max(100, int(2000 * target_bytes / sample.stat().st_size))
+    sample.unlink()
+    return rows
+
+
+def _child_import(path: Path | None, *, media: str) -> dict:
+    from campaigns.bench import _sender_env
+
+    env = _sender_env("http://127.0.0.1:9", "unused")
+    env["MEDIA_ROOT"] = media
+    done = subprocess.run(  # noqa: S603 (fixed argv)
+        [sys.executable, "-c", IMPORT_CHILD, str(path or "")],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=7200,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"the import process failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_import_memory(*, scale: float, stdout) -> list[Figure]:
+    """A 50 MB × scale CSV and a 50 MB × scale XLSX of customers, each imported by a child
+    process whose peak RSS (VmHWM) and time are reported, next to a child that only sets
+    Django up (memory) and a bare COPY of the same rows (time)."""
+    from carecrm.accounts.models import Department
+    from customers.models import Customer
+
+    target = int(50 * 1024 * 1024 * scale)
+    department, _created = Department.objects.get_or_create(
+        code="bench-import", defaults={"name": "Bench import"}
+    )
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        floor = _child_import(None, media=directory)
+        stdout.write(
+            f"  Django set up, nothing imported: peak RSS {floor['vmhwm_kb'] / 1024:.0f} MB"
+        )
+        for kind in ("CSV", "XLSX"):
+            if kind == "CSV":
+                rows = _rows_for(target, lambda p, n: _write_csv(p, n, notes=False), folder, ".csv")
+                path = folder / "customers.csv"
+                _write_csv(path, rows, notes=False)
+                same_rows = path
+            else:
+                rows = _rows_for(target, _write_xlsx, folder, ".xlsx")
+                path = folder / "customers.xlsx"
+                _write_xlsx(path, rows)
+                same_rows = folder / "same-rows.csv"
+                _write_csv(same_rows, rows, notes=True)
+            size_mb = path.stat().st_size / (1024 * 1024)
+            copy_seconds = _bare_copy_seconds(same_rows)
+            Customer.objects.filter(department=department).delete()
+            outcome = _child_import(path, media=directory)
+            stdout.write(
+                f"  {kind} of {size_mb:.1f} MB, {rows:,} rows: {outcome['seconds']:.1f} s, "
+                f"peak RSS {outcome['vmhwm_kb'] / 1024:.0f} MB; bare COPY {copy_seconds:.2f} s"
+            )
+            if outcome["status"] != "done" or outcome["accounted"] != rows or outcome["rejected"]:
+                raise AssertionError(f"the {kind} import did not import every row: {outcome}")
+            figures += [
+                Figure(
+                    f"peak RSS of the process importing a {size_mb:.0f} MB {kind} "
+                    f"({rows:,} customers)",
+                    outcome["vmhwm_kb"] / 1024,
+                    "MB",
+                    baseline_name="the same process with Django set up, nothing imported",
+                    baseline_value=floor["vmhwm_kb"] / 1024,
+                    goal="bounded: not growing with the file",
+                ),
+                Figure(
+                    f"time to import the {size_mb:.0f} MB {kind}",
+                    outcome["seconds"],
+                    "s",
+                    baseline_name="COPY of the same rows (as CSV) into a plain table",
+                    baseline_value=copy_seconds,
+                ),
+            ]
+        Customer.objects.filter(department=department).delete()
+    return figures

@@ -109,3 +109,13 @@ def _bench(*, scale: float, stdout) -> list:
 
 
 register_suite("customers", _bench)
+
+
+def _bench_import_memory(*, scale: float, stdout) -> list:
+    """Peak RSS and time of importing a 50 MB CSV and a 50 MB XLSX in a child process."""
+    from customers.bench import bench_import_memory
+
+    return bench_import_memory(scale=scale, stdout=stdout)
+
+
+register_suite("import_memory", _bench_import_memory)

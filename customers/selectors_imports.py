@@ -69,8 +69,8 @@ def import_file_sample(job: ImportJob, *, rows: int = 3) -> tuple[list[str], lis
     """The file's columns and, per column, its first few values (for the mapping page,
     which only the person who uploaded the file opens)."""
     with job.file.open("rb") as handle:
-        table = open_table(handle.read(), name=job.original_name)
-    first = [cells for _number, cells in islice(table.rows, rows)]
+        table = open_table(handle, name=job.original_name)
+        first = [cells for _number, cells in islice(table.rows, rows)]
     samples = [
         [cell_text(cells[index]) if index < len(cells) else "" for cells in first]
         for index in range(len(table.columns))

@@ -206,3 +206,22 @@ def test_call_script_is_required():
 
 def test_html_to_text_keeps_line_breaks():
     assert html_to_text("<h1>标题</h1><p>第一段</p><p>第二段&amp;</p>") == "标题\n第一段\n第二段&"
+
+
+@pytest.mark.django_db
+def test_a_broken_character_is_refused_with_a_message_not_a_crash():
+    """Found by the property test: a lone surrogate (JSON "\\ud83d", half of an emoji)
+    crashed the SMS counter (UTF-16 encoding) and nh3."""
+    check = check_content(channel="sms", body="【悦享生活】\ud83d 回T退订")
+    assert check.errors["body"] == [
+        "The text holds a broken character (half of an emoji?); type it again."
+    ]
+    message = render_message(
+        channel="email",
+        subject="{name}",
+        body="{name}",
+        html_body="<p>{name}</p>",
+        values={"name": "李\ud83d雷"},
+    )
+    assert message.body == "李\ufffd雷"
+    assert message.html_body == "<p>李\ufffd雷</p>"

@@ -13,14 +13,14 @@ created + updated + skipped + rejected == rows.
 import csv
 import io
 import logging
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -46,6 +46,9 @@ from customers.services.importing_values import cell_text
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
+# A chunk also ends once its cells hold this many characters, so a file of wide rows
+# (long notes, 200 columns) is not held 5,000 rows at a time either.
+CHUNK_CHARS = 2_000_000
 PREVIEW_ROWS = 20
 FINISHED = (ImportStatus.DONE, ImportStatus.FAILED)
 
@@ -412,8 +415,23 @@ def _open_job(job: ImportJob, handle) -> tuple[Table, dict[str, str]]:
     return table, mapping
 
 
-def _chunks(rows: Iterator, size: int) -> Iterator[list]:
-    while chunk := list(islice(rows, size)):
+def row_weight(cells: list) -> int:
+    """What a row's cells cost to hold, in characters (a number counts as one)."""
+    return len(cells) + sum(len(cell) for cell in cells if cell.__class__ is str)
+
+
+def _chunks(rows: Iterator, size: int, chars: int = CHUNK_CHARS) -> Iterator[list]:
+    """Rows in chunks of ``size`` rows or ``chars`` characters, whichever comes first; the
+    same file always gives the same chunks (a resumed job relies on it)."""
+    chunk: list = []
+    weight = 0
+    for row in rows:
+        chunk.append(row)
+        weight += row_weight(row[1])
+        if len(chunk) >= size or weight >= chars:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
         yield chunk
 
 
@@ -489,11 +507,10 @@ def _finish(job: ImportJob, columns: list[str]) -> ImportResult:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status == ImportStatus.RUNNING:
             if locked.rejected_count:
-                locked.error_report.save(
-                    f"import-{locked.pk}-rejected-rows.csv",
-                    _error_report(locked, columns),
-                    save=False,
-                )
+                with _error_report(locked, columns) as report:
+                    locked.error_report.save(
+                        f"import-{locked.pk}-rejected-rows.csv", report, save=False
+                    )
             locked.status = ImportStatus.DONE
             locked.total_rows = locked.processed_rows
             locked.finished_at = timezone.now()
@@ -508,10 +525,13 @@ def _fail(job: ImportJob, message: str) -> None:
     )
 
 
-def _error_report(job: ImportJob, columns: list[str]) -> ContentFile:
+def _error_report(job: ImportJob, columns: list[str]) -> File:
     """Every rejected row's original cells and the reason, as CSV with a BOM so Excel opens
-    the Chinese text correctly; cells are neutralised so none runs as a formula."""
-    buffer = io.StringIO()
+    the Chinese text correctly; cells are neutralised so none runs as a formula. Written
+    to a temporary file as the rows come from the database, never held whole."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the storage reads it; closed with it)
+    buffer = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([spreadsheet_text(column) for column in columns] + [_("reason"), _("row")])
     rejections = job.rejections.order_by("row_number").values_list("row_number", "cells", "reason")
@@ -520,7 +540,10 @@ def _error_report(job: ImportJob, columns: list[str]) -> ContentFile:
         writer.writerow(
             [spreadsheet_text(cell) for cell in padded] + [spreadsheet_text(reason), number]
         )
-    return ContentFile(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    buffer.flush()
+    buffer.detach()
+    spool.seek(0)
+    return File(spool)
 
 
 def skip_reason_label(code: str) -> str:

@@ -7,11 +7,20 @@ exactly as a CSV cell would be, and validated like any other text.
 Every limit is checked before the work it protects (issue 13): the zip directory before
 openpyxl inflates anything, the header line's length and its number of columns before any
 per-column work, so a hostile file is refused in milliseconds and bounded memory.
+
+Neither format is ever held in memory whole: a CSV is decoded incrementally (one pass
+over the bytes picks the encoding and counts the lines, the second yields the rows), an
+XLSX sheet is streamed by openpyxl's read-only mode and its shared strings are kept in a
+temporary file with only their offsets in memory.
 """
 
+import codecs
 import csv
 import io
+import os
+import tempfile
 import zipfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -27,6 +36,12 @@ MAX_HEADER_CHARS = 64 * 1024
 XLSX_MAX_MEMBERS = 1000
 XLSX_MAX_RATIO = 100
 XLSX_RATIO_FROM_BYTES = 1024 * 1024
+READ_BYTES = 1024 * 1024
+# No physical line of an honest file is this long (200 columns of a full Excel cell each
+# would be 6.5 million; real rows are well under a thousand characters).
+MAX_LINE_CHARS = 4 * 1024 * 1024
+SHORT_STRING_BYTES = 64
+SHORT_STRINGS_KEPT = 10_000
 
 
 class ImportFileError(ValueError):
@@ -110,21 +125,64 @@ def _is_blank(cells) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was in. UTF-8 is tried first because a GBK
-    reading of UTF-8 bytes rarely fails outright but yields nonsense."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(
+class _Bytes(io.RawIOBase):
+    """The upload as a raw stream that stops after ``IMPORT_MAX_BYTES`` + 1 bytes and
+    never closes the upload itself (a ``TextIOWrapper`` closes what it wraps)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._left = settings.IMPORT_MAX_BYTES + 1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._handle.read(min(len(buffer), self._left)) if self._left > 0 else b""
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _not_text() -> ImportFileError:
+    return ImportFileError(
         _("The file is not readable text: save it as CSV in UTF-8 or GBK, or as XLSX.")
     )
+
+
+def detect_encoding(handle: BinaryIO) -> tuple[str, int]:
+    """The file's encoding and its number of line feeds, in passes of bounded memory over
+    the bytes. UTF-8 is tried first because a GBK reading of UTF-8 bytes rarely fails
+    outright but yields nonsense; a BOM decides at once."""
+    handle.seek(0)
+    prefix = handle.read(4)
+    if prefix.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif prefix.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        handle.seek(0)
+        raw = io.BufferedReader(_Bytes(handle), READ_BYTES)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        line_feeds = 0
+        try:
+            while chunk := raw.read(READ_BYTES):
+                line_feeds += decoder.decode(chunk).count("\n")
+            line_feeds += decoder.decode(b"", final=True).count("\n")
+        except UnicodeDecodeError:
+            continue
+        finally:
+            handle.seek(0)
+        return encoding, line_feeds
+    raise _not_text()
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a small file held in memory and the encoding it was in (the same
+    choice ``detect_encoding`` makes for a stream)."""
+    encoding, _line_feeds = detect_encoding(io.BytesIO(data))
+    return data.decode(encoding), encoding
 
 
 def _delimiter(first_line: str) -> str:
@@ -133,24 +191,57 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_table(data: bytes) -> Table:
+def _first_line(text: io.TextIOBase) -> list[str]:
+    """The file's first line up to its line feed, as the pieces ``readline`` returns
+    (a lone CR ends a piece, as it ends a line for the CSV reader); read no further than
+    ``MAX_HEADER_CHARS`` + 1 characters."""
+    pieces: list[str] = []
+    length = 0
+    while length <= MAX_HEADER_CHARS + 1:
+        piece = text.readline(MAX_HEADER_CHARS + 2).replace("\x00", "")
+        if not piece:
+            break
+        pieces.append(piece)
+        length += len(piece)
+        if piece.endswith("\n"):
+            break
+    return pieces
+
+
+def _lines(text: io.TextIOBase, first_number: int) -> Iterator[str]:
+    """The remaining physical lines, NULs dropped, each at most ``MAX_LINE_CHARS``."""
+    number = first_number
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ImportFileError(
+                _("Line %(line)d is longer than %(max)d characters: no row can be that long.")
+                % {"line": number, "max": MAX_LINE_CHARS}
+            )
+        # A NUL means nothing in a text file, and PostgreSQL cannot store one in any text
+        # column (not even in the rejected-rows report): it is dropped on reading.
+        yield line.replace("\x00", "") if "\x00" in line else line
+
+
+def _csv_table(handle: BinaryIO) -> Table:
+    encoding, line_feeds = detect_encoding(handle)
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Bytes(handle), READ_BYTES),
+        encoding=encoding,
+        errors="strict",
+        newline="",
+    )
     try:
-        text, encoding = decode_text(data)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _("The file is not readable text: save it as CSV in UTF-8 or GBK, or as XLSX.")
-        ) from exc
-    # A NUL means nothing in a text file, and PostgreSQL cannot store one in any text
-    # column (not even in the rejected-rows report): it is dropped on reading.
-    text = text.replace("\x00", "")
-    first_line = text[: text.find("\n")] if "\n" in text else text
-    if len(first_line) > MAX_HEADER_CHARS:
-        raise ImportFileError(
-            _("The first line is longer than %(max)d characters: it cannot be a header row.")
-            % {"max": MAX_HEADER_CHARS}
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    try:
+        pieces = _first_line(text)
+        first = "".join(pieces)
+        first_line = first[:-1] if first.endswith("\n") else first
+        if len(first_line) > MAX_HEADER_CHARS:
+            raise ImportFileError(
+                _("The first line is longer than %(max)d characters: it cannot be a header row.")
+                % {"max": MAX_HEADER_CHARS}
+            )
+        lines = _lines(text, len(pieces))
+        reader = csv.reader(_chain(pieces, lines), delimiter=_delimiter(first_line))
         header_number, header = 0, None
         for number, cells in enumerate(reader, start=1):
             if not _is_blank(cells):
@@ -158,6 +249,8 @@ def _csv_table(data: bytes) -> Table:
                 break
     except csv.Error as exc:
         raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+    except UnicodeDecodeError as exc:
+        raise _not_text() from exc
     if header is None:
         raise ImportFileError(_("The file is empty."))
 
@@ -173,9 +266,16 @@ def _csv_table(data: bytes) -> Table:
                 _("The CSV file is malformed near row %(row)d: %(error)s")
                 % {"row": number, "error": exc}
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise _not_text() from exc
 
-    estimate = max(0, text.count("\n", len(first_line)) - (header_number - 1))
+    estimate = max(0, line_feeds - (header_number - 1))
     return Table(column_keys(header), rows(), estimate, "csv", encoding)
+
+
+def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
 
 
 def check_xlsx_archive(handle: BinaryIO) -> None:
@@ -228,12 +328,83 @@ def check_xlsx_archive(handle: BinaryIO) -> None:
         )
 
 
-def _xlsx_table(handle: BinaryIO) -> Table:
-    from openpyxl import load_workbook
+class SharedStrings:
+    """A workbook's shared-string table on disk: the strings in a temporary file, only
+    their offsets in memory (8 bytes each). openpyxl would keep every string of
+    ``sharedStrings.xml`` — up to the 200 MB the archive may expand to — as Python
+    objects for as long as the sheet is read."""
 
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._offsets = array("Q", [0])
+        self._written = 0
+        # Short strings repeat (性别, 来源, 是/否): those are kept, long ones read again.
+        self._short: dict[int, str] = {}
+
+    def append(self, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        self._file.write(data)
+        self._written += len(data)
+        self._offsets.append(self._written)
+
+    def finish(self) -> None:
+        self._file.flush()
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, index: int) -> str:
+        text = self._short.get(index)
+        if text is not None:
+            return text
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start, end = self._offsets[index], self._offsets[index + 1]
+        text = os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
+        if end - start <= SHORT_STRING_BYTES and len(self._short) < SHORT_STRINGS_KEPT:
+            self._short[index] = text
+        return text
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _load_workbook(handle: BinaryIO):
+    """openpyxl's ``load_workbook(read_only=True, data_only=False)`` with the shared
+    strings on disk (``SharedStrings``); returns the workbook and the strings to close."""
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    strings = SharedStrings()
+    string_tag = f"{{{SHEET_MAIN_NS}}}si"
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as source:
+                    for _event, node in iterparse(source):
+                        if node.tag == string_tag:
+                            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+                            node.clear()
+            strings.finish()
+            self.shared_strings = strings
+
+    try:
+        reader = Reader(handle, read_only=True, keep_vba=False, data_only=False)
+        reader.read()
+    except BaseException:
+        strings.close()
+        raise
+    return reader.wb, strings
+
+
+def _xlsx_table(handle: BinaryIO) -> Table:
     check_xlsx_archive(handle)
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=False)
+        workbook, strings = _load_workbook(handle)
     except Exception as exc:  # openpyxl raises many types for a broken archive
         raise ImportFileError(
             _("The XLSX file cannot be opened: %(error)s") % {"error": exc}
@@ -241,6 +412,7 @@ def _xlsx_table(handle: BinaryIO) -> Table:
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
         workbook.close()
+        strings.close()
         raise ImportFileError(_("The workbook has no sheet."))
     values = sheet.iter_rows(values_only=True)
     header_number, header = 0, None
@@ -250,6 +422,7 @@ def _xlsx_table(handle: BinaryIO) -> Table:
             break
     if header is None:
         workbook.close()
+        strings.close()
         raise ImportFileError(_("The file is empty."))
 
     def rows() -> Iterator[tuple[int, list]]:
@@ -261,6 +434,7 @@ def _xlsx_table(handle: BinaryIO) -> Table:
                     yield number, list(cells)
         finally:
             workbook.close()
+            strings.close()
 
     estimate = max(0, (sheet.max_row or 0) - header_number)
     return Table(column_keys(header), rows(), estimate, "xlsx")
@@ -268,8 +442,9 @@ def _xlsx_table(handle: BinaryIO) -> Table:
 
 def open_table(handle: BinaryIO | bytes, *, name: str = "") -> Table:
     """Read a seekable binary file as XLSX when it is a zip archive, else as delimited text.
-    An XLSX is streamed from the file by openpyxl's read-only mode; a CSV is read whole,
-    so the caller must have checked its size first (``IMPORT_MAX_BYTES``)."""
+    Both are streamed from the file (at most ``IMPORT_MAX_BYTES`` + 1 bytes of a CSV are
+    read; the caller has refused a larger file by its size already). The rows must be
+    read while the file is open."""
     if isinstance(handle, bytes):
         handle = io.BytesIO(handle)
     handle.seek(0)
@@ -281,7 +456,18 @@ def open_table(handle: BinaryIO | bytes, *, name: str = "") -> Table:
         raise ImportFileError(
             _("Old Excel files (.xls) are not supported: save the sheet as .xlsx or CSV.")
         )
-    data = handle.read(settings.IMPORT_MAX_BYTES + 1)
-    if not data.strip():
+    if _blank_bytes(handle):
         raise ImportFileError(_("The file is empty."))
-    return _csv_table(data)
+    return _csv_table(handle)
+
+
+def _blank_bytes(handle: BinaryIO) -> bool:
+    """Whether the file holds nothing but ASCII white space (read in pieces)."""
+    raw = io.BufferedReader(_Bytes(handle), READ_BYTES)
+    try:
+        while chunk := raw.read(READ_BYTES):
+            if chunk.strip():
+                return False
+        return True
+    finally:
+        handle.seek(0)

@@ -15,7 +15,14 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerStatus, ImportJob, Order, OrderLine
-from customers.services.importing import CHUNK_ROWS, PREVIEW_ROWS, ChunkOutcome, ImportScope
+from customers.services.importing import (
+    CHUNK_CHARS,
+    CHUNK_ROWS,
+    PREVIEW_ROWS,
+    ChunkOutcome,
+    ImportScope,
+    row_weight,
+)
 from customers.services.importing_customers import active_with_contacts
 from customers.services.importing_fields import ORDER_FIELDS
 from customers.services.importing_files import oversized_cell
@@ -70,11 +77,13 @@ class OrderImporter:
             key = cell_text(raw) or ("missing", number)
             groups.setdefault(key, []).append((number, cells))
         chunk: list = []
+        weight = 0
         for lines in groups.values():
             chunk.extend(lines)
-            if len(chunk) >= CHUNK_ROWS:
+            weight += sum(row_weight(cells) for _number, cells in lines)
+            if len(chunk) >= CHUNK_ROWS or weight >= CHUNK_CHARS:
                 yield chunk
-                chunk = []
+                chunk, weight = [], 0
         if chunk:
             yield chunk
 
