@@ -6,6 +6,7 @@ what a reader compares between runs.
 """
 
 import datetime as dt
+import os
 import platform
 import re
 import statistics
@@ -96,14 +97,23 @@ def _format_value(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
-def render_section(suite: str, figures: list[Figure], *, scale: float, seconds: float) -> str:
+def machine_load() -> str:
+    """What else the machine was doing: a busy machine slows the app and its baseline alike,
+    but not always equally, so a figure taken on one says so."""
+    one_minute = os.getloadavg()[0]
+    return f"load average {one_minute:.2f} on {os.cpu_count()} cores when it started"
+
+
+def render_section(
+    suite: str, figures: list[Figure], *, scale: float, seconds: float, load: str = ""
+) -> str:
     lines = [
         f"<!-- bench:{suite} -->",
         f"## {suite}",
         "",
         f"Measured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {platform.node()} "
         f"({platform.processor() or platform.machine()}), {server_settings()}; "
-        f"scale {scale:g}; the suite took {seconds:,.0f} s.",
+        f"scale {scale:g}; the suite took {seconds:,.0f} s" + (f"; {load}." if load else "."),
         "",
         "| figure | value | baseline (bare PostgreSQL) | ratio | goal |",
         "| --- | ---: | ---: | ---: | --- |",
