@@ -1,7 +1,10 @@
 """Base classes every ``/api/v1/`` viewset builds on."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import viewsets
 
@@ -43,3 +46,21 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date and time in a query string, compared in UTC: any offset Python
+    reads works (PostgreSQL refuses offsets beyond ±15:59 with a 500 otherwise)."""
+
+    field_class = _UtcIsoDateTimeField

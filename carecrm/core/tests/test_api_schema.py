@@ -18,9 +18,10 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -215,6 +216,19 @@ def _exercise(operation, strategy, headers, failures):
     examples()
 
 
+@pytest.fixture
+def keep_the_test_connection():
+    """The WSGI handler closes the database connection around each request, as in
+    production; here that connection holds the test's transaction (on PostgreSQL, closing
+    it loses everything), so keep it open as Django's test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("keep_the_test_connection")
 @pytest.mark.parametrize("role", ["admin", "manager", "staff"])
 def test_every_response_matches_the_schema(role):
     users, ids = _world()
