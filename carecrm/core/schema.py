@@ -11,7 +11,8 @@ operation the errors it can return, with their bodies:
   authenticator comes first, so DRF answers 403 rather than 401);
 - 404 ``ErrorDetail`` for an ``{id}`` outside the caller's scope and a page or cursor
   that does not exist;
-- 415 ``ErrorDetail`` where a body is read, for a Content-Type it does not take;
+- 413 ``ErrorDetail`` where a body is read, for one over the upload limit
+  (``carecrm.core.uploads``), and 415 for a Content-Type it does not take;
 - 429 ``ErrorDetail`` with ``Retry-After`` wherever a throttle applies.
 
 It also keeps the schema true to DRF's output where drf-spectacular's defaults are not:
@@ -69,6 +70,7 @@ _DESCRIPTIONS = {
         "Not signed in, an unknown or expired token, or a role or department that may not do this."
     ),
     "404": "No such object within the caller's scope, or no such page.",
+    "413": "The body is larger than the upload limit (REQUEST_MAX_BYTES).",
     "415": "The body's Content-Type is not one this operation reads (see its requestBody).",
     "429": "Too many requests: retry after the number of seconds in Retry-After.",
 }
@@ -98,6 +100,7 @@ class ApiAutoSchema(AutoSchema):
         if "{" in self.path or paginated:
             codes["404"] = ERROR_DETAIL
         if self.method in _WRITE_METHODS:
+            codes["413"] = ERROR_DETAIL
             codes["415"] = ERROR_DETAIL
         if self.view.get_throttles():
             codes["429"] = ERROR_DETAIL

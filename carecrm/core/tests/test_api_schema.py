@@ -81,6 +81,19 @@ def test_the_schema_is_valid_openapi_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", tmp_path / "api.yaml")
 
 
+def test_an_oversized_api_upload_is_refused_with_a_documented_json_413(api_client_for, staff_a):
+    response = api_client_for(staff_a).generic(
+        "POST",
+        "/api/v1/imports/",
+        data=b"--x--",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(1024**3),
+    )
+    assert response.status_code == 413
+    assert "larger than 50 MB" in response.json()["detail"]
+    assert "413" in SCHEMA.raw_schema["paths"]["/api/v1/imports/"]["post"]["responses"]
+
+
 def test_the_schema_covers_the_api():
     labels = {operation.label for operation in OPERATIONS}
     assert "GET /api/v1/customers/{id}/" in labels
