@@ -27,18 +27,16 @@ per outcome plus one parameterised UPDATE per message.
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from carecrm.core.bench import Figure, Stopwatch, register_suite
+from carecrm.core.bench import Figure, Stopwatch, child_env, register_suite
 
 SENDER_SCRIPT = """
 import json, time, django
@@ -201,13 +199,8 @@ def _bare_insert_seconds(*, department, holiday, today: dt.date) -> tuple[float,
 
 
 def _sender_env(gateway_url: str, token: str) -> dict:
-    env = dict(os.environ)
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    for name in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"):
-        env.pop(name, None)
+    env = child_env()
     env.update(
-        DJANGO_SETTINGS_MODULE="carecrm.settings",
         DELIVERY_SMS_BACKEND="http",
         DELIVERY_SMS_URL=f"{gateway_url}/sms",
         DELIVERY_SMS_TOKEN=token,

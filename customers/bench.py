@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import override_settings
 
-from carecrm.core.bench import Figure, Stopwatch
+from carecrm.core.bench import Figure, Stopwatch, child_env
 
 IMPORT_HEADER = [
     "姓名", "手机号", "邮箱", "性别", "生日", "省份", "城市", "区县", "地址", "注册日期",
@@ -293,9 +293,7 @@ def _write_order_csv(path: Path, orders: int) -> None:
 
 
 def _child_import(path: Path | None, *, media: str, kind: str = "customers") -> dict:
-    from campaigns.bench import _sender_env
-
-    env = _sender_env("http://127.0.0.1:9", "unused")
+    env = child_env()
     env["MEDIA_ROOT"] = media
     done = subprocess.run(  # noqa: S603 (fixed argv)
         [sys.executable, "-c", IMPORT_CHILD, str(path or ""), kind],
