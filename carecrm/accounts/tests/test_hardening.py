@@ -115,3 +115,19 @@ def test_the_api_schema_and_docs_need_a_login(staff_a_client):
     for url in ("/api/schema/", "/api/docs/"):
         assert Client().get(url).status_code in (401, 403)
     assert staff_a_client.get("/api/schema/").status_code == 200
+
+
+def test_a_locked_out_api_login_is_told_to_wait_not_that_the_password_is_wrong(staff_a):
+    client = APIClient(REMOTE_ADDR="203.0.113.7")
+    answers = [
+        client.post(
+            "/api/v1/auth/token/", {"username": "staff_a", "password": "guess-1234567"}
+        ).status_code
+        for _ in range(5)
+    ]
+    assert answers == [400, 400, 400, 400, 429]  # the fifth failure locks
+    locked = client.post("/api/v1/auth/token/", {"username": "staff_a", "password": TEST_PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) == 3600
+    assert "locked" in locked.json()["detail"]
+    assert not Token.objects.filter(user=staff_a).exists()
