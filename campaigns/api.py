@@ -279,11 +279,12 @@ class CampaignViewSet(ScopedModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=CommentSerializer)
     def approve(self, request, pk=None):
+        campaign = self.get_object()  # 404 outside the scope before the body is judged
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_approve,
-            campaign=self.get_object(),
+            campaign=campaign,
             user=request.user,
             comment=data.validated_data["comment"],
         )
@@ -295,22 +296,24 @@ class CampaignViewSet(ScopedModelViewSet):
         serializer_class=CommentSerializer,
     )
     def request_changes(self, request, pk=None):
+        campaign = self.get_object()  # 404 outside the scope before the body is judged
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_request_changes,
-            campaign=self.get_object(),
+            campaign=campaign,
             user=request.user,
             comment=data.validated_data["comment"],
         )
 
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def review(self, request, pk=None):
+        campaign = self.get_object()  # 404 outside the scope before the body is judged
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_review,
-            campaign=self.get_object(),
+            campaign=campaign,
             user=request.user,
             decision=data.validated_data["decision"],
             comment=data.validated_data["comment"],
@@ -318,11 +321,12 @@ class CampaignViewSet(ScopedModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def pause(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_pause,
-            campaign=self._editable(),
+            campaign=campaign,
             user=request.user,
             reason=data.validated_data["reason"],
         )
@@ -333,22 +337,24 @@ class CampaignViewSet(ScopedModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def finish(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_finish,
-            campaign=self._editable(),
+            campaign=campaign,
             user=request.user,
             reason=data.validated_data["reason"],
         )
 
     @action(detail=True, methods=["post"], serializer_class=ContentInputSerializer)
     def content(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = ContentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             campaigns.campaign_content_set,
-            campaign=self._editable(),
+            campaign=campaign,
             user=request.user,
             **data.validated_data,
         )
@@ -360,9 +366,9 @@ class CampaignViewSet(ScopedModelViewSet):
         serializer_class=CouponBatchSerializer,
     )
     def coupon_batch(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = CouponBatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = self._editable()
         try:
             campaigns.coupon_batch_set(campaign=campaign, user=request.user, **data.validated_data)
         except (DjangoValidationError, DjangoPermissionDenied) as error:
@@ -569,11 +575,12 @@ class CareTaskViewSet(ScopedReadOnlyModelViewSet):
     def complete(self, request, pk=None):
         if not request.user.has_perm("campaigns.change_caretask"):
             raise PermissionDenied()
+        task = self.get_object()  # 404 outside the scope before the body is judged
         data = CompleteTaskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             task = care_tasks.care_task_complete(
-                task=self.get_object(), user=request.user, request=request, **data.validated_data
+                task=task, user=request.user, request=request, **data.validated_data
             )
         except (DjangoValidationError, DjangoPermissionDenied) as error:
             _raise(error)
