@@ -323,8 +323,8 @@ def body(response) -> str:
         content = b"".join(response.streaming_content)
     else:
         content = response.content
-    if hasattr(response, "close"):
-        response.close()
+    # no response.close(): outside the client it fires request_finished, whose
+    # close_old_connections would close PostgreSQL's connection under the module's data
     return content.decode("utf-8", "replace")
 
 
