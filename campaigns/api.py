@@ -290,11 +290,12 @@ class CampaignViewSet(ScopedModelViewSet):
     @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=CommentSerializer)
     def approve(self, request, pk=None):
+        campaign = self.get_object()  # 404 outside the scope before the body is judged
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_approve,
-            campaign=self.get_object(),
+            campaign=campaign,
             user=request.user,
             comment=data.validated_data["comment"],
         )
@@ -307,11 +308,12 @@ class CampaignViewSet(ScopedModelViewSet):
         serializer_class=CommentSerializer,
     )
     def request_changes(self, request, pk=None):
+        campaign = self.get_object()  # 404 outside the scope before the body is judged
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_request_changes,
-            campaign=self.get_object(),
+            campaign=campaign,
             user=request.user,
             comment=data.validated_data["comment"],
         )
@@ -319,11 +321,12 @@ class CampaignViewSet(ScopedModelViewSet):
     @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def review(self, request, pk=None):
+        campaign = self.get_object()  # 404 outside the scope before the body is judged
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_review,
-            campaign=self.get_object(),
+            campaign=campaign,
             user=request.user,
             decision=data.validated_data["decision"],
             comment=data.validated_data["comment"],
@@ -332,11 +335,12 @@ class CampaignViewSet(ScopedModelViewSet):
     @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def pause(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_pause,
-            campaign=self._editable(),
+            campaign=campaign,
             user=request.user,
             reason=data.validated_data["reason"],
         )
@@ -349,11 +353,12 @@ class CampaignViewSet(ScopedModelViewSet):
     @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def finish(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             approval.campaign_finish,
-            campaign=self._editable(),
+            campaign=campaign,
             user=request.user,
             reason=data.validated_data["reason"],
         )
@@ -361,11 +366,12 @@ class CampaignViewSet(ScopedModelViewSet):
     @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ContentInputSerializer)
     def content(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = ContentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
             campaigns.campaign_content_set,
-            campaign=self._editable(),
+            campaign=campaign,
             user=request.user,
             **data.validated_data,
         )
@@ -378,9 +384,9 @@ class CampaignViewSet(ScopedModelViewSet):
         serializer_class=CouponBatchSerializer,
     )
     def coupon_batch(self, request, pk=None):
+        campaign = self._editable()  # 404 outside the scope before the body is judged
         data = CouponBatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = self._editable()
         try:
             campaigns.coupon_batch_set(campaign=campaign, user=request.user, **data.validated_data)
         except (DjangoValidationError, DjangoPermissionDenied) as error:
@@ -621,11 +627,12 @@ class CareTaskViewSet(ScopedReadOnlyModelViewSet):
     def complete(self, request, pk=None):
         if not request.user.has_perm("campaigns.change_caretask"):
             raise PermissionDenied()
+        task = self.get_object()  # 404 outside the scope before the body is judged
         data = CompleteTaskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             task = care_tasks.care_task_complete(
-                task=self.get_object(), user=request.user, request=request, **data.validated_data
+                task=task, user=request.user, request=request, **data.validated_data
             )
         except (DjangoValidationError, DjangoPermissionDenied) as error:
             _raise(error)

@@ -193,6 +193,11 @@ def chromium(monkeypatch):
             browser.close()
 
 
+# Routes open by design; each checks its own credential (token, signature) or shows nothing.
+PUBLIC_ROUTES = re.compile(
+    r"^/(m/|s/|health/$|accounts/login/$|i18n/|brand/logo/|api/v1/delivery/|api/v1/auth/token/$)"
+)
+
 # Sample values for URL converters: enough to reach the view (which then finds nothing).
 _CONVERTER_SAMPLES = {
     "int": "1",
@@ -201,6 +206,33 @@ _CONVERTER_SAMPLES = {
     "path": "x",
     "uuid": str(uuid.UUID(int=0)),
 }
+
+
+_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def route_parameters(route: str) -> list[str]:
+    """The names of a route's URL arguments, in order (``<int:pk>``, router ``(?P<pk>…)``)."""
+    return [match.group(2) or match.group(3) for match in _PARAMETER.finditer(route)]
+
+
+def route_path(route: str, values: dict[str, object] | None = None) -> str:
+    """The path of a route with its arguments filled from ``values``; arguments not given
+    get a sample value of their converter (enough to reach the view, which finds nothing)."""
+    values = values or {}
+
+    def fill(match: re.Match) -> str:
+        name = match.group(2) or match.group(3)
+        if name in values:
+            return str(values[name])
+        if match.group(3):
+            return "1"  # router regexes: an id
+        return _CONVERTER_SAMPLES.get(match.group(1) or "str", "x")
+
+    path = _PARAMETER.sub(fill, route)
+    path = re.sub(r"\(\?:([^|)]*)[^)]*\)", r"\1", path)  # (?:m|s): the first
+    path = path.replace("^", "").replace("$", "").replace("\\.", ".").replace("\\Z", "")
+    return "/" + path
 
 
 def url_routes(patterns=None, prefix: str = "") -> list[tuple[str, str]]:
@@ -214,13 +246,5 @@ def url_routes(patterns=None, prefix: str = "") -> list[tuple[str, str]]:
         if isinstance(pattern, URLResolver):
             routes += url_routes(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
-            path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # router regexes: an id
-            path = re.sub(r"\(\?:([^|)]*)[^)]*\)", r"\1", path)  # (?:m|s): the first
-            path = re.sub(
-                r"<(?:(\w+):)?\w+>",
-                lambda m: _CONVERTER_SAMPLES.get(m.group(1) or "str", "x"),
-                path,
-            )
-            path = path.replace("^", "").replace("$", "").replace("\\.", ".").replace("\\Z", "")
-            routes.append(("/" + path, route))
+            routes.append((route_path(route), route))
     return routes

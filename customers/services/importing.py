@@ -294,8 +294,13 @@ def import_job_repeat(*, job: ImportJob, user, dry_run: bool = False) -> ImportJ
         total_rows=job.total_rows,
         created_by=user,
     )
-    with job.file.open("rb") as handle:
-        repeat.file.save(job.original_name, handle, save=False)
+    try:
+        with job.file.open("rb") as handle:
+            repeat.file.save(job.original_name, handle, save=False)
+    except (ValueError, FileNotFoundError) as exc:  # no file recorded, or gone from storage
+        raise ValidationError(
+            _("The file of this import is no longer stored; upload it again.")
+        ) from exc
     repeat.save()
     _queue(repeat)
     return repeat

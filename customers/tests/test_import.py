@@ -646,3 +646,17 @@ def test_the_import_task_runs_a_job_once_however_often_it_is_delivered(staff_a):
     )
     assert not Customer.objects.exists()
     assert import_run(999999) == {"job": 999999, "status": "missing"}
+
+
+def test_repeating_an_import_whose_file_is_gone_says_so(staff_a, department_a):
+    """Found by the role matrix: a job without its file answered 500 on "import again"."""
+    job = ImportJob.objects.create(
+        kind="customers",
+        original_name="gone.csv",
+        department=department_a,
+        created_by=staff_a,
+        status=ImportStatus.DONE,
+    )
+    with pytest.raises(ValidationError, match="no longer stored"):
+        importing.import_job_repeat(job=job, user=staff_a)
+    assert ImportJob.objects.count() == 1
