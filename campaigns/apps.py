@@ -7,4 +7,6 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Care campaigns")
 
     def ready(self) -> None:
-        from campaigns import bench, demo_delivery, registrations  # noqa: F401
+        from campaigns import bench, demo_delivery, registrations, sources  # noqa: F401
+
+        sources.register()

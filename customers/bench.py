@@ -261,9 +261,9 @@ def _rows_for(target_bytes: int, write, directory: Path, suffix: str) -> int:
 
 
 def _child_import(path: Path | None, *, media: str) -> dict:
-    from campaigns.bench import _sender_env
+    from carecrm.core.bench import child_env
 
-    env = _sender_env("http://127.0.0.1:9", "unused")
+    env = child_env()
     env["MEDIA_ROOT"] = media
     done = subprocess.run(  # noqa: S603 (fixed argv)
         [sys.executable, "-c", IMPORT_CHILD, str(path or "")],

@@ -6,6 +6,7 @@ what a reader compares between runs.
 """
 
 import datetime as dt
+import os
 import platform
 import re
 import statistics
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection
@@ -141,3 +143,15 @@ def write_section(suite: str, section: str, path: Path = BENCHMARKS_FILE) -> Non
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def child_env() -> dict:
+    """The environment of a child process that works on the bench's database (the test
+    database when run from a test), with no broker: what it does is measured alone."""
+    env = dict(os.environ)
+    parts = urlsplit(env["DATABASE_URL"])
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    for name in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"):
+        env.pop(name, None)
+    env["DJANGO_SETTINGS_MODULE"] = "carecrm.settings"
+    return env
