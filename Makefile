@@ -89,7 +89,7 @@ run: install compilemessages
 	fi
 	$(PY) manage.py runall --addr $(ADDR) --logins-file var/demo-logins.txt
 
-bench: install
+bench: install compilemessages
 	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" $(PY) manage.py bench $(BENCH_ARGS)
 
 clean:

@@ -7,6 +7,8 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -202,6 +204,13 @@ class ConversionsSerializer(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True)
 
 
+class NextDateSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The day the touch is sent.")
+    occasion = serializers.DateField(help_text="The day it is for (a birthday, a festival).")
+    label = serializers.CharField()
+    customers = serializers.IntegerField(help_text="Customers it would reach today.")
+
+
 class MetricsSerializer(serializers.Serializer):
     """A campaign's delivery figures; rates are fractions (0.25 = 25 %), null when
     nothing was sent they could divide by."""
@@ -275,10 +284,12 @@ class CampaignViewSet(ScopedModelViewSet):
             _raise(error)
         return self._respond(result if isinstance(result, CareCampaign) else result.campaign)
 
+    @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._run(approval.campaign_submit, campaign=self._editable(), user=request.user)
 
+    @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=CommentSerializer)
     def approve(self, request, pk=None):
         data = CommentSerializer(data=request.data)
@@ -290,6 +301,7 @@ class CampaignViewSet(ScopedModelViewSet):
             comment=data.validated_data["comment"],
         )
 
+    @extend_schema(responses=CampaignSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -306,6 +318,7 @@ class CampaignViewSet(ScopedModelViewSet):
             comment=data.validated_data["comment"],
         )
 
+    @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def review(self, request, pk=None):
         data = ReviewSerializer(data=request.data)
@@ -318,6 +331,7 @@ class CampaignViewSet(ScopedModelViewSet):
             comment=data.validated_data["comment"],
         )
 
+    @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def pause(self, request, pk=None):
         data = ReasonSerializer(data=request.data)
@@ -329,10 +343,12 @@ class CampaignViewSet(ScopedModelViewSet):
             reason=data.validated_data["reason"],
         )
 
+    @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         return self._run(approval.campaign_resume, campaign=self._editable(), user=request.user)
 
+    @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def finish(self, request, pk=None):
         data = ReasonSerializer(data=request.data)
@@ -344,6 +360,7 @@ class CampaignViewSet(ScopedModelViewSet):
             reason=data.validated_data["reason"],
         )
 
+    @extend_schema(responses=CampaignSerializer)
     @action(detail=True, methods=["post"], serializer_class=ContentInputSerializer)
     def content(self, request, pk=None):
         data = ContentInputSerializer(data=request.data)
@@ -355,6 +372,7 @@ class CampaignViewSet(ScopedModelViewSet):
             **data.validated_data,
         )
 
+    @extend_schema(responses=CampaignSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -371,7 +389,17 @@ class CampaignViewSet(ScopedModelViewSet):
             _raise(error)
         return self._respond(campaign)
 
-    @action(detail=True, methods=["get"], url_path="next-dates")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "after",
+                OpenApiTypes.DATE,
+                description="List occurrences after this day (default: today).",
+            )
+        ],
+        responses=NextDateSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="next-dates", pagination_class=None)
     def next_dates(self, request, pk=None):
         campaign = self.get_object()
         try:
@@ -495,6 +523,30 @@ class CouponViewSet(ScopedReadOnlyModelViewSet):
             _raise(error)
         return Response(CouponSerializer(coupon).data)
 
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "RedemptionImportUpload", {"file": serializers.FileField()}
+            )
+        },
+        responses=inline_serializer(
+            "RedemptionImportResult",
+            {
+                "rows": serializers.IntegerField(),
+                "redeemed": serializers.IntegerField(),
+                "unchanged": serializers.IntegerField(),
+                "errors": inline_serializer(
+                    "RedemptionImportError",
+                    {
+                        "line": serializers.IntegerField(),
+                        "code": serializers.CharField(),
+                        "message": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
     @action(
         detail=False,
         methods=["post"],
@@ -505,7 +557,7 @@ class CouponViewSet(ScopedReadOnlyModelViewSet):
     def redeem_import(self, request):
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError({"file": "Upload a CSV file as “file”."})
+            raise ValidationError({"file": ["Upload a CSV file as “file”."]})
         try:
             result = coupons.coupon_redemptions_import(file=upload, user=request.user)
         except (DjangoValidationError, DjangoPermissionDenied) as error:

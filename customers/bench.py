@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import override_settings
 
-from carecrm.core.bench import Figure, Stopwatch
+from carecrm.core.bench import Figure, Stopwatch, child_env
 
 IMPORT_HEADER = [
     "姓名", "手机号", "邮箱", "性别", "生日", "省份", "城市", "区县", "地址", "注册日期",
@@ -73,10 +73,10 @@ def write_customer_csv(path: Path, rows: int, *, seed: int = 20240105) -> None:
             )
 
 
-def _bare_copy_seconds(path: Path) -> float:
-    """PostgreSQL's own COPY of the file into a plain table of text columns (autocommit,
-    so the commit is timed too, as it is for the import)."""
-    columns = ", ".join(f"c{index} text" for index in range(len(IMPORT_HEADER)))
+def _bare_copy_seconds(path: Path, width: int = len(IMPORT_HEADER)) -> float:
+    """PostgreSQL's own COPY of the file into a plain table of ``width`` text columns
+    (autocommit, so the commit is timed too, as it is for the import)."""
+    columns = ", ".join(f"c{index} text" for index in range(width))
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_bare_copy")
         cursor.execute(f"CREATE TABLE bench_bare_copy ({columns})")
@@ -184,13 +184,13 @@ django.setup()
 from carecrm.accounts.models import Department
 from customers.services.importing import import_job_create, import_job_run
 from django.core.files import File
-path = sys.argv[1]
+path, kind = sys.argv[1], sys.argv[2]
 started = time.perf_counter()
 if path:
     department = Department.objects.get(code="bench-import")
     with open(path, "rb") as handle:
         job = import_job_create(user=None, file=File(handle, name=os.path.basename(path)),
-                                kind="customers", department=department, queue=False)
+                                kind=kind, department=department, queue=False)
     result = import_job_run(job=job)
     outcome = {"status": result.status, "accounted": result.accounted,
                "rejected": result.rejected, "failure": result.failure}
@@ -260,13 +260,43 @@ def _rows_for(target_bytes: int, write, directory: Path, suffix: str) -> int:
     return rows
 
 
-def _child_import(path: Path | None, *, media: str) -> dict:
-    from carecrm.core.bench import child_env
+ORDER_HEADER = ["订单号", "手机号", "下单时间", "商品", "品类", "数量", "单价", "门店"]
+ORDER_CUSTOMERS = 1000
+ORDER_LINES = 3
 
+
+def _order_mobile(number: int) -> str:
+    return f"1370{number:07d}"
+
+
+def _write_order_csv(path: Path, orders: int) -> None:
+    """``orders`` orders of three lines each, line k of order n on row n + k × orders: every
+    order's lines are spread over the whole file, so the import has to regroup them."""
+    rng = random.Random(20240106)  # noqa: S311 (test data, not secrets)
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ORDER_HEADER)
+        for _line in range(ORDER_LINES):
+            for order in range(orders):
+                writer.writerow(
+                    [
+                        f"BENCH{order:08d}",
+                        _order_mobile(order % ORDER_CUSTOMERS),
+                        f"2024-{order % 12 + 1:02d}-{order % 28 + 1:02d} 10:{order % 60:02d}",
+                        "".join(rng.choices(NOTE_CHARS, k=12)),
+                        rng.choice(["咖啡", "茶饮", "周边"]),
+                        rng.randint(1, 5),
+                        f"{rng.randint(100, 99900) / 100:.2f}",
+                        ["上海旗舰店", "天猫", "京东", ""][order % 4],  # an order-level cell
+                    ]
+                )
+
+
+def _child_import(path: Path | None, *, media: str, kind: str = "customers") -> dict:
     env = child_env()
     env["MEDIA_ROOT"] = media
     done = subprocess.run(  # noqa: S603 (fixed argv)
-        [sys.executable, "-c", IMPORT_CHILD, str(path or "")],
+        [sys.executable, "-c", IMPORT_CHILD, str(path or ""), kind],
         cwd=Path(settings.BASE_DIR),
         env=env,
         capture_output=True,
@@ -280,11 +310,12 @@ def _child_import(path: Path | None, *, media: str) -> dict:
 
 
 def bench_import_memory(*, scale: float, stdout) -> list[Figure]:
-    """A 50 MB × scale CSV and a 50 MB × scale XLSX of customers, each imported by a child
-    process whose peak RSS (VmHWM) and time are reported, next to a child that only sets
-    Django up (memory) and a bare COPY of the same rows (time)."""
+    """A 50 MB × scale CSV and a 50 MB × scale XLSX of customers, and a 50 MB × scale CSV
+    of orders whose lines are spread over the file, each imported by a child process whose
+    peak RSS (VmHWM) and time are reported, next to a child that only sets Django up
+    (memory) and a bare COPY of the same rows (time)."""
     from carecrm.accounts.models import Department
-    from customers.models import Customer
+    from customers.models import Customer, Order
 
     target = int(50 * 1024 * 1024 * scale)
     department, _created = Department.objects.get_or_create(
@@ -338,4 +369,53 @@ def bench_import_memory(*, scale: float, stdout) -> list[Figure]:
                 ),
             ]
         Customer.objects.filter(department=department).delete()
+        figures += _order_import_memory(target, department, folder, stdout, floor=floor)
+        Order.objects.filter(customer__department=department).delete()
+        Customer.objects.filter(department=department).delete()
     return figures
+
+
+def _order_import_memory(
+    target: int, department, folder: Path, stdout, *, floor: dict
+) -> list[Figure]:
+    from customers.models import Customer, Order
+
+    Customer.objects.bulk_create(
+        Customer(
+            name=f"订单客户{number}", mobile=f"+86{_order_mobile(number)}", department=department
+        )
+        for number in range(ORDER_CUSTOMERS)
+    )
+    orders = _rows_for(target, _write_order_csv, folder, ".csv")
+    path = folder / "orders.csv"
+    _write_order_csv(path, orders)
+    rows = orders * ORDER_LINES
+    size_mb = path.stat().st_size / (1024 * 1024)
+    copy_seconds = _bare_copy_seconds(path, len(ORDER_HEADER))
+    Order.objects.filter(customer__department=department).delete()
+    outcome = _child_import(path, media=str(folder), kind="orders")
+    stdout.write(
+        f"  order CSV of {size_mb:.1f} MB, {rows:,} lines of {orders:,} orders: "
+        f"{outcome['seconds']:.1f} s, peak RSS {outcome['vmhwm_kb'] / 1024:.0f} MB; "
+        f"bare COPY {copy_seconds:.2f} s"
+    )
+    if outcome["status"] != "done" or outcome["accounted"] != rows or outcome["rejected"]:
+        raise AssertionError(f"the order import did not import every line: {outcome}")
+    return [
+        Figure(
+            f"peak RSS of the process importing a {size_mb:.0f} MB order CSV "
+            f"({rows:,} lines of {orders:,} orders, spread over the file)",
+            outcome["vmhwm_kb"] / 1024,
+            "MB",
+            baseline_name="the same process with Django set up, nothing imported",
+            baseline_value=floor["vmhwm_kb"] / 1024,
+            goal="bounded: not growing with the file",
+        ),
+        Figure(
+            f"time to import the {size_mb:.0f} MB order CSV",
+            outcome["seconds"],
+            "s",
+            baseline_name="COPY of the same rows into a plain table",
+            baseline_value=copy_seconds,
+        ),
+    ]

@@ -95,9 +95,14 @@ def _generated_columns(*, department_ids: list[int], staff_id: int) -> dict[str,
     }
 
 
-def _create_customers(*, total: int, department_ids: list[int], staff_id: int) -> None:
-    """Every column not generated gets its model default (so later fields keep working)."""
+def create_customers(
+    *, total: int, department_ids: list[int], staff_id: int, overrides: dict | None = None
+) -> None:
+    """Every column not generated gets its model default (so later fields keep working).
+    ``overrides`` replaces column expressions (e.g. other mobiles, so that another suite's
+    customers in the same bench database keep their unique active mobile)."""
     generated = _generated_columns(department_ids=department_ids, staff_id=staff_id)
+    generated.update(overrides or {})
     columns, expressions, params = [], [], []
     for field in Customer._meta.concrete_fields:
         if field.primary_key:
@@ -181,7 +186,7 @@ def bench_list(*, scale: float, stdout) -> list[Figure]:
         username="bench-list-staff", password=None, role=Role.STAFF, department=departments[0]
     )
     stdout.write(f"Creating {total:,} customers …")
-    _create_customers(total=total, department_ids=[d.pk for d in departments], staff_id=staff.pk)
+    create_customers(total=total, department_ids=[d.pk for d in departments], staff_id=staff.pk)
     stdout.write("… done, ANALYZEd. Timing list requests.")
 
     admin_client, staff_client = Client(), Client()

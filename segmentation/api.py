@@ -3,6 +3,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,11 @@ from segmentation.services.segments import segment_count, segment_delete, segmen
 
 
 def _drf_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    """A service's refusal as a 400 naming the fields (``non_field_errors`` when it is
+    about the request as a whole), the shape every ``/api/v1/`` 400 has."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    return ValidationError({"non_field_errors": exc.messages})
 
 
 class SegmentSerializer(serializers.ModelSerializer):
@@ -153,11 +158,15 @@ class SegmentViewSet(ScopedModelViewSet):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
 
+    @extend_schema(
+        responses=inline_serializer("SegmentCount", {"count": serializers.IntegerField()})
+    )
     @action(detail=True, methods=["get"])
     def count(self, request, pk=None):
         segment = self.get_object()
         return Response({"count": segment_count(segment=segment, user=request.user)})
 
+    @extend_schema(responses=MemberSerializer(many=True))
     @action(detail=True, methods=["get"])
     def members(self, request, pk=None):
         segment = self.get_object()
@@ -168,7 +177,7 @@ class SegmentViewSet(ScopedModelViewSet):
 
 
 class TierPolicySerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = TierPolicy
@@ -242,6 +251,10 @@ class RiskAlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AlertResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
 class RiskAlertViewSet(ScopedReadOnlyModelViewSet):
     queryset = RiskAlert.objects.select_related("customer", "rule")
     serializer_class = RiskAlertSerializer
@@ -263,10 +276,12 @@ class RiskAlertViewSet(ScopedReadOnlyModelViewSet):
             raise _drf_error(exc) from exc
         return Response(self.get_serializer(alert).data)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._handle(alert_acknowledge)
 
+    @extend_schema(request=AlertResolveSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         return self._handle(alert_resolve, note=str(request.data.get("note", "")))

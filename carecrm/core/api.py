@@ -1,5 +1,11 @@
 """Base classes every ``/api/v1/`` viewset builds on."""
 
+import datetime as dt
+
+import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import viewsets
 
 from carecrm.core.scoping import visible_to
@@ -22,3 +28,39 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 class ScopedReadOnlyModelViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+# The largest id a database column holds (PostgreSQL bigint, SQLite INTEGER).
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An object's id in a query string: a whole number from 1 to ``MAX_ID``, anything
+    else a 400 naming the parameter (a bare ``NumberFilter`` takes ``1e30`` and fails
+    in the database)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date and time in a query string, compared in UTC: any offset Python
+    reads works (PostgreSQL refuses offsets beyond ±15:59 with a 500 otherwise)."""
+
+    field_class = _UtcIsoDateTimeField

@@ -98,14 +98,35 @@ def _format_value(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
-def render_section(suite: str, figures: list[Figure], *, scale: float, seconds: float) -> str:
+def child_env() -> dict:
+    """The environment for a child process (a worker, an importer) that must work on the
+    bench's throw-away database, with no broker: it runs tasks inline."""
+    env = dict(os.environ)
+    parts = urlsplit(env["DATABASE_URL"])
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    for name in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"):
+        env.pop(name, None)
+    env["DJANGO_SETTINGS_MODULE"] = "carecrm.settings"
+    return env
+
+
+def machine_load() -> str:
+    """What else the machine was doing: a busy machine slows the app and its baseline alike,
+    but not always equally, so a figure taken on one says so."""
+    one_minute = os.getloadavg()[0]
+    return f"load average {one_minute:.2f} on {os.cpu_count()} cores when it started"
+
+
+def render_section(
+    suite: str, figures: list[Figure], *, scale: float, seconds: float, load: str = ""
+) -> str:
     lines = [
         f"<!-- bench:{suite} -->",
         f"## {suite}",
         "",
         f"Measured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {platform.node()} "
         f"({platform.processor() or platform.machine()}), {server_settings()}; "
-        f"scale {scale:g}; the suite took {seconds:,.0f} s.",
+        f"scale {scale:g}; the suite took {seconds:,.0f} s" + (f"; {load}." if load else "."),
         "",
         "| figure | value | baseline (bare PostgreSQL) | ratio | goal |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -143,15 +164,3 @@ def write_section(suite: str, section: str, path: Path = BENCHMARKS_FILE) -> Non
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-
-
-def child_env() -> dict:
-    """The environment of a child process that works on the bench's database (the test
-    database when run from a test), with no broker: what it does is measured alone."""
-    env = dict(os.environ)
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    for name in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"):
-        env.pop(name, None)
-    env["DJANGO_SETTINGS_MODULE"] = "carecrm.settings"
-    return env

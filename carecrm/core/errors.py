@@ -6,7 +6,7 @@ neither for customers (``carecrm.core.public``).
 Wired in ``settings.CSRF_FAILURE_VIEW`` and the ``handler*`` names of ``carecrm.urls``.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
@@ -58,6 +58,16 @@ def public_server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _is_api_request(request: HttpRequest) -> bool:
+    """``/api/…`` is read by programs: its errors are JSON ``{"detail": …}`` like DRF's
+    own, also for what Django answers before a view runs (a path no route matches)."""
+    return request.path.startswith("/api/")
+
+
+def _api_error(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
 def _staff_page(request: HttpRequest, status: int, title: str, text: str, retry: bool = False):
     context = {"status": status, "title": title, "text": text}
     if retry:
@@ -96,6 +106,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api_request(request):
+        return _api_error(
+            404,
+            _(
+                "Not found: no API endpoint has this path. Ids in paths are whole "
+                "numbers, and every path ends with a slash."
+            ),
+        )
     if is_public_request(request):
         return public_not_found(request)
     return _staff_page(
@@ -113,6 +131,8 @@ def staff_forbidden(request: HttpRequest, text: str) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api_request(request):
+        return _api_error(403, _("You do not have permission to perform this action."))
     if is_public_request(request):
         return public_not_found(request)
     return _staff_page(
@@ -125,6 +145,8 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 @requires_csrf_token
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api_request(request):
+        return _api_error(400, _("The request could not be read."))
     if is_public_request(request):
         return public_not_found(request)
     return _staff_page(
@@ -137,6 +159,10 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without context processors or the database: they may be what failed."""
+    if _is_api_request(request):
+        return _api_error(
+            500, _("Something went wrong on our side; it has been logged. Please try again.")
+        )
     if is_public_request(request):
         return public_server_error(request)
     try:

@@ -1,7 +1,7 @@
 """Refusing an oversized request body by its declared length, before anything reads it."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -22,8 +22,11 @@ class RequestSizeLimitMiddleware:
             declared = 0
         if declared > settings.REQUEST_MAX_BYTES:
             message = _("The upload is larger than %(size)d MB; split it into several files.")
+            message %= {"size": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+            if request.path.startswith("/api/"):  # programs read JSON, as DRF's errors
+                return JsonResponse({"detail": message}, status=413)
             return HttpResponse(
-                message % {"size": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+                message,
                 status=413,
                 content_type="text/plain; charset=utf-8",
             )

@@ -17,7 +17,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from carecrm.accounts.models import Department
-from carecrm.core.api import ScopedModelViewSet
+from carecrm.core.api import IdFilter, IsoDateTimeFilter, ScopedModelViewSet
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.search_throttle import SearchRateThrottle, too_many_searches_message
@@ -306,10 +306,10 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderApiFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     store = django_filters.CharFilter()
-    ordered_after = django_filters.IsoDateTimeFilter(field_name="ordered_at", lookup_expr="gte")
-    ordered_before = django_filters.IsoDateTimeFilter(field_name="ordered_at", lookup_expr="lt")
+    ordered_after = IsoDateTimeFilter(field_name="ordered_at", lookup_expr="gte")
+    ordered_before = IsoDateTimeFilter(field_name="ordered_at", lookup_expr="lt")
 
     class Meta:
         model = Order
@@ -394,13 +394,13 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class InteractionApiFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     kind = django_filters.ChoiceFilter(choices=InteractionKind.choices)
     outcome = django_filters.ChoiceFilter(choices=InteractionOutcome.choices)
-    staff = django_filters.NumberFilter(field_name="staff_id")
+    staff = IdFilter(field_name="staff_id")
     open_follow_up = django_filters.BooleanFilter(method="filter_open_follow_up")
     follow_up_due_before = django_filters.DateFilter(field_name="follow_up_due", lookup_expr="lte")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = Interaction

@@ -4,10 +4,15 @@ An order is imported whole or not at all: if one of its lines is rejected, so ar
 others. Order numbers are unique, so a second import of the same file skips every order.
 A negative amount is a refund. Order-level cells (customer, time, amount, store) may be
 repeated on every line or left blank on the second and later lines, but must not differ.
+An order must fit in one chunk (5,000 lines, 2 million characters); a larger one is
+rejected, each of its lines with the reason.
 """
 
+import pickle
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,6 +35,13 @@ from customers.services.importing_values import CENT, CellError, cell_text
 
 ORDER_LEVEL = ("customer_id", "customer_mobile", "customer_email", "ordered_at", "amount", "store")
 LINE_LEVEL = ("product", "category", "quantity", "unit_price")
+# An order must fit in one chunk, which is validated and written as a whole.
+ORDER_MAX_LINES = CHUNK_ROWS
+ORDER_MAX_CHARS = CHUNK_CHARS
+
+
+def _dump(cells: list) -> bytes:
+    return pickle.dumps(cells, pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass(slots=True)
@@ -67,25 +79,69 @@ class OrderImporter:
         )
         self.scope_filter = scope.customer_filter()
         self.previewed = len(job.preview)
+        self.too_large: set[str | int] = set()  # orders rejected for their size
 
     def order_chunks(self, rows: Iterator[tuple[int, list]]) -> Iterator[list]:
         """Rows regrouped so all lines of an order fall in the same chunk (orders in the
-        order of their first line; the grouping is the same on every run of the job)."""
-        groups: dict[object, list] = {}
-        for number, cells in rows:
-            raw = cells[self.order_no_index] if self.order_no_index < len(cells) else None
-            key = cell_text(raw) or ("missing", number)
-            groups.setdefault(key, []).append((number, cells))
-        chunk: list = []
-        weight = 0
-        for lines in groups.values():
-            chunk.extend(lines)
-            weight += sum(row_weight(cells) for _number, cells in lines)
-            if len(chunk) >= CHUNK_ROWS or weight >= CHUNK_CHARS:
+        order of their first line, lines in file order; the grouping is the same on every
+        run of the job). The rows are spilled to a temporary SQLite file and read back in
+        that order, so one chunk is in memory at a time, never the file. An order too large
+        for a chunk (``ORDER_MAX_LINES`` lines or ``ORDER_MAX_CHARS`` characters) is
+        rejected whole, its lines passed on in chunks of their own."""
+        with closing(sqlite3.connect("")) as spill:  # a private file, deleted when closed
+            spill.execute("PRAGMA cache_size = -4000")  # 4 MB of pages in memory at most
+            spill.execute("PRAGMA journal_mode = OFF")
+            # "key" has no type: an order number stays text, and a row without one is a
+            # group of its own keyed by its row number (an integer equals no text)
+            spill.execute("CREATE TABLE line (key, number INTEGER PRIMARY KEY, weight, cells)")
+            spill.executemany(
+                "INSERT INTO line VALUES (?, ?, ?, ?)",
+                (
+                    (self._order_key(number, cells), number, row_weight(cells), _dump(cells))
+                    for number, cells in rows
+                ),
+            )
+            spill.execute("CREATE INDEX line_key ON line (key, number)")
+            # one row per order, kept in the order of its first line: the query below reads
+            # it in that order and each order's lines through the index, without sorting
+            spill.execute("CREATE TABLE grp (first INTEGER PRIMARY KEY, key, lines, weight)")
+            spill.execute(
+                "INSERT INTO grp SELECT MIN(number), key, COUNT(*), SUM(weight)"
+                " FROM line GROUP BY key"
+            )
+            lines = spill.execute(
+                "SELECT grp.key, grp.lines, grp.weight, line.number, line.weight, line.cells"
+                " FROM grp JOIN line ON line.key = grp.key ORDER BY grp.first, line.number"
+            )
+            chunk: list = []
+            weight = 0
+            current: object = None
+            too_large = False
+            for key, group_lines, group_weight, number, line_weight, cells in lines:
+                full = len(chunk) >= CHUNK_ROWS or weight >= CHUNK_CHARS
+                if key != current:  # the first line of an order
+                    current = key
+                    was_too_large = too_large
+                    too_large = group_lines > ORDER_MAX_LINES or (
+                        group_lines > 1 and group_weight > ORDER_MAX_CHARS
+                    )
+                    if too_large:
+                        self.too_large.add(key)
+                    if chunk and (full or too_large or was_too_large):
+                        yield chunk
+                        chunk, weight = [], 0
+                elif too_large and full:  # (an order that fits is never split)
+                    yield chunk
+                    chunk, weight = [], 0
+                chunk.append((number, pickle.loads(cells)))  # noqa: S301 (written above)
+                weight += line_weight
+            if chunk:
                 yield chunk
-                chunk, weight = [], 0
-        if chunk:
-            yield chunk
+
+    def _order_key(self, number: int, cells: list) -> str | int:
+        """The order number as written, or the row number when the cell is blank."""
+        index = self.order_no_index
+        return cell_text(cells[index] if index < len(cells) else None) or number
 
     # --- reading ------------------------------------------------------------------------
 
@@ -118,6 +174,11 @@ class OrderImporter:
         ordered: list[OrderGroup] = []
         for number, cells in chunk:
             row = self._clean(number, cells)
+            if self.too_large and (order := self._order_key(number, cells)) in self.too_large:
+                row.reason = _(
+                    "Order %(order)s is too large to import: more than %(lines)d lines or "
+                    "%(chars)d characters"
+                ) % {"order": order, "lines": ORDER_MAX_LINES, "chars": ORDER_MAX_CHARS}
             key = row.values.get("order_no") or f"\0{number}"
             if key not in groups:
                 groups[key] = OrderGroup(row.values.get("order_no", ""), [])

@@ -2,12 +2,16 @@
 customers that cannot be found or seen."""
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from customers.models import ImportJob, Order, OrderLine
+from customers.services import importing, importing_orders
+from customers.services.importing import import_job_create, import_job_run
 from customers.tests.factories import CustomerFactory, OrderFactory
 from customers.tests.import_files import csv_bytes, run_import
 
@@ -142,3 +146,99 @@ def test_dry_run_of_orders_writes_nothing(staff_a, customers):
     assert Order.objects.count() == count
     assert (result.created, result.skipped, result.rejected) == (6, 1, 7)
     assert [entry["values"]["order_no"] for entry in result.preview][:3] == ["SO1", "SO2", "SO3"]
+
+
+def whole_file_chunks(rows, size, chars):
+    """The grouping as it was done before the rows were spilled to disk: every row held."""
+    groups: dict = {}
+    for number, cells in rows:
+        groups.setdefault(cells[0].strip() or ("missing", number), []).append((number, cells))
+    chunks, chunk, weight = [], [], 0
+    for lines in groups.values():
+        chunk.extend(lines)
+        weight += sum(importing.row_weight(cells) for _number, cells in lines)
+        if len(chunk) >= size or weight >= chars:
+            chunks.append(chunk)
+            chunk, weight = [], 0
+    return chunks + ([chunk] if chunk else [])
+
+
+def bare_importer() -> importing_orders.OrderImporter:
+    importer = importing_orders.OrderImporter.__new__(importing_orders.OrderImporter)
+    importer.order_no_index = 0
+    importer.too_large = set()
+    return importer
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_orders_are_chunked_as_when_the_whole_file_was_held(monkeypatch, seed):
+    """Same chunks as the old in-memory grouping, so a job started before the change
+    resumes at the same boundaries; lines of an order are never split."""
+    monkeypatch.setattr(importing_orders, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(importing_orders, "CHUNK_CHARS", 120)
+    rng = random.Random(seed)
+    rows = [
+        (number, [rng.choice(["", " SO1", "SO1", "SO2", "12", "so2", *map(str, range(30))]),
+                  "x" * rng.randint(0, 30), 5])
+        for number in range(2, 400)
+        if rng.random() < 0.9
+    ]  # fmt: skip
+
+    chunks = list(bare_importer().order_chunks(iter(rows)))
+
+    assert chunks == whole_file_chunks(rows, 7, 120)
+    assert sorted(number for chunk in chunks for number, _cells in chunk) == [n for n, _ in rows]
+
+
+def test_an_order_too_large_for_a_chunk_is_rejected_whole(staff_a, customers, monkeypatch):
+    monkeypatch.setattr(importing_orders, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(importing_orders, "ORDER_MAX_LINES", 3)
+    line = ["13812345678", "", "2024-03-01", "", "茶", "茶饮", "1", "10", ""]
+    order_nos = ["BIG", "SO1", "BIG", "BIG", "SO1", "BIG", "SO2", "SO3", "SO4"]
+    content = csv_bytes([HEADER, *([order_no, *line] for order_no in order_nos)])
+
+    result = run_import(staff_a, content, name="orders.csv", kind="orders")
+
+    assert (result.created, result.rejected) == (5, 4)
+    assert sorted(Order.objects.values_list("order_no", flat=True)) == [
+        "SO1", "SO2", "SO3", "SO4", "SO8"
+    ]  # fmt: skip
+    reasons = dict(ImportJob.objects.get().rejections.values_list("row_number", "reason"))
+    assert reasons == dict.fromkeys(
+        [2, 4, 5, 7],
+        "Order BIG is too large to import: more than 3 lines or 2000000 characters",
+    )
+
+
+def test_an_order_job_resumed_after_a_crash_imports_each_order_once(
+    staff_a, customers, monkeypatch
+):
+    monkeypatch.setattr(importing_orders, "CHUNK_ROWS", 5)
+    rows = [HEADER] + [
+        [f"R{n % 9}", "13812345678", "", "2024-03-01", "", f"商品{n}", "", "1", "10", ""]
+        for n in range(30)
+    ]
+    job = import_job_create(
+        user=staff_a, file=ContentFile(csv_bytes(rows), name="o.csv"), kind="orders", queue=False
+    )
+    commit_chunk = importing._commit_chunk
+    calls = []
+
+    def dies_on_second_chunk(*args, **kwargs):
+        calls.append(kwargs["start"])
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the worker dies: nothing gets to catch it
+        return commit_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "_commit_chunk", dies_on_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        import_job_run(job=job)
+    job.refresh_from_db()
+    assert (job.processed_rows, job.created_count) == (8, 8)  # R0 and R1, 4 lines each, one chunk
+
+    monkeypatch.setattr(importing, "_commit_chunk", commit_chunk)
+    result = import_job_run(job=job)
+
+    assert (result.status, result.total, result.created) == ("done", 30, 30)
+    assert Order.objects.filter(order_no__startswith="R").count() == 9
+    assert OrderLine.objects.filter(order__order_no__startswith="R").count() == 30

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from carecrm.core.bench import render_section, write_section
+from carecrm.core.bench import machine_load, render_section, write_section
 from carecrm.core.bench import suites as registered_suites
 
 
@@ -48,9 +48,10 @@ class Command(BaseCommand):
             for name in names:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"== bench {name} (scale {scale:g})"))
                 started = time.perf_counter()
+                load = machine_load()
                 figures = registered_suites[name](scale=scale, stdout=self.stdout)
                 section = render_section(
-                    name, figures, scale=scale, seconds=time.perf_counter() - started
+                    name, figures, scale=scale, seconds=time.perf_counter() - started, load=load
                 )
                 self.stdout.write(section)
                 if not no_write:
