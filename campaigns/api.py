@@ -30,13 +30,15 @@ from campaigns.models import (
     TouchChannel,
 )
 from campaigns.selectors.campaigns import can_edit, visible_campaigns
-from campaigns.selectors.delivery import address_for, campaign_metrics, message_text_for_staff
+from campaigns.selectors.delivery import campaign_metrics
 from campaigns.selectors.due import next_touch_dates
 from campaigns.services import approval, campaigns, care_tasks, coupons, library
+from campaigns.sources import CAMPAIGN
 from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from carecrm.core.audit import audit_record_many
 from carecrm.core.models import AuditAction
 from customers.privacy import can_see_pii, text_for
+from delivery.selectors.messages import address_for, message_text_for_staff
 from segmentation.models import Segment
 
 
@@ -640,6 +642,12 @@ class CareTaskViewSet(ScopedReadOnlyModelViewSet):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    """``source``: what the message was sent for (``source_kind``: campaign, event …);
+    ``campaign``: the campaign's ID when a campaign sent it (else null)."""
+
+    source_kind = serializers.CharField(source="source.kind", read_only=True)
+    source_label = serializers.CharField(source="source.label", read_only=True)
+    campaign = serializers.SerializerMethodField()
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     address = serializers.SerializerMethodField()
     masked = serializers.SerializerMethodField()
@@ -650,6 +658,9 @@ class MessageSerializer(serializers.ModelSerializer):
         model = OutboxMessage
         fields = [
             "id",
+            "source",
+            "source_kind",
+            "source_label",
             "campaign",
             "customer",
             "customer_name",
@@ -659,6 +670,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "occasion",
             "planned_on",
             "care_kind",
+            "message_class",
             "priority",
             "status",
             "reason",
@@ -683,6 +695,9 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_campaign(self, message: OutboxMessage) -> int | None:
+        return message.source.object_id if message.source.kind == CAMPAIGN else None
+
     def get_address(self, message: OutboxMessage) -> str:
         return address_for(self.context["request"].user, message)
 
@@ -703,11 +718,25 @@ class MessageViewSet(ScopedReadOnlyModelViewSet):
 
     queryset = OutboxMessage.objects.all()
     serializer_class = MessageSerializer
-    filterset_fields = ["campaign", "customer", "status", "channel", "reason", "occasion"]
+    filterset_fields = [
+        "source",
+        "customer",
+        "status",
+        "channel",
+        "reason",
+        "occasion",
+        "message_class",
+    ]
     ordering_fields = ["created_at", "sent_at", "id"]
 
     def get_base_queryset(self):
-        return OutboxMessage.objects.select_related("customer").order_by("-created_at", "-id")
+        messages = OutboxMessage.objects.select_related("customer", "source")
+        campaign = self.request.query_params.get("campaign")
+        if campaign:
+            if not campaign.isdigit():
+                return messages.none()
+            messages = messages.filter(source__kind=CAMPAIGN, source__object_id=int(campaign))
+        return messages.order_by("-created_at", "-id")
 
     def _audit(self, customer_ids: list[int]) -> None:
         """Full addresses shown are views of personal data (as on the pages)."""

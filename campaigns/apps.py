@@ -7,4 +7,12 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Care campaigns")
 
     def ready(self) -> None:
-        from campaigns import bench, bench_load, demo_delivery, registrations  # noqa: F401
+        from campaigns import (  # noqa: F401
+            bench,
+            bench_load,
+            demo_delivery,
+            registrations,
+            sources,
+        )
+
+        sources.register()

@@ -41,14 +41,15 @@ from carecrm.core.bench import Figure, Stopwatch, child_env, register_suite
 SENDER_SCRIPT = """
 import json, time, django
 django.setup()
-from campaigns.services.sending import messages_send
+from delivery.services.sending import messages_send
 started = time.time()
 report = messages_send(seconds=3600)
 print(json.dumps({"started": started, "finished": time.time(), **report.as_dict()}))
 """
 
 OUTBOX_COLUMNS = (
-    "campaign_id, customer_id, channel, occasion, due_on, planned_on, care_kind, priority, "
+    "source_id, customer_id, channel, occasion, due_on, planned_on, care_kind, message_class, "
+    "priority, "
     "status, reason, address, send_after, deferred, attempts, subject, body, html_body, "
     "links, provider_id, error, error_code, created_at, open_count, click_count"
 )
@@ -82,6 +83,7 @@ def _generate(*, customers: int, today: dt.date, stdout):
         Priority,
         TouchChannel,
     )
+    from campaigns.sources import campaign_source
     from carecrm.accounts.models import Department
 
     started = time.perf_counter()
@@ -137,7 +139,8 @@ def _generate(*, customers: int, today: dt.date, stdout):
         _execute(
             f"""
             INSERT INTO campaigns_outboxmessage ({OUTBOX_COLUMNS}, sent_at)
-            SELECT {promotion.pk}, id, 'sms', d, d, d, 'promotion', 3, 'sent', '', mobile,
+            SELECT {campaign_source(promotion).pk}, id, 'sms', d, d, d, 'promotion', 'care', 3,
+                'sent', '', mobile,
                 d, false, 1, '', '', '', '[]', '', '', '', now(), 0, 0, d
             FROM (SELECT id, mobile, %s::date - ({days_back})::int AS d FROM customers_customer
                   WHERE department_id = {department.pk} AND (id - {first}) %% {share} = 1) c
@@ -180,13 +183,17 @@ def _generate(*, customers: int, today: dt.date, stdout):
 
 def _bare_insert_seconds(*, department, holiday, today: dt.date) -> tuple[float, int]:
     """The same rows, unchecked, into an empty copy of the outbox table (same indexes)."""
+    from campaigns.sources import campaign_source
+
+    source_id = int(campaign_source(holiday).pk)
     _execute("DROP TABLE IF EXISTS bench_outbox_copy")
     _execute("CREATE TABLE bench_outbox_copy (LIKE campaigns_outboxmessage INCLUDING ALL)")
     with Stopwatch() as watch:
         rows = _execute(
             f"""
             INSERT INTO bench_outbox_copy ({OUTBOX_COLUMNS})
-            SELECT {holiday.pk}, c.id, 'sms', %s, %s, %s, 'holiday', 2, 'queued', '',
+            SELECT {source_id}, c.id, 'sms', %s, %s, %s, 'holiday', 'care', 2,
+                'queued', '',
                 c.mobile, %s, false, 0, '', '', '', '[]', '', '', '', now(), 0, 0
             FROM customers_customer c
             WHERE c.department_id = {department.pk} AND c.status = 'active'
@@ -212,20 +219,21 @@ def _sender_env(gateway_url: str, token: str) -> dict:
 def _send_seconds(*, holiday, messages: int, stdout) -> tuple[float, int]:
     """Make ``messages`` of the holiday's queued messages due now (the rest later), send
     them with two sender processes and check the gateway got each exactly once."""
-    from campaigns.delivery.standin import GatewayStandIn
     from campaigns.models import QuietHours
+    from campaigns.sources import campaign_source
+    from delivery.standin import GatewayStandIn
 
     QuietHours.objects.update(active=False)  # the bench may run at night
     _execute(
         "UPDATE campaigns_outboxmessage SET send_after = now() + interval '30 days' "
-        "WHERE campaign_id = %s AND status = 'queued'",
-        [holiday.pk],
+        "WHERE source_id = %s AND status = 'queued'",
+        [campaign_source(holiday).pk],
     )
     due = _execute(
         "UPDATE campaigns_outboxmessage SET send_after = now() - interval '1 minute' "
-        "WHERE id IN (SELECT id FROM campaigns_outboxmessage WHERE campaign_id = %s "
+        "WHERE id IN (SELECT id FROM campaigns_outboxmessage WHERE source_id = %s "
         "AND status = 'queued' ORDER BY id LIMIT %s)",
-        [holiday.pk, messages],
+        [campaign_source(holiday).pk, messages],
     )
     with GatewayStandIn(token="bench-token") as gateway:  # noqa: S106
         env = _sender_env(gateway.url, gateway.token)
@@ -258,9 +266,9 @@ def _send_seconds(*, holiday, messages: int, stdout) -> tuple[float, int]:
 
 
 def run(*, scale: float, stdout) -> list[Figure]:
-    from campaigns.models import OutboxMessage
     from campaigns.selectors.due import local_zone
     from campaigns.services.dispatch import touches_dispatch
+    from campaigns.sources import campaign_messages
 
     customers = max(int(1_000_000 * scale), 1000)
     today = timezone.localtime(timezone.now(), local_zone()).date()
@@ -269,7 +277,7 @@ def run(*, scale: float, stdout) -> list[Figure]:
     _bare_insert_seconds(department=department, holiday=holiday, today=today)  # warm up
     with Stopwatch() as watch:
         result = touches_dispatch(on=today)
-    written = OutboxMessage.objects.filter(campaign=holiday).count()
+    written = campaign_messages(holiday).count()
     stdout.write(f"  dispatch: {watch.seconds:.2f} s, {written:,} rows, {result.as_dict()}")
     bare = [_bare_insert_seconds(department=department, holiday=holiday, today=today) for _ in "ab"]
     bare_seconds, bare_rows = min(bare)

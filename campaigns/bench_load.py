@@ -14,7 +14,7 @@ What runs, all started by the suite and all stopped by it (also on Ctrl-C or an 
   department, due now, 100,000 × scale recipients in all; the dispatch task is sent to a
   Celery worker (prefork, concurrency 2, as docker-compose runs it) on Redis, which writes
   the outbox and starts senders; Celery beat (database scheduler) starts more every
-  minute; messages go to the local HTTP gateway stand-in (``campaigns.delivery.standin``);
+  minute; messages go to the local HTTP gateway stand-in (``delivery.standin``);
 - **locust** (headless, in its own process: gevent must not patch this one), 50 users:
   each opens the login page with its static files, logs in through the real form (CSRF
   cookie and token, Origin and Referer as a browser sends them) and browses the home
@@ -424,12 +424,15 @@ def _bare_queries() -> dict[str, list[str]]:
         ],
         "campaign page": [
             "SELECT status, count(*) FROM campaigns_outboxmessage "
-            "WHERE campaign_id = %(campaign)s GROUP BY status"
+            "WHERE source_id = (SELECT id FROM delivery_messagesource "
+            "WHERE kind = 'campaign' AND object_id = %(campaign)s) GROUP BY status"
         ],
         "message log": [
             "SELECT m.* FROM campaigns_outboxmessage m "
             "JOIN customers_customer c ON c.id = m.customer_id "
-            "WHERE m.campaign_id = %(campaign)s AND (c.department_id = %(department)s "
+            "WHERE m.source_id = (SELECT id FROM delivery_messagesource "
+            "WHERE kind = 'campaign' AND object_id = %(campaign)s) "
+            "AND (c.department_id = %(department)s "
             "OR c.relationship_manager_id = %(user)s) ORDER BY m.id DESC LIMIT 50"
         ],
     }
@@ -485,9 +488,16 @@ class _Baseline(threading.Thread):
 # --- the run -----------------------------------------------------------------------------
 
 
+# The outbox rows of some campaigns are those of their sources.
+CAMPAIGN_SOURCES = (
+    "SELECT id FROM delivery_messagesource WHERE kind = 'campaign' AND object_id = ANY(%s)"
+)
+
+
 def _sent_between(campaigns: list[int], start, end) -> int:
     return _rows(
-        "SELECT count(*) FROM campaigns_outboxmessage WHERE campaign_id = ANY(%s) "
+        "SELECT count(*) FROM campaigns_outboxmessage WHERE source_id IN "
+        f"({CAMPAIGN_SOURCES}) "
         "AND sent_at >= %s AND sent_at < %s",
         [campaigns, start, end],
     )[0][0]
@@ -496,7 +506,8 @@ def _sent_between(campaigns: list[int], start, end) -> int:
 def _statuses(campaigns: list[int]) -> dict[str, int]:
     return dict(
         _rows(
-            "SELECT status, count(*) FROM campaigns_outboxmessage WHERE campaign_id = ANY(%s) "
+            "SELECT status, count(*) FROM campaigns_outboxmessage WHERE source_id IN "
+            f"({CAMPAIGN_SOURCES}) "
             "GROUP BY status",
             [campaigns],
         )
@@ -530,8 +541,8 @@ def _page_figures(page: str, samples: list, bare: list[float]) -> list[Figure]:
 def run(*, scale: float, stdout) -> list[Figure]:
     from django_celery_beat.models import PeriodicTask
 
-    from campaigns.delivery.standin import GatewayStandIn
     from campaigns.tasks import dispatch_touches
+    from delivery.standin import GatewayStandIn
 
     if not str(settings.CELERY_BROKER_URL).startswith("redis"):
         raise RuntimeError("The load suite runs Celery workers on Redis: set REDIS_URL.")
@@ -648,7 +659,8 @@ def run(*, scale: float, stdout) -> list[Figure]:
             time.sleep(1)
         statuses = _statuses(campaigns)
         last_sent = _rows(
-            "SELECT max(sent_at) FROM campaigns_outboxmessage WHERE campaign_id = ANY(%s)",
+            "SELECT max(sent_at) FROM campaigns_outboxmessage "
+            f"WHERE source_id IN ({CAMPAIGN_SOURCES})",
             [campaigns],
         )[0][0]
         delivered = gateway.deliveries_to()

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import nh3
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.delivery.compose import compose_text
 from campaigns.models import TouchChannel
 from carecrm.core.branding.selectors import current_brand
+from delivery.compose import compose_text
 
 # The fixed whitelist: placeholder → what it becomes (shown in the editor).
 PLACEHOLDERS: dict[str, str] = {
@@ -150,7 +150,7 @@ def sms_count(text: str) -> SmsCount:
     return SmsCount(characters, encoding, math.ceil(characters / part), part)
 
 
-# Tokens have a fixed width (``campaigns.delivery.tokens``), so any message id measures
+# Tokens have a fixed width (``delivery.tokens``), so any message id measures
 # the same as the one the outbox row will get.
 REPRESENTATIVE_MESSAGE_ID = 1
 

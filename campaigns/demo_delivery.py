@@ -32,11 +32,11 @@ from campaigns.services.approval import campaign_approve, campaign_submit
 from campaigns.services.campaigns import campaign_content_set, campaign_create
 from campaigns.services.coupons import coupons_issue
 from campaigns.services.dispatch import touches_dispatch
-from campaigns.services.sending import messages_send
 from carecrm.accounts.models import Role, User
 from carecrm.core.registry import register_demo_seeder
 from customers.models import ConsentMethod
 from customers.services.records import consent_set
+from delivery.services.sending import messages_send
 
 HISTORY_DAYS = 14
 MEMBER_DAY_SMS = (

@@ -88,12 +88,12 @@ def _timeline(customer, user):
 
 def _message_timeline(customer, user):
     """The customer's latest care messages, each linking to its history."""
-    if not user.has_perm("campaigns.view_outboxmessage"):
+    if not user.has_perm("delivery.view_outboxmessage"):
         return []
     from django.urls import reverse
 
-    from campaigns.selectors.delivery import customer_messages
-    from campaigns.templatetags.delivery_tags import channel_icon
+    from delivery.selectors.messages import customer_messages
+    from delivery.templatetags.delivery_tags import channel_icon
 
     entries = []
     for message in customer_messages(user, customer, limit=50):
@@ -113,9 +113,9 @@ def _message_timeline(customer, user):
                 at=message.sent_at or message.created_at,
                 kind="message",
                 icon=channel_icon(message.channel),
-                title=f"{message.get_channel_display()} · {message.campaign.name}",
+                title=f"{message.get_channel_display()} · {message.source.label}",
                 detail=" · ".join(detail),
-                url=reverse("campaigns:message", args=[message.pk]),
+                url=reverse("delivery_ops:message", args=[message.pk]),
             )
         )
     return entries
@@ -123,7 +123,7 @@ def _message_timeline(customer, user):
 
 def _messages_waiting(user) -> int:
     from campaigns.models import MessageStatus
-    from campaigns.selectors.delivery import visible_messages
+    from delivery.selectors.messages import visible_messages
 
     return visible_messages(user).filter(status=MessageStatus.QUEUED).count()
 
@@ -173,10 +173,10 @@ register_nav(
     NavItem(
         "delivery",
         _("Delivery"),
-        "campaigns:delivery",
+        "delivery_ops:operations",
         "send-check",
         43,
-        "campaigns.view_dispatchrun",
+        "delivery.view_dispatchrun",
     )
 )
 register_home_card(
@@ -221,6 +221,6 @@ register_home_card(
 )
 
 
-# campaigns.urls_public: unsubscribe, preferences, tracking and short links.
+# delivery.urls_public: unsubscribe, preferences, tracking and short links.
 register_public_prefix("/m/")
 register_public_prefix("/s/")

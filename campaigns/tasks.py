@@ -39,32 +39,9 @@ def dispatch_touches(day: str | None = None) -> dict:
     """Write today's due online touches to the outbox (idempotent: the outbox's unique
     key), then start senders for what is due now."""
     from campaigns.services.dispatch import touches_dispatch
+    from delivery.tasks import start_senders
 
     on = dt.date.fromisoformat(day) if day else timezone.localdate()
     result = touches_dispatch(on=on)
     started = start_senders() if result.queued else 0
     return {"day": on.isoformat(), **result.as_dict(), "senders": started}
-
-
-@shared_task(name="campaigns.start_senders")
-def start_senders() -> int:
-    """Beat runs it every minute: settle what dead senders left (expired leases), then
-    enqueue as many senders as the due queue needs (at most ``DELIVERY_SENDERS``), so
-    recovery needs no sender alive and adding workers adds sending capacity."""
-    from campaigns.selectors.queue import senders_needed
-    from campaigns.services.sending import delivery_recover
-
-    delivery_recover()
-    count = senders_needed()
-    for _ in range(count):
-        send_messages.delay()
-    return count
-
-
-@shared_task(name="campaigns.send_messages")
-def send_messages(channel: str | None = None, seconds: float = 50) -> dict:
-    """Claim and send due messages for up to ``seconds``; any number may run at once
-    (claims skip rows another sender holds)."""
-    from campaigns.services.sending import messages_send
-
-    return messages_send(channel=channel or None, seconds=seconds).as_dict()

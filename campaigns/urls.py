@@ -8,7 +8,6 @@ from campaigns.views import (
     coupons,
     delivery,
     library,
-    optout,
     tasks,
 )
 
@@ -54,31 +53,7 @@ urlpatterns = [
     path("templates/new/", library.template_edit_view, name="template-create"),
     path("templates/<int:pk>/edit/", library.template_edit_view, name="template-edit"),
     path("templates/<int:pk>/delete/", library.template_delete_view, name="template-delete"),
-    path("customers/<int:customer_id>/opt-out/", optout.optout_view, name="optout"),
-    # delivery (issue 7)
+    # delivery figures of a campaign (the engine's own pages are under /delivery/)
     path("<int:pk>/delivery/", delivery.campaign_delivery_card_view, name="delivery-card"),
     path("<int:pk>/messages/", delivery.campaign_messages_view, name="messages"),
-    path("messages/<int:pk>/", delivery.message_detail_view, name="message"),
-    path("messages/<int:pk>/requeue/", delivery.message_requeue_view, name="message-requeue"),
-    path("delivery/", delivery.operations_view, name="delivery"),
-    path("delivery/retry/", delivery.retry_view, name="delivery-retry"),
-    path("delivery/uncertain/", delivery.uncertain_settle_view, name="delivery-uncertain"),
-    path("delivery/settings/", delivery.delivery_settings_view, name="delivery-settings"),
-    path("delivery/settings/caps/new/", delivery.frequency_cap_edit_view, name="cap-create"),
-    path("delivery/settings/caps/<int:pk>/", delivery.frequency_cap_edit_view, name="cap-edit"),
-    path(
-        "delivery/settings/caps/<int:pk>/delete/",
-        delivery.frequency_cap_delete_view,
-        name="cap-delete",
-    ),
-    path(
-        "delivery/settings/quiet-hours/new/",
-        delivery.quiet_hours_edit_view,
-        name="quiet-hours-create",
-    ),
-    path(
-        "delivery/settings/quiet-hours/<int:pk>/",
-        delivery.quiet_hours_edit_view,
-        name="quiet-hours-edit",
-    ),
 ]

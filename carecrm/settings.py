@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "carecrm.core",
     "customers",
     "segmentation",
+    "delivery",
     "campaigns",
 ]
 
@@ -336,9 +337,9 @@ SPECTACULAR_SETTINGS = {
         "TaskOutcomeEnum": "campaigns.models.choices.TaskOutcome",
         "TouchChannelEnum": "campaigns.models.TouchChannel",
         "OfflineChannelEnum": "campaigns.models.OfflineChannel",
-        "DeliveryChannelEnum": "campaigns.models.DeliveryChannel",
-        "MessageStatusEnum": "campaigns.models.MessageStatus",
-        "SuppressionReasonEnum": "campaigns.models.SuppressionReason",
+        "DeliveryChannelEnum": "delivery.models.DeliveryChannel",
+        "MessageStatusEnum": "delivery.models.MessageStatus",
+        "SuppressionReasonEnum": "delivery.models.SuppressionReason",
     },
 }
 
@@ -400,7 +401,7 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CareCRM <care@example.com>")
 
-# Delivery (campaigns.delivery): one backend per channel, chosen by environment.
+# Delivery (the delivery app): one backend per channel, chosen by environment.
 # Backends: "file" (JSON lines under DELIVERY_FILE_DIR, the default for SMS, WeCom and
 # push), "console", "http" (a JSON gateway), "aliyun" (SMS only); email always goes
 # through Django's EMAIL_BACKEND above.

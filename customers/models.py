@@ -13,16 +13,12 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.channels import ConsentChannel
 from carecrm.core.scoping import ScopeRule
 from carecrm.money import yuan
 
-
-class Channel(models.TextChoices):
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-    WECOM = "wecom", _("WeCom")
-    PUSH = "push", _("App push")
-    PHONE = "phone", _("Phone call")
+# The channels a customer consents to (carecrm.channels: one vocabulary for every app).
+Channel = ConsentChannel
 
 
 class CustomerKind(models.TextChoices):

@@ -45,7 +45,8 @@ from campaigns.models.choices import (
     VersionKind,
 )
 from campaigns.models.coupons import Coupon, CouponBatch
-from campaigns.models.delivery import (
+from campaigns.models.touches import CareTask, ProductAffinity, TriggerEvent
+from delivery.models import (
     COUNTED_STATUSES,
     FINAL_STATUSES,
     SENT_STATUSES,
@@ -62,7 +63,6 @@ from campaigns.models.delivery import (
     Unsubscribe,
     UnsubscribeSource,
 )
-from campaigns.models.touches import CareTask, ProductAffinity, TriggerEvent
 
 __all__ = [
     "APPROVED_STATUSES",

@@ -4,6 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.calendar import FESTIVALS
+from carecrm.channels import Channel
+from carecrm.channels import OfflineChannel as OfflineChannel
+from delivery.models import CareKind
+from delivery.models import Priority as Priority
 
 
 class CampaignKind(models.TextChoices):
@@ -48,25 +52,6 @@ class GoalMetric(models.TextChoices):
     ACTIVITY_RATE = "activity_rate", _("Active customers (%)")
 
 
-class Priority(models.IntegerChoices):
-    """Lower sorts first when the delivery step must choose between touches."""
-
-    HIGH = 1, _("High")
-    NORMAL = 2, _("Normal")
-    LOW = 3, _("Low")
-
-
-class CareKind(models.TextChoices):
-    """What a touch is about, as the customer sees it: they may refuse one kind and keep
-    the others, and caps let the more important kinds win (``CARE_KIND_PRIORITY``)."""
-
-    BIRTHDAY = "birthday", _("Birthday greetings")
-    HOLIDAY = "holiday", _("Holiday greetings")
-    SERVICE = "service", _("Service follow-ups")
-    EVENT = "event", _("Event invitations")
-    PROMOTION = "promotion", _("Offers and recommendations")
-
-
 # The care kind a new campaign starts with (staff may change it).
 DEFAULT_CARE_KIND = {
     "birthday": CareKind.BIRTHDAY,
@@ -77,22 +62,9 @@ DEFAULT_CARE_KIND = {
 }
 
 
-class TouchChannel(models.TextChoices):
-    """The values of the online channels equal ``customers.Channel``."""
-
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-    WECOM = "wecom", _("WeCom")
-    PUSH = "push", _("App push")
-    PHONE = "phone", _("Phone call")
-    VISIT = "visit", _("Visit")
-
-
-class OfflineChannel(models.TextChoices):
-    """The channels that become care tasks (same values as in ``TouchChannel``)."""
-
-    PHONE = "phone", _("Phone call")
-    VISIT = "visit", _("Visit")
+# Every channel a touch may use: the one vocabulary of carecrm.channels; offline ones
+# become care tasks.
+TouchChannel = Channel
 
 
 # Offline touches become care tasks for the customer's relationship manager.

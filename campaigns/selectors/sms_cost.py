@@ -35,8 +35,9 @@ from campaigns.selectors.personalise import (
     preview_occurrence,
 )
 from campaigns.selectors.recommendations import best_sellers
-from campaigns.services.dispatch import suppression_reason_sql
+from campaigns.sources import campaign_messages
 from customers.models import Customer
+from delivery.services.enqueue import suppression_reason_sql
 
 # Stand-ins of a measured length. A Chinese character: one name in Chinese makes the
 # whole SMS UCS-2, the dearer encoding, so the figures never understate; for a Chinese
@@ -135,7 +136,11 @@ def length_groups(campaign: CareCampaign, body: str, *, on: dt.date) -> Counter:
     )
     candidates_sql, candidate_params = candidates.query.sql_with_params()
     case, case_params, join, join_params = suppression_reason_sql(
-        campaign=campaign, channel=DeliveryChannel.SMS, planned_on=on, caps=[]
+        source_id=campaign_messages(campaign).values_list("source_id", flat=True).first(),
+        care_kind=campaign.care_kind,
+        channel=DeliveryChannel.SMS,
+        planned_on=on,
+        caps=[],
     )
     columns = ", ".join(lengths)
     inner = ", ".join(f"c.{column}" for column in lengths)

@@ -1,232 +1,32 @@
-# ruff: noqa: S608  (SQL built from table names, enum values and integers; data are parameters)
-"""Dispatch: the day's due touches become outbox rows — queued, or suppressed with a
-reason — in one ``INSERT … SELECT`` per (campaign occasion, channel).
-
-Every rule is decided by the database in the statement that writes the row:
-unsubscribed (everything, the channel, or the kind of care), no consent for the channel,
-invalid contact, a duplicate of another campaign's touch of the same kind that day, and
-the frequency caps. ``ON CONFLICT DO NOTHING`` on the (campaign, occasion, customer,
-channel) key makes a re-run or a second dispatcher harmless, and the dispatch lock
-serialises cap decisions, so two dispatchers at once cannot both take a customer's last
-slot. Quiet hours move the send time, they never drop a touch. (``WHERE 1 = 1`` before
-``ON CONFLICT`` is SQLite's way to tell an upsert from a join.)
-"""
+"""Campaigns' dispatch: the day's due touches of every approved campaign go to the
+delivery engine, one ``messages_enqueue`` per (campaign occasion, channel), campaigns in
+priority order (so birthdays and service follow-ups take cap slots before promotions).
+The rules (consent, unsubscribes, caps, quiet hours, exactly once) are the engine's
+(docs/delivery.md); here is only what a campaign decides: who is due, on which channel,
+when, and as which kind of care."""
 
 import datetime as dt
 import logging
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from campaigns.models import (
-    COUNTED_STATUSES,
-    CampaignKind,
-    CareCampaign,
-    CouponBatch,
-    DeliveryChannel,
-    DispatchLock,
-    DispatchRun,
-    FrequencyCap,
-    MessageStatus,
-    OutboxMessage,
-    Priority,
-    QuietHours,
-    SuppressionReason,
-    Unsubscribe,
-)
+from campaigns.models import CampaignKind, CareCampaign, CouponBatch
 from campaigns.selectors.audience import channel_audiences
 from campaigns.selectors.due import Occurrence, due_campaigns, due_occurrences, local_zone
 from campaigns.services.coupons import coupons_issue
-from customers.models import ChannelConsent, ContactStatus
+from campaigns.sources import campaign_source
+from delivery.models import DeliveryChannel, DispatchRun, FrequencyCap, QuietHours
+from delivery.services.enqueue import DispatchResult, messages_enqueue
 
 logger = logging.getLogger(__name__)
 
-ADDRESS_COLUMN = {
-    DeliveryChannel.SMS: "mobile",
-    DeliveryChannel.EMAIL: "email",
-    DeliveryChannel.WECOM: "wecom_external_id",
-    DeliveryChannel.PUSH: "push_token",
-}
-# SMS goes to mainland mobile numbers only (E.164 +861…); other channels need an address.
-INVALID_ADDRESS = {
-    DeliveryChannel.SMS: "(c.mobile = '' OR c.mobile NOT LIKE '+861%%')",
-    DeliveryChannel.EMAIL: "(c.email = '' OR c.email NOT LIKE '%%_@_%%')",
-    DeliveryChannel.WECOM: "c.wecom_external_id = ''",
-    DeliveryChannel.PUSH: "c.push_token = ''",
-}
 
-
-@dataclass
-class DispatchResult:
-    queued: int = 0
-    deferred: int = 0
-    suppressed: Counter = field(default_factory=Counter)
-    displaced: int = 0
-
-    @property
-    def suppressed_total(self) -> int:
-        return sum(self.suppressed.values())
-
-    def add(self, other: "DispatchResult") -> None:
-        self.queued += other.queued
-        self.deferred += other.deferred
-        self.suppressed.update(other.suppressed)
-        self.displaced += other.displaced
-
-    def as_dict(self) -> dict:
-        return {
-            "queued": self.queued,
-            "deferred": self.deferred,
-            "suppressed": {str(reason): n for reason, n in self.suppressed.items() if n},
-            "displaced": self.displaced,
-        }
-
-
-# --- quiet hours ------------------------------------------------------------------------
-
-
-def in_quiet_hours(quiet: QuietHours | None, moment: dt.datetime) -> dt.datetime | None:
-    """When the quiet window around a moment ends, or None when the moment is outside."""
-    if quiet is None or not quiet.active:
-        return None
-    local = timezone.localtime(moment, local_zone())
-    start, end, at = quiet.starts_at, quiet.ends_at, local.time()
-    day = local.date()
-    if start < end:
-        inside = start <= at < end
-        end_day = day
-    elif at >= start:
-        inside, end_day = True, day + dt.timedelta(days=1)
-    else:
-        inside, end_day = at < end, day
-    if not inside:
-        return None
-    return dt.datetime.combine(end_day, end, tzinfo=local_zone())
-
-
-def planned_send_time(
-    campaign: CareCampaign, occurrence: Occurrence, quiet: QuietHours | None
-) -> tuple[dt.datetime, bool]:
+def send_time(campaign: CareCampaign, occurrence: Occurrence) -> dt.datetime:
     """When a touch may go: the campaign's send time on the due day (a one-off's own send
-    time), moved to the end of the quiet hours when it falls inside them."""
+    time); delivery moves it out of quiet hours."""
     if campaign.kind == CampaignKind.ONE_OFF and campaign.send_at:
-        moment = campaign.send_at
-    else:
-        moment = dt.datetime.combine(occurrence.on, campaign.send_time, tzinfo=local_zone())
-    later = in_quiet_hours(quiet, moment)
-    return (later, True) if later else (moment, False)
-
-
-# --- frequency caps ---------------------------------------------------------------------
-
-
-def cap_window(cap: FrequencyCap, day: dt.date) -> tuple[dt.date, dt.date]:
-    """Every ``period_days`` window that contains ``day`` lies within these dates; counting
-    over all of them keeps every window within the cap."""
-    span = dt.timedelta(days=cap.period_days - 1)
-    return day - span, day + span
-
-
-def _db_date(value: dt.date):
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _db_datetime(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def suppression_reason_sql(
-    *, campaign: CareCampaign, channel: str, planned_on: dt.date, caps: list[FrequencyCap]
-) -> tuple[str, list, str, list]:
-    """The CASE that names why a customer ``c`` must not get this touch (NULL: send) and
-    the LEFT JOIN of their recent messages it reads, each with its parameters."""
-    params: list = []
-    counted = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
-    sums = [
-        "SUM(CASE WHEN o.channel = %s AND o.planned_on = %s AND o.care_kind = %s "
-        "AND o.campaign_id <> %s THEN 1 ELSE 0 END) AS same_kind"
-    ]
-    join_params: list = [channel, _db_date(planned_on), campaign.care_kind, campaign.pk]
-    first, last = planned_on, planned_on
-    cap_checks = []
-    for index, cap in enumerate(caps):
-        start, end = cap_window(cap, planned_on)
-        first, last = min(first, start), max(last, end)
-        channel_match = "o.channel = %s AND " if cap.channel else ""
-        sums.append(
-            f"SUM(CASE WHEN {channel_match}o.planned_on BETWEEN %s AND %s "
-            f"THEN 1 ELSE 0 END) AS cap{index}"
-        )
-        join_params += [cap.channel] if cap.channel else []
-        join_params += [_db_date(start), _db_date(end)]
-        if not cap.channel or cap.channel == channel:
-            cap_checks.append(f"COALESCE(recent.cap{index}, 0) >= {int(cap.max_messages)}")
-    join = (
-        f"LEFT JOIN (SELECT o.customer_id, {', '.join(sums)} FROM {_table(OutboxMessage)} o "
-        f"WHERE o.planned_on BETWEEN %s AND %s AND o.status IN ({counted}) "
-        f"GROUP BY o.customer_id) recent ON recent.customer_id = c.id"
-    )
-    join_params += [_db_date(first), _db_date(last)]
-    # An email address that bounced before is not tried again until it changes (other
-    # channels report undeliverable numbers as failures of one message).
-    bounced = "1 = 0"
-    if channel == DeliveryChannel.EMAIL:
-        bounced = (
-            f"EXISTS (SELECT 1 FROM {_table(OutboxMessage)} b WHERE b.address = c.email "
-            f"AND b.channel = 'email' AND b.status = '{MessageStatus.BOUNCED}')"
-        )
-    case = f"""CASE
-        WHEN EXISTS (SELECT 1 FROM {_table(Unsubscribe)} u WHERE u.customer_id = c.id
-                     AND u.channel IN ('', %s) AND u.care_kind IN ('', %s))
-            THEN '{SuppressionReason.UNSUBSCRIBED}'
-        WHEN NOT EXISTS (SELECT 1 FROM {_table(ChannelConsent)} k WHERE k.customer_id = c.id
-                         AND k.channel = %s AND k.granted = %s)
-            THEN '{SuppressionReason.NO_CONSENT}'
-        WHEN c.contact_status = '{ContactStatus.UNREACHABLE}' OR {INVALID_ADDRESS[channel]}
-             OR {bounced}
-            THEN '{SuppressionReason.INVALID_CONTACT}'
-        WHEN COALESCE(recent.same_kind, 0) > 0 THEN '{SuppressionReason.DUPLICATE}'
-        WHEN {" OR ".join(cap_checks) or "1 = 0"} THEN '{SuppressionReason.FREQUENCY_CAP}'
-        ELSE NULL END"""
-    params = [channel, campaign.care_kind, channel, True]
-    return case, params, join, join_params
-
-
-def _lock() -> None:
-    """Serialise dispatchers until the end of the current transaction."""
-    taken = DispatchLock.objects.filter(name="dispatch").update(taken_at=timezone.now())
-    if not taken:
-        DispatchLock.objects.get_or_create(name="dispatch")
-        DispatchLock.objects.filter(name="dispatch").update(taken_at=timezone.now())
-
-
-def _newcomers(campaign: CareCampaign, occurrence: Occurrence, channel: str, customers) -> bool:
-    """Whether any customer of the audience has no row for this occasion and channel yet:
-    an anti-join on the outbox, far cheaper than the insert with its cap aggregates.
-
-    Right after a large dispatch the outbox's statistics still say the campaign has no
-    rows, and PostgreSQL then plans a nested loop over a materialised scan — a million
-    customers times a million rows. Without nested loops it must hash or merge: a plan
-    that holds whatever the statistics say."""
-    written = OutboxMessage.objects.filter(
-        campaign=campaign, occasion=occurrence.occasion, channel=channel, customer=OuterRef("pk")
-    )
-    newcomers = customers.order_by().filter(~Exists(written))
-    if connection.vendor != "postgresql":
-        return newcomers.exists()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        try:
-            return newcomers.exists()
-        finally:
-            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        return campaign.send_at
+    return dt.datetime.combine(occurrence.on, campaign.send_time, tzinfo=local_zone())
 
 
 def dispatch_batch(
@@ -235,159 +35,23 @@ def dispatch_batch(
     occurrence: Occurrence,
     channel: str,
     customers,
-    caps: list[FrequencyCap],
-    quiet: QuietHours | None,
+    caps: list[FrequencyCap] | None = None,
+    quiet: QuietHours | None = None,
     now: dt.datetime | None = None,
 ) -> DispatchResult:
-    """Write the outbox rows of one campaign occasion on one channel. Call inside a
-    transaction; takes the dispatch lock — unless every customer of the audience has a
-    row already (beat re-runs dispatch every five minutes): then nothing is written and
-    no lock is taken."""
-    now = now or timezone.now()
-    if not _newcomers(campaign, occurrence, channel, customers):
-        return DispatchResult()
-    send_after, deferred = planned_send_time(campaign, occurrence, quiet)
-    planned_on = timezone.localtime(send_after, local_zone()).date()
-    # The audience query itself is the row source ``c``: no second pass over customers.
-    candidates_sql, candidate_params = (
-        customers.order_by()
-        .values("id", "contact_status", *ADDRESS_COLUMN.values())
-        .query.sql_with_params()
-    )
-    case, case_params, join, join_params = suppression_reason_sql(
-        campaign=campaign, channel=channel, planned_on=planned_on, caps=caps
-    )
-    address = ADDRESS_COLUMN[channel]
-    sql = f"""
-        INSERT INTO {_table(OutboxMessage)} (
-            campaign_id, customer_id, channel, occasion, due_on, planned_on, care_kind,
-            priority, status, reason, address, send_after, deferred, attempts, subject,
-            body, html_body, links, provider_id, error, error_code, created_at,
-            open_count, click_count)
-        SELECT %s, d.id, %s, %s, %s, %s, %s, %s,
-            CASE WHEN d.reason IS NULL THEN '{MessageStatus.QUEUED}'
-                 ELSE '{MessageStatus.SUPPRESSED}' END,
-            COALESCE(d.reason, ''), d.address, %s, %s, 0, '', '', '', '[]', '', '', '', %s,
-            0, 0
-        FROM (
-            SELECT c.id, c.{address} AS address, {case} AS reason
-            FROM ({candidates_sql}) c {join}
-        ) d
-        WHERE 1 = 1
-        ON CONFLICT (campaign_id, occasion, customer_id, channel) DO NOTHING"""
-    params = [
-        campaign.pk,
-        channel,
-        _db_date(occurrence.occasion),
-        _db_date(occurrence.on),
-        _db_date(planned_on),
-        campaign.care_kind,
-        campaign.priority,
-        _db_datetime(send_after),
-        deferred,
-        _db_datetime(now),
-        *case_params,
-        *candidate_params,
-        *join_params,
-    ]
-    _lock()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Compiling this statement with JIT takes seconds and never pays back: the
-            # time goes into writing rows and their indexes (bench "delivery").
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        inserted = cursor.rowcount
-    result = DispatchResult()
-    if not inserted:
-        return result
-    written = OutboxMessage.objects.filter(
-        campaign=campaign, occasion=occurrence.occasion, channel=channel, created_at=now
-    )
-    for status, reason, count in (
-        written.values_list("status", "reason").annotate(n=Count("pk")).order_by()
-    ):
-        if status == MessageStatus.QUEUED:
-            result.queued += count
-        else:
-            result.suppressed[reason] += count
-    if deferred:
-        result.deferred = result.queued
-    if result.suppressed[SuppressionReason.FREQUENCY_CAP] and campaign.priority < Priority.LOW:
-        displaced = _give_way(
-            campaign=campaign, channel=channel, written=written, caps=caps, planned_on=planned_on
-        )
-        result.displaced = displaced
-        result.queued += displaced
-        result.suppressed[SuppressionReason.FREQUENCY_CAP] -= displaced
-        result.suppressed[SuppressionReason.DISPLACED] += displaced
-    return result
-
-
-def _fits(rows: list[tuple[str, dt.date]], channel: str, day: dt.date, caps) -> bool:
-    """Whether one more message on ``channel`` on ``day`` stays within every cap."""
-    for cap in caps:
-        if cap.channel and cap.channel != channel:
-            continue
-        start, end = cap_window(cap, day)
-        used = sum(
-            1
-            for row_channel, row_day in rows
-            if start <= row_day <= end and (not cap.channel or row_channel == cap.channel)
-        )
-        if used + 1 > cap.max_messages:
-            return False
-    return True
-
-
-def _give_way(*, campaign: CareCampaign, channel: str, written, caps, planned_on: dt.date) -> int:
-    """Higher-priority care wins a capped slot: for each customer this touch was capped
-    for, queued (unclaimed) messages of lower priority are suppressed, lowest first,
-    when that makes room; then this touch is queued after all."""
-    capped = dict(
-        written.filter(reason=SuppressionReason.FREQUENCY_CAP).values_list("customer_id", "pk")
-    )
-    first = min(cap_window(cap, planned_on)[0] for cap in caps)
-    last = max(cap_window(cap, planned_on)[1] for cap in caps)
-    counted = defaultdict(list)
-    victims = defaultdict(list)
-    rows = OutboxMessage.objects.filter(
-        customer_id__in=list(capped),
-        planned_on__range=(first, last),
-        status__in=COUNTED_STATUSES,
-    ).values_list("pk", "customer_id", "channel", "planned_on", "priority", "status")
-    for pk, customer_id, row_channel, day, priority, status in rows:
-        counted[customer_id].append((pk, row_channel, day))
-        if status == MessageStatus.QUEUED and priority > campaign.priority:
-            victims[customer_id].append((priority, day, pk))
-    chosen: dict[int, list[int]] = {}
-    for customer_id in capped:
-        remaining = {pk: (ch, day) for pk, ch, day in counted[customer_id]}
-        taken = []
-        for _priority, _day, pk in sorted(victims[customer_id], reverse=True):
-            if _fits(list(remaining.values()), channel, planned_on, caps):
-                break
-            taken.append(pk)
-            remaining.pop(pk, None)
-        if taken and _fits(list(remaining.values()), channel, planned_on, caps):
-            chosen[customer_id] = taken
-    if not chosen:
-        return 0
-    wanted = [pk for pks in chosen.values() for pk in pks]
-    locked = set(
-        OutboxMessage.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=wanted, status=MessageStatus.QUEUED)
-        .values_list("pk", flat=True)
-    )
-    winners = [
-        customer_id for customer_id, pks in chosen.items() if all(pk in locked for pk in pks)
-    ]
-    losers = [pk for customer_id in winners for pk in chosen[customer_id]]
-    OutboxMessage.objects.filter(pk__in=losers).update(
-        status=MessageStatus.SUPPRESSED, reason=SuppressionReason.DISPLACED
-    )
-    return OutboxMessage.objects.filter(pk__in=[capped[c] for c in winners]).update(
-        status=MessageStatus.QUEUED, reason=""
+    """The outbox rows of one campaign occasion on one channel."""
+    return messages_enqueue(
+        source=campaign_source(campaign),
+        occasion=occurrence.occasion,
+        due_on=occurrence.on,
+        channel=channel,
+        audience=customers,
+        care_kind=campaign.care_kind,
+        priority=campaign.priority,
+        send_after=send_time(campaign, occurrence),
+        caps=caps,
+        quiet=quiet,
+        now=now,
     )
 
 
@@ -419,18 +83,17 @@ def touches_dispatch(*, on: dt.date, now: dt.datetime | None = None) -> Dispatch
                 for channel, channel_customers in channel_audiences(campaign, customers):
                     if channel not in DeliveryChannel.values:
                         continue
-                    with transaction.atomic():
-                        total.add(
-                            dispatch_batch(
-                                campaign=campaign,
-                                occurrence=occurrence,
-                                channel=channel,
-                                customers=channel_customers,
-                                caps=caps,
-                                quiet=quiet.get(channel),
-                                now=timezone.now(),
-                            )
+                    total.add(
+                        dispatch_batch(
+                            campaign=campaign,
+                            occurrence=occurrence,
+                            channel=channel,
+                            customers=channel_customers,
+                            caps=caps,
+                            quiet=quiet.get(channel),
+                            now=timezone.now(),
                         )
+                    )
     except Exception as exc:
         DispatchRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(),

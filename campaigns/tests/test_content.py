@@ -12,8 +12,8 @@ from campaigns.content import (
     sms_as_sent,
     sms_count,
 )
-from campaigns.delivery.compose import compose_text
 from carecrm.core.tests.factories import SenderBrandFactory
+from delivery.compose import compose_text
 
 VALUES = {"name": "李雷", "title": "先生", "coupon_code": "K7M2Q9X4TB23"}
 

@@ -16,9 +16,9 @@ from campaigns.content import (
     render_message,
     whole_characters,
 )
-from campaigns.delivery.compose import compose_email, compose_text
 from campaigns.models import TouchChannel
 from carecrm.core.branding.selectors import current_brand
+from delivery.compose import compose_email, compose_text
 
 pytestmark = pytest.mark.django_db
 

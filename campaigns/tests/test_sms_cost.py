@@ -6,10 +6,10 @@ import pytest
 from campaigns.content import sms_as_sent
 from campaigns.models import TouchChannel, Unsubscribe, UnsubscribeSource
 from campaigns.selectors.sms_cost import sms_cost
-from campaigns.tests.delivery import consent, consenting_customers
 from campaigns.tests.factories import CampaignFactory, ContentFactory
 from carecrm.accounts.tests.factories import UserFactory
 from customers.tests.factories import CustomerFactory
+from delivery.tests.senders import consent, consenting_customers
 
 pytestmark = pytest.mark.django_db
 

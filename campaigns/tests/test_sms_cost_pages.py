@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 
 from campaigns.content import SAMPLE_VALUES, sms_as_sent, sms_count
-from campaigns.delivery.standin import GatewayStandIn
 from campaigns.models import FrequencyCap, QuietHours, TouchChannel
 from campaigns.selectors.sms_cost import sms_cost
 from campaigns.services.dispatch import touches_dispatch
-from campaigns.services.sending import messages_send
-from campaigns.tests.delivery import SMS_BODY, consenting_customers, due_campaign
 from campaigns.tests.factories import CampaignFactory, ContentFactory, TemplateFactory
+from delivery.services.sending import messages_send
+from delivery.standin import GatewayStandIn
+from delivery.tests.senders import SMS_BODY, consenting_customers, due_campaign
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -51,9 +51,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "campaignreview": _READ,
             "campaignversion": _READ,
             "campaignactivity": _READ,
-            # delivery (issue 7): the messages of customers they see; opt-outs from a call
+        },
+        "delivery": {
+            # the messages of customers they see; opt-outs from a call
             "outboxmessage": _READ,
             "messageevent": _READ,
+            "messagesource": _READ,
             "unsubscribe": ("view", "add"),
         },
     },
@@ -94,10 +97,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "campaignversion": _READ,
             "campaignactivity": _READ,
             "triggerevent": _READ,
-            # delivery: also the operations page ("change" = retry now); caps and quiet
-            # hours are read-only, admins change them
+        },
+        "delivery": {
+            # also the operations page ("change" = retry now); caps and quiet hours are
+            # read-only, admins change them
             "outboxmessage": ("view", "change"),
             "messageevent": _READ,
+            "messagesource": _READ,
             "dispatchrun": _READ,
             "frequencycap": _READ,
             "quiethours": _READ,

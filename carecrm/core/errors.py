@@ -33,7 +33,7 @@ def public_not_found(request: HttpRequest) -> HttpResponse:
 
 
 def public_link_expired(request: HttpRequest, *, next_url: str = "", next_label: str = ""):
-    """A customer's link past its lifetime (``campaigns.delivery.tokens.LINK_LIFETIME``):
+    """A customer's link past its lifetime (``delivery.tokens.LINK_LIFETIME``):
     410, in their language, with the way on if there is one."""
     return render_public_error(
         request,

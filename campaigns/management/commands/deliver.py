@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from campaigns.models import DeliveryChannel
 from campaigns.services.dispatch import touches_dispatch
-from campaigns.services.sending import messages_send
+from delivery.services.sending import messages_send
 
 
 class Command(BaseCommand):

@@ -43,7 +43,6 @@ from campaigns.tests.factories import (
     CouponBatchFactory,
     TemplateFactory,
 )
-from campaigns.tests.outbox import message
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 from customers.models import Customer, ImportJob, ImportStatus
 from customers.tests.factories import (
@@ -52,6 +51,7 @@ from customers.tests.factories import (
     OrderFactory,
     OrderLineFactory,
 )
+from delivery.tests.outbox import message
 from segmentation.models import RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 

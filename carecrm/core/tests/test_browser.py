@@ -95,8 +95,8 @@ def sent_campaign_id(demo_company) -> int:
     from campaigns.models import OutboxMessage
 
     campaign_id = (
-        OutboxMessage.objects.filter(status__in=["sent", "delivered"])
-        .values_list("campaign_id", flat=True)
+        OutboxMessage.objects.filter(status__in=["sent", "delivered"], source__kind="campaign")
+        .values_list("source__object_id", flat=True)
         .first()
     )
     assert campaign_id, "the demo company has sent messages"

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("carecrm", "customers", "segmentation", "campaigns")
+PACKAGES = ("carecrm", "customers", "segmentation", "delivery", "campaigns")
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess:
@@ -49,6 +49,9 @@ def test_the_tree_keeps_its_layers():
     [
         ("customers/services/_probe.py", "from campaigns.models import CareCampaign"),
         ("segmentation/_probe.py", "import campaigns.services.dispatch"),
+        ("segmentation/_probe2.py", "import delivery.services.enqueue"),
+        ("delivery/_probe.py", "from campaigns.models import CareCampaign"),
+        ("delivery/services/_probe.py", "from segmentation.models import Segment"),
         ("carecrm/core/_probe.py", "from customers.models import Customer"),
     ],
 )

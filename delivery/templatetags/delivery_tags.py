@@ -1,0 +1,35 @@
+from django import template
+
+from delivery.models import MessageStatus
+from delivery.selectors.messages import message_text_for_staff
+
+register = template.Library()
+
+MESSAGE_BADGES = {
+    MessageStatus.QUEUED: "secondary",
+    MessageStatus.SENDING: "info",
+    MessageStatus.SENT: "primary",
+    MessageStatus.DELIVERED: "success",
+    MessageStatus.FAILED: "danger",
+    MessageStatus.BOUNCED: "warning",
+    MessageStatus.SUPPRESSED: "light",
+}
+
+
+@register.filter
+def message_badge(status: str) -> str:
+    """The Bootstrap colour of an outbox message's status badge."""
+    return MESSAGE_BADGES.get(status, "secondary")
+
+
+@register.filter
+def channel_icon(channel: str) -> str:
+    return {"sms": "chat-text", "email": "envelope", "wecom": "wechat", "push": "phone"}.get(
+        channel, "send"
+    )
+
+
+@register.filter
+def links_redacted(text) -> str:
+    """A message text with the customer's signed links replaced by placeholders."""
+    return message_text_for_staff("" if text is None else str(text))
