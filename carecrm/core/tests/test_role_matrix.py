@@ -34,7 +34,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from campaigns.models import CareTask, Coupon, FrequencyCap, OfflineChannel, QuietHours
+from campaigns.models import CareTask, Coupon, OfflineChannel
 from campaigns.tests.factories import (
     CampaignFactory,
     CompanyDayFactory,
@@ -42,7 +42,6 @@ from campaigns.tests.factories import (
     CouponBatchFactory,
     TemplateFactory,
 )
-from campaigns.tests.outbox import message
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 from carecrm.core.scoping import is_scoped
 from carecrm.core.testing import PUBLIC_ROUTES, route_parameters, route_path, url_routes
@@ -50,6 +49,8 @@ from customers.models import ImportJob, ImportPreset, ImportStatus
 from customers.tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
+from delivery.models import FrequencyCap, QuietHours
+from delivery.tests.outbox import message
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -88,9 +89,10 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"campaigns/tasks/", "pk", "care_task"),
     (r"campaigns/templates/", "pk", "template"),
     (r"campaigns/customers/", "customer_id", "customer"),
-    (r"campaigns/messages/", "pk", "message"),
-    (r"campaigns/delivery/settings/caps/", "pk", "frequency_cap"),
-    (r"campaigns/delivery/settings/quiet-hours/", "pk", "quiet_hours"),
+    (r"delivery/messages/", "pk", "message"),
+    (r"delivery/settings/caps/", "pk", "frequency_cap"),
+    (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
+    (r"delivery/customers/", "customer_id", "customer"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"api/v1/\^customers/", "pk", "customer"),
@@ -113,7 +115,7 @@ SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
 # configure tiers, caps, quiet hours, channels, the brand).
 ADMIN_ONLY = re.compile(
     r"^/(settings/brand/"
-    r"|campaigns/delivery/settings/(caps|quiet-hours)/"
+    r"|delivery/settings/(caps|quiet-hours)/"
     r"|segments/policy/(edit|run|preview)/"
     r")"
 )
