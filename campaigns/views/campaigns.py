@@ -21,6 +21,11 @@ from campaigns.models import (
     TaskStatus,
     TouchChannel,
 )
+from campaigns.selectors.approval import (
+    can_approve,
+    can_review_for_department,
+    pending_review_departments,
+)
 from campaigns.selectors.audience import campaign_audience
 from campaigns.selectors.campaigns import (
     campaign_list,
@@ -36,9 +41,6 @@ from campaigns.services.approval import (
     campaign_pause,
     campaign_resume,
     campaign_submit,
-    can_approve,
-    can_review_for_department,
-    pending_review_departments,
     submission_problems,
 )
 from campaigns.services.campaigns import campaign_create, campaign_update
