@@ -16,6 +16,7 @@ from carecrm.core.registry import (
     register_nav,
     register_public_prefix,
     register_role_permissions,
+    register_timeline_kind,
     register_timeline_provider,
 )
 from segmentation.signals import tier_changed
@@ -140,6 +141,9 @@ def _seed(**kwargs) -> None:
 
 
 register_timeline_provider(_timeline)
+register_timeline_kind("coupon", _("Coupons"))
+register_timeline_kind("care_task", _("Care tasks"))
+register_timeline_kind("message", _("Messages"))
 register_timeline_provider(_message_timeline)
 register_demo_seeder(60, _seed)
 tier_changed.connect(_on_tier_changed, dispatch_uid="campaigns.on_tier_changed")

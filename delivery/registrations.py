@@ -1,11 +1,16 @@
 """What the delivery engine adds to the shared registries: its models' permissions per
-role (its navigation, timeline and public prefixes are registered by campaigns, its first
-sender, for now)."""
+role and the customer page's "record opt-out" link (its navigation, timeline and public
+prefixes are registered by campaigns, its first sender, for now)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.registry import (
     ALL_ACTIONS,
     READ_ACTIONS,
+    CustomerAction,
     model_permissions,
+    register_customer_action,
     register_role_permissions,
 )
 
@@ -38,4 +43,16 @@ register_role_permissions(
             "unsubscribe": ALL_ACTIONS,
         },
     ),
+)
+
+register_customer_action(
+    CustomerAction(
+        key="optout",
+        label=_("Record opt-out"),
+        url=lambda customer: reverse("delivery_ops:optout", args=[customer.pk]),
+        icon="bell-slash",
+        order=10,
+        place="consents",
+        permission="customers.change_customer",
+    )
 )

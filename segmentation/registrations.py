@@ -14,6 +14,7 @@ from carecrm.core.registry import (
     register_home_card,
     register_nav,
     register_role_permissions,
+    register_timeline_kind,
     register_timeline_provider,
 )
 
@@ -57,6 +58,9 @@ register_home_card(
         40,
     )
 )
+
+
+register_timeline_kind("tier_change", _("Tier changes"))
 
 
 def _tier_history_entries(customer, user):
