@@ -45,6 +45,7 @@ from campaigns.services.approval import (
 )
 from campaigns.services.campaigns import campaign_create, campaign_update
 from carecrm.core.errors import staff_forbidden
+from carecrm.core.forms import add_service_errors
 
 PAGE_SIZE = 25
 
@@ -120,11 +121,7 @@ def _save(request, form, campaign=None):
             campaign=campaign, user=request.user, fields=form.service_fields(), **relations
         )
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_errors(form, error)
     except PermissionDenied as error:
         form.add_error(None, str(error))
     return None
