@@ -34,7 +34,7 @@ from campaigns.selectors.delivery import campaign_metrics
 from campaigns.selectors.due import next_touch_dates
 from campaigns.services import approval, campaigns, care_tasks, coupons, library
 from campaigns.sources import CAMPAIGN
-from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, drf_validation_error
 from carecrm.core.audit import audit_record_many
 from carecrm.core.models import AuditAction
 from customers.privacy import can_see_pii, text_for
@@ -46,9 +46,7 @@ def _raise(error: Exception):
     """Domain errors as DRF responses (400 with the messages, 403)."""
     if isinstance(error, DjangoPermissionDenied):
         raise PermissionDenied(str(error)) from error
-    if hasattr(error, "error_dict"):
-        raise ValidationError(error.message_dict) from error
-    raise ValidationError({"detail": error.messages}) from error
+    raise drf_validation_error(error) from error
 
 
 class ContentSerializer(serializers.ModelSerializer):

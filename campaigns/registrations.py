@@ -4,13 +4,19 @@ listens to."""
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.registry import (
+    ALL_ACTIONS,
+    READ_ACTIONS,
+    WORK_ACTIONS,
     HomeCard,
     NavItem,
     TimelineEntry,
+    model_permissions,
     register_demo_seeder,
     register_home_card,
     register_nav,
     register_public_prefix,
+    register_role_permissions,
+    register_timeline_kind,
     register_timeline_provider,
 )
 from segmentation.signals import tier_changed
@@ -135,6 +141,9 @@ def _seed(**kwargs) -> None:
 
 
 register_timeline_provider(_timeline)
+register_timeline_kind("coupon", _("Coupons"))
+register_timeline_kind("care_task", _("Care tasks"))
+register_timeline_kind("message", _("Messages"))
 register_timeline_provider(_message_timeline)
 register_demo_seeder(60, _seed)
 tier_changed.connect(_on_tier_changed, dispatch_uid="campaigns.on_tier_changed")
@@ -224,3 +233,52 @@ register_home_card(
 # delivery.urls_public: unsubscribe, preferences, tracking and short links.
 register_public_prefix("/m/")
 register_public_prefix("/s/")
+
+
+# --- role permissions: this app's models, per role (carecrm.accounts.roles syncs them) ---
+
+register_role_permissions(
+    "staff",
+    [
+        *model_permissions(
+            "campaigns",
+            {
+                "carecampaign": WORK_ACTIONS,
+                "campaigncontent": WORK_ACTIONS,
+                "contenttemplate": ALL_ACTIONS,
+                "companyday": ALL_ACTIONS,
+                "couponbatch": WORK_ACTIONS,
+                "coupon": READ_ACTIONS,
+                "caretask": ("view", "change"),
+                "campaignreview": READ_ACTIONS,
+                "campaignversion": READ_ACTIONS,
+                "campaignactivity": READ_ACTIONS,
+            },
+        ),
+        "campaigns.redeem_coupon",
+    ],
+)
+register_role_permissions(
+    "manager",
+    [
+        *model_permissions(
+            "campaigns",
+            {
+                "carecampaign": ALL_ACTIONS,
+                "campaigncontent": ALL_ACTIONS,
+                "contenttemplate": ALL_ACTIONS,
+                "companyday": ALL_ACTIONS,
+                "couponbatch": ALL_ACTIONS,
+                "coupon": READ_ACTIONS,
+                "caretask": WORK_ACTIONS,
+                "campaignreview": WORK_ACTIONS,
+                "campaignversion": READ_ACTIONS,
+                "campaignactivity": READ_ACTIONS,
+                "triggerevent": READ_ACTIONS,
+            },
+        ),
+        "campaigns.approve_carecampaign",
+        "campaigns.review_carecampaign",
+        "campaigns.redeem_coupon",
+    ],
+)

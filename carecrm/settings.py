@@ -296,6 +296,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # An API token works this many days after it is issued (and never after a password change).
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "carecrm.core.api.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "carecrm.accounts.tokens.ExpiringTokenAuthentication",

@@ -6,11 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.bench import register_suite
 from carecrm.core.registry import (
+    ALL_ACTIONS,
+    READ_ACTIONS,
+    WORK_ACTIONS,
     HomeCard,
     NavItem,
+    model_permissions,
     register_demo_seeder,
     register_home_card,
     register_nav,
+    register_role_permissions,
     register_timeline_provider,
 )
 from customers.demo import seed_customers
@@ -119,3 +124,50 @@ def _bench_import_memory(*, scale: float, stdout) -> list:
 
 
 register_suite("import_memory", _bench_import_memory)
+
+
+# --- role permissions: this app's models, per role (carecrm.accounts.roles syncs them) ---
+
+register_role_permissions(
+    "staff",
+    model_permissions(
+        "customers",
+        {
+            "customer": WORK_ACTIONS,
+            "order": WORK_ACTIONS,
+            "orderline": WORK_ACTIONS,
+            "intentevent": WORK_ACTIONS,
+            "interaction": WORK_ACTIONS,
+            "importjob": ("view", "add"),
+            "importpreset": ALL_ACTIONS,
+            "staticlist": ALL_ACTIONS,
+            "verificationtask": WORK_ACTIONS,
+            "tag": WORK_ACTIONS,
+        },
+    ),
+)
+register_role_permissions(
+    "manager",
+    [
+        *model_permissions(
+            "customers",
+            {
+                "customer": ALL_ACTIONS,
+                "order": ALL_ACTIONS,
+                "orderline": ALL_ACTIONS,
+                "intentevent": ALL_ACTIONS,
+                "interaction": ALL_ACTIONS,
+                "importjob": ("view", "add"),
+                "importpreset": ALL_ACTIONS,
+                "staticlist": ALL_ACTIONS,
+                "verificationtask": ALL_ACTIONS,
+                "tag": ALL_ACTIONS,
+                "customermerge": READ_ACTIONS,
+            },
+        ),
+        "customers.view_customer_pii",
+        "customers.export_customer",
+        "customers.merge_customer",
+        "customers.anonymise_customer",
+    ],
+)

@@ -17,27 +17,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carecrm.core.models import AuditAction, AuditEntry
-from carecrm.core.registry import TimelineEntry, register_timeline_provider, timeline_providers
+from carecrm.core.registry import (
+    TimelineEntry,
+    register_timeline_kind,
+    register_timeline_provider,
+    timeline_kinds,
+    timeline_providers,
+)
 from customers.models import Channel, ConsentMethod, Customer, InteractionOutcome
 
 TIMELINE_PAGE_SIZE = 20
 
-# Filter labels for the kinds of entry this app and the planned later apps produce; an
-# unknown kind is still shown and filterable under its own name.
-KIND_LABELS = {
-    "order": gettext_lazy("Orders"),
-    "interaction": gettext_lazy("Interactions"),
-    "intent": gettext_lazy("Buying intent"),
-    "consent": gettext_lazy("Consent"),
-    "verification": gettext_lazy("Verifications"),
-    "merge": gettext_lazy("Merges"),
-    "tier_change": gettext_lazy("Tier changes"),
-    "coupon": gettext_lazy("Coupons"),
-    "care_task": gettext_lazy("Care tasks"),
-    "message": gettext_lazy("Messages"),
-    "feedback": gettext_lazy("Feedback"),
-    "event": gettext_lazy("Events"),
-}
+# Filter labels of this app's kinds of entry; other apps register theirs next to their
+# providers. An unregistered kind is still shown and filterable under its own name.
+for _kind, _label in (
+    ("order", gettext_lazy("Orders")),
+    ("interaction", gettext_lazy("Interactions")),
+    ("intent", gettext_lazy("Buying intent")),
+    ("consent", gettext_lazy("Consent")),
+    ("verification", gettext_lazy("Verifications")),
+    ("merge", gettext_lazy("Merges")),
+):
+    register_timeline_kind(_kind, _label)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def customer_timeline(
         entries.extend(provider(customer, user))
     entries.sort(key=_sort_key, reverse=True)
     present = sorted({entry.kind for entry in entries})
-    kinds = [(name, str(KIND_LABELS.get(name, name))) for name in present]
+    kinds = [(name, str(timeline_kinds.get(name, name))) for name in present]
     if kind:
         entries = [entry for entry in entries if entry.kind == kind]
     paginator = Paginator(entries, per_page or TIMELINE_PAGE_SIZE)

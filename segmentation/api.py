@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from carecrm.accounts.models import Department
-from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, drf_validation_error
 from customers.models import Customer, StaticList
 from customers.privacy import customer_contact_view
 from segmentation.models import RiskAlert, Segment, TierPolicy
@@ -20,14 +20,6 @@ from segmentation.selectors import segment_customers
 from segmentation.services.alerts import alert_acknowledge, alert_resolve
 from segmentation.services.policy import policy_save
 from segmentation.services.segments import segment_count, segment_delete, segment_save
-
-
-def _drf_error(exc: DjangoValidationError) -> ValidationError:
-    """A service's refusal as a 400 naming the fields (``non_field_errors`` when it is
-    about the request as a whole), the shape every ``/api/v1/`` 400 has."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict)
-    return ValidationError({"non_field_errors": exc.messages})
 
 
 class SegmentSerializer(serializers.ModelSerializer):
@@ -135,7 +127,7 @@ class SegmentViewSet(ScopedModelViewSet):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -221,7 +213,7 @@ class TierPolicyViewSet(
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(self.get_serializer(policy).data, status=status.HTTP_201_CREATED)
 
 
@@ -273,7 +265,7 @@ class RiskAlertViewSet(ScopedReadOnlyModelViewSet):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(self.get_serializer(alert).data)
 
     @extend_schema(request=None)

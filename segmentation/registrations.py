@@ -3,12 +3,18 @@
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.registry import (
+    ALL_ACTIONS,
+    READ_ACTIONS,
+    WORK_ACTIONS,
     HomeCard,
     NavItem,
     TimelineEntry,
+    model_permissions,
     register_demo_seeder,
     register_home_card,
     register_nav,
+    register_role_permissions,
+    register_timeline_kind,
     register_timeline_provider,
 )
 
@@ -52,6 +58,9 @@ register_home_card(
         40,
     )
 )
+
+
+register_timeline_kind("tier_change", _("Tier changes"))
 
 
 def _tier_history_entries(customer, user):
@@ -104,3 +113,34 @@ def _seed(*, rng, options, stdout) -> None:
 
 
 register_demo_seeder(30, _seed)
+
+
+# --- role permissions: this app's models, per role (carecrm.accounts.roles syncs them) ---
+
+_SEGMENTATION_READ = {
+    "segment": ALL_ACTIONS,
+    "tierpolicy": READ_ACTIONS,
+    "scoringrun": READ_ACTIONS,
+    "tierchange": READ_ACTIONS,
+    "coveragereport": READ_ACTIONS,
+    "riskrule": READ_ACTIONS,
+    "riskalert": ("view", "change"),
+}
+register_role_permissions(
+    "staff",
+    [
+        *model_permissions(
+            "segmentation", {**_SEGMENTATION_READ, "relationshipmanager": READ_ACTIONS}
+        ),
+        "segmentation.handle_riskalert",
+    ],
+)
+register_role_permissions(
+    "manager",
+    [
+        *model_permissions(
+            "segmentation", {**_SEGMENTATION_READ, "relationshipmanager": WORK_ACTIONS}
+        ),
+        "segmentation.handle_riskalert",
+    ],
+)

@@ -5,15 +5,24 @@ import logging
 
 from celery import shared_task
 
+from carecrm.accounts.models import User
+from segmentation.models import RunTrigger, TierPolicy
+from segmentation.services.alerts import alerts_escalate_overdue, alerts_evaluate
+from segmentation.services.managers import coverage_report_create
+from segmentation.services.policy import (
+    APPLY_TASK_NAME,
+    PREVIEW_TASK_NAME,
+    policy_apply,
+    policy_preview_compute,
+)
+from segmentation.services.scoring import ScoringBusy, scoring_run
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="segmentation.score_customers")
 def score_customers() -> dict:
     """Nightly scoring run. A run already in progress makes this one a no-op."""
-    from segmentation.models import RunTrigger
-    from segmentation.services.scoring import ScoringBusy, scoring_run
-
     try:
         run = scoring_run(trigger=RunTrigger.NIGHTLY)
     except ScoringBusy:
@@ -22,15 +31,10 @@ def score_customers() -> dict:
     return {"run": run.pk, "scored": run.customers_scored, "changed": run.customers_changed}
 
 
-@shared_task(name="segmentation.apply_policy", bind=True, max_retries=6)
+@shared_task(name=APPLY_TASK_NAME, bind=True, max_retries=6)
 def apply_policy(self, policy_id: int, user_id: int | None = None) -> dict:
     """Score everyone under a newly saved policy version; retried while a run is busy.
     Running it twice only repeats an identical run (the second changes nothing)."""
-    from carecrm.accounts.models import User
-    from segmentation.models import TierPolicy
-    from segmentation.services.policy import policy_apply
-    from segmentation.services.scoring import ScoringBusy
-
     policy = TierPolicy.objects.get(pk=policy_id)
     if TierPolicy.objects.filter(version__gt=policy.version).exists():
         return {"skipped": "superseded"}
@@ -45,8 +49,6 @@ def apply_policy(self, policy_id: int, user_id: int | None = None) -> dict:
 @shared_task(name="segmentation.evaluate_risk_alerts")
 def evaluate_risk_alerts() -> dict:
     """Hourly: raise alerts for customers meeting a risk rule, then escalate overdue ones."""
-    from segmentation.services.alerts import alerts_escalate_overdue, alerts_evaluate
-
     raised = alerts_evaluate()
     escalated = alerts_escalate_overdue()
     return {"raised": raised, "escalated": escalated}
@@ -55,15 +57,11 @@ def evaluate_risk_alerts() -> dict:
 @shared_task(name="segmentation.coverage_report")
 def coverage_report() -> dict:
     """Monthly: freeze last month's VIP contact coverage per manager (safe to rerun)."""
-    from segmentation.services.managers import coverage_report_create
-
     return {"reports": coverage_report_create()}
 
 
-@shared_task(name="segmentation.preview_policy")
+@shared_task(name=PREVIEW_TASK_NAME)
 def preview_policy(preview_id: int) -> dict:
     """Compute a tier policy preview queued from the policy page (runs once per preview)."""
-    from segmentation.services.policy import policy_preview_compute
-
     preview = policy_preview_compute(preview_id=preview_id)
     return {"preview": preview_id, "status": preview.status if preview else "gone"}

@@ -20,6 +20,12 @@ from campaigns.models import (
     Coupon,
     TaskStatus,
 )
+from campaigns.selectors.approval import (
+    APPROVE_PERMISSION,
+    REVIEW_PERMISSION,
+    can_approve,
+    can_review_for_department,
+)
 from campaigns.selectors.due import TouchPlan
 from carecrm.core.scoping import visible_to
 from customers.models import Customer
@@ -91,13 +97,6 @@ def running_campaigns(user) -> QuerySet[CareCampaign]:
 def approval_queue(user) -> list[CareCampaign]:
     """Campaigns in review that this user can act on now: give the final approval, or
     review for their department."""
-    from campaigns.services.approval import (
-        APPROVE_PERMISSION,
-        REVIEW_PERMISSION,
-        can_approve,
-        can_review_for_department,
-    )
-
     if not (user.has_perm(APPROVE_PERMISSION) or user.has_perm(REVIEW_PERMISSION)):
         return []
     candidates = (

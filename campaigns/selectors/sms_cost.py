@@ -37,7 +37,7 @@ from campaigns.selectors.personalise import (
 from campaigns.selectors.recommendations import best_sellers
 from campaigns.sources import campaign_messages
 from customers.models import Customer
-from delivery.services.enqueue import suppression_reason_sql
+from delivery.selectors.suppression import suppression_reason_sql
 
 # Stand-ins of a measured length. A Chinese character: one name in Chinese makes the
 # whole SMS UCS-2, the dearer encoding, so the figures never understate; for a Chinese

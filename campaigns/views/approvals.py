@@ -12,6 +12,11 @@ from django.utils.translation import gettext as _
 from campaigns.content import check_content
 from campaigns.forms import DecisionForm, DepartmentReviewForm
 from campaigns.models import CampaignStatus, ReviewDecision
+from campaigns.selectors.approval import (
+    can_approve,
+    can_review_for_department,
+    pending_review_departments,
+)
 from campaigns.selectors.audience import campaign_audience
 from campaigns.selectors.campaigns import approval_queue
 from campaigns.selectors.due import next_touch_dates, schedule_summary
@@ -21,9 +26,6 @@ from campaigns.services.approval import (
     campaign_approve,
     campaign_request_changes,
     campaign_review,
-    can_approve,
-    can_review_for_department,
-    pending_review_departments,
 )
 from campaigns.views.campaigns import get_campaign
 

@@ -21,6 +21,11 @@ from campaigns.models import (
     TaskStatus,
     TouchChannel,
 )
+from campaigns.selectors.approval import (
+    can_approve,
+    can_review_for_department,
+    pending_review_departments,
+)
 from campaigns.selectors.audience import campaign_audience
 from campaigns.selectors.campaigns import (
     campaign_list,
@@ -36,13 +41,11 @@ from campaigns.services.approval import (
     campaign_pause,
     campaign_resume,
     campaign_submit,
-    can_approve,
-    can_review_for_department,
-    pending_review_departments,
     submission_problems,
 )
 from campaigns.services.campaigns import campaign_create, campaign_update
 from carecrm.core.errors import staff_forbidden
+from carecrm.core.forms import add_service_errors
 
 PAGE_SIZE = 25
 
@@ -118,11 +121,7 @@ def _save(request, form, campaign=None):
             campaign=campaign, user=request.user, fields=form.service_fields(), **relations
         )
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_errors(form, error)
     except PermissionDenied as error:
         form.add_error(None, str(error))
     return None

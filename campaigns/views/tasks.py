@@ -15,6 +15,7 @@ from campaigns.selectors.campaigns import visible_tasks
 from campaigns.services.care_tasks import care_task_cancel, care_task_complete
 from campaigns.views.campaigns import querystring_base
 from carecrm.core.audit import audit_record, audit_record_many
+from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
 from customers.privacy import customer_contact_view
@@ -86,11 +87,7 @@ def task_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("campaigns:tasks")
     except ValidationError as error:
         form = complete_form if action == "complete" else cancel_form
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_errors(form, error)
     contact = customer_contact_view(task.customer, request.user)
     if not contact["masked"]:
         audit_record(

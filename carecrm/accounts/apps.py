@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from carecrm.accounts.roles import sync_role_permissions
+        from carecrm.accounts.roles import register, sync_role_permissions
 
+        register()
         post_migrate.connect(sync_role_permissions, dispatch_uid="carecrm-sync-role-permissions")

@@ -4,9 +4,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
+from rest_framework.views import exception_handler
 
 from carecrm.core.scoping import visible_to
 
@@ -64,3 +67,28 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     reads works (PostgreSQL refuses offsets beyond ±15:59 with a 500 otherwise)."""
 
     field_class = _UtcIsoDateTimeField
+
+
+def drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ``ValidationError`` as the 400 every ``/api/v1/`` endpoint answers:
+    ``{"field": ["message", ...]}``, with what concerns the request as a whole (a plain
+    message, or ``__all__``) under ``non_field_errors``."""
+    if hasattr(error, "error_dict"):
+        detail = {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    else:
+        detail = {"non_field_errors": error.messages}
+    return exceptions.ValidationError(detail)
+
+
+def api_exception_handler(exc, context):
+    """DRF's ``EXCEPTION_HANDLER``: a service-layer refusal that reaches the view (Django's
+    ``ValidationError``, ``PermissionDenied``) is a clear 400 or 403 in JSON, never a 500,
+    in the same shape on every endpoint."""
+    if isinstance(exc, DjangoValidationError):
+        exc = drf_validation_error(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return exception_handler(exc, context)

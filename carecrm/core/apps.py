@@ -10,7 +10,12 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from carecrm.core import checks  # noqa: F401  (registers system checks)
         from carecrm.core.demo import seed_brand
-        from carecrm.core.registry import NavItem, register_demo_seeder, register_nav
+        from carecrm.core.registry import (
+            NavItem,
+            register_demo_seeder,
+            register_nav,
+            register_role_permissions,
+        )
 
         # "Settings" for now: the brand is the first thing admins set here.
         register_nav(
@@ -19,3 +24,4 @@ class CoreConfig(AppConfig):
             )
         )
         register_demo_seeder(5, seed_brand)
+        register_role_permissions("manager", ["core.view_auditentry"])

@@ -1,9 +1,10 @@
-"""Extension points: apps add to the home page, the navigation, the customer timeline
-and the demo data by registering here in their ``AppConfig.ready`` — never by editing
+"""Extension points: apps add to the home page, the navigation, the customer timeline (its
+providers and kind labels), the customer page's actions, the role groups' permissions and
+the demo data by registering here in their ``AppConfig.ready`` — never by editing
 another app's views or templates."""
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -81,3 +82,64 @@ def register_public_prefix(prefix: str) -> None:
     """A URL prefix (``/m/``) of pages customers open without logging in. Errors under it
     (CSRF failure, 404, 500) get the customer-facing page, never a staff or debug page."""
     _add(public_prefixes, prefix, lambda p: p)
+
+
+# --- roles ------------------------------------------------------------------------------
+
+ALL_ACTIONS = ("view", "add", "change", "delete")
+WORK_ACTIONS = ("view", "add", "change")
+READ_ACTIONS = ("view",)
+
+role_permissions: dict[str, set[str]] = {}
+
+
+def model_permissions(app_label: str, models: dict[str, tuple[str, ...]]) -> list[str]:
+    """``{"customer": ("view", "add")}`` as ``["customers.view_customer", ...]``."""
+    return [
+        f"{app_label}.{action}_{model}" for model, actions in models.items() for action in actions
+    ]
+
+
+def register_role_permissions(role: str, permissions: Iterable[str]) -> None:
+    """Give the role group ``role`` (``"staff"``, ``"manager"``; admins hold every
+    permission) these ``"app_label.codename"`` permissions, synced after every ``migrate``
+    (``carecrm.accounts.roles``). Each app registers its own models' permissions; a codename
+    that does not exist (yet) is skipped."""
+    role_permissions.setdefault(str(role), set()).update(permissions)
+
+
+# --- timeline kinds ---------------------------------------------------------------------
+
+timeline_kinds: dict[str, str | Promise] = {}
+
+
+def register_timeline_kind(kind: str, label: str | Promise) -> None:
+    """The filter label of the timeline entries of ``kind`` an app's provider produces (an
+    unregistered kind is still shown and filterable under its own name)."""
+    timeline_kinds.setdefault(kind, label)
+
+
+# --- customer page actions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerAction:
+    """A link on the customer page that belongs to another app (record an opt-out, start a
+    campaign for this customer, ...). ``url(customer)`` builds its address; it is shown to
+    users with ``permission`` while the customer is active, in ``place`` ("consents": the
+    consent card's header; "more": the page's "More" menu)."""
+
+    key: str
+    label: str | Promise
+    url: Callable
+    icon: str
+    order: int
+    place: str = "more"
+    permission: str | None = None
+
+
+customer_actions: list[CustomerAction] = []
+
+
+def register_customer_action(action: CustomerAction) -> None:
+    _add(customer_actions, action, lambda a: a.key)

@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from carecrm.accounts.models import Department
-from carecrm.core.api import ScopedViewSetMixin
+from carecrm.core.api import ScopedViewSetMixin, drf_validation_error
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import visible_to
@@ -164,8 +164,7 @@ class ImportJobViewSet(
                 preset=data.get("preset"),
             )
         except DjangoValidationError as exc:
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            raise serializers.ValidationError(detail) from exc
+            raise drf_validation_error(exc) from exc
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         body = ImportJobSerializer(job, context={"request": request}).data

@@ -17,7 +17,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from carecrm.accounts.models import Department
-from carecrm.core.api import IdFilter, IsoDateTimeFilter, ScopedModelViewSet
+from carecrm.core.api import IdFilter, IsoDateTimeFilter, ScopedModelViewSet, drf_validation_error
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.search_throttle import SearchRateThrottle, too_many_searches_message
@@ -68,16 +68,6 @@ RECORD_STATE_FIELDS = (
 # What the pages mask for users without view_customer_pii, and how.
 MASKS = {"mobile": mask_phone, "email": mask_email, "street": mask_street}
 HIDDEN_IDENTIFIERS = ("wecom_external_id", "push_token")
-
-
-def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(exc, "error_dict"):
-        detail = {
-            ("non_field_errors" if field == "__all__" else field): messages
-            for field, messages in exc.message_dict.items()
-        }
-        return serializers.ValidationError(detail)
-    return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 def _request_user(serializer):
@@ -168,7 +158,7 @@ class CustomerSerializer(serializers.ModelSerializer):
                 user=request.user, data=data, tags=tags, request=request
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
 
     def update(self, customer: Customer, validated_data: dict) -> Customer:
         data, tags = self._service_input(validated_data)
@@ -178,7 +168,7 @@ class CustomerSerializer(serializers.ModelSerializer):
                 customer=customer, user=request.user, data=data, tags=tags, request=request
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return customer
 
 
@@ -280,7 +270,7 @@ class OrderSerializer(serializers.ModelSerializer):
                 request=request,
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
 
     def update(self, order: Order, validated_data: dict) -> Order:
         errors = {}
@@ -301,7 +291,7 @@ class OrderSerializer(serializers.ModelSerializer):
                 request=request,
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return order
 
 
@@ -370,7 +360,7 @@ class InteractionSerializer(serializers.ModelSerializer):
                 customer=data.pop("customer"), user=request.user, request=request, **data
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
 
     def update(self, interaction: Interaction, validated_data: dict) -> Interaction:
         data = dict(validated_data)
@@ -385,7 +375,7 @@ class InteractionSerializer(serializers.ModelSerializer):
                 interaction=interaction, user=request.user, data=data, request=request
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return interaction
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carecrm.accounts.models import Department
+from carecrm.core.dispatch import task_enqueue
 from carecrm.core.scoping import department_choices_for, scope_filter, visible_to
 from carecrm.spreadsheet import spreadsheet_text
 from customers.models import (
@@ -44,6 +45,9 @@ from customers.services.importing_files import ImportFileError, Table, open_tabl
 from customers.services.importing_values import cell_text
 
 logger = logging.getLogger(__name__)
+
+# The Celery task that runs a job (customers/tasks/importing.py), queued by name.
+IMPORT_TASK_NAME = "customers.import_run"
 
 CHUNK_ROWS = 5000
 # A chunk also ends once its cells hold this many characters, so a file of wide rows
@@ -195,10 +199,7 @@ def _read_columns(file, name: str) -> Table:
 
 
 def _queue(job: ImportJob) -> None:
-    from customers.tasks.importing import import_run
-
-    job_id = job.pk
-    transaction.on_commit(lambda: import_run.delay(job_id))
+    task_enqueue(IMPORT_TASK_NAME, job.pk)
 
 
 @transaction.atomic

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecrm.core.audit import audit_record
+from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
+from carecrm.core.registry import customer_actions
 from customers import selectors
 from customers.forms import (
     ConsentForm,
@@ -34,15 +36,6 @@ from customers.services import records as services
 from customers.timeline import customer_timeline
 
 FOLLOW_UPS_PAGE_SIZE = 50
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's errors on the form fields they name (others on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -110,6 +103,24 @@ def _badges(customer) -> list[dict]:
     ]
 
 
+def _registered_actions(customer, user) -> dict[str, list[dict]]:
+    """Other apps' links on this page (``register_customer_action``), per place, the ones
+    ``user`` may follow, in order."""
+    places: dict[str, list[dict]] = {}
+    for action in sorted(customer_actions, key=lambda a: (a.order, a.key)):
+        if action.permission and not user.has_perm(action.permission):
+            continue
+        places.setdefault(action.place, []).append(
+            {
+                "key": action.key,
+                "label": action.label,
+                "icon": action.icon,
+                "url": action.url(customer),
+            }
+        )
+    return places
+
+
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -140,6 +151,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": timeline,
         "is_active": customer.status == CustomerStatus.ACTIVE,
         "is_company": customer.kind == CustomerKind.COMPANY,
+        "actions": _registered_actions(customer, request.user),
     }
     return render(request, "customers/detail.html", context)
 
@@ -181,7 +193,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
             return redirect(_detail_url(customer.pk))
@@ -204,7 +216,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if changed:
                 messages.success(request, _("Changes saved."))
@@ -269,7 +281,7 @@ def contact_person_add(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer, user=request.user, data=form.service_data(), request=request
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Contact person %(name)s added.") % {"name": person.name})
             return redirect(_detail_url(customer.pk) + "#contact-persons")
@@ -292,7 +304,7 @@ def contact_person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 person=person, user=request.user, data=form.service_data(), request=request
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Contact person saved."))
             return redirect(_detail_url(person.customer_id) + "#contact-persons")
@@ -333,7 +345,7 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer, user=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Interaction logged."))
             return redirect(_detail_url(customer.pk))
@@ -425,7 +437,7 @@ def order_add(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -452,7 +464,7 @@ def intent_add(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer, user=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Buying intent recorded."))
             return redirect(_detail_url(customer.pk))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecrm.core.audit import audit_record
+from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
 from carecrm.spreadsheet import spreadsheet_text
@@ -40,17 +41,6 @@ from customers.services.importing_files import ImportFileError
 
 VIEW = "customers.view_importjob"
 ADD = "customers.add_importjob"
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    """A service's errors on the form field they concern, or above the form."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _visible_job(request: HttpRequest, pk: int) -> ImportJob:
@@ -112,7 +102,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 start=False,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -150,7 +140,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                     department=job.department,
                 )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecrm.core.audit import audit_record_many
+from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
 from customers.forms_quality import (
@@ -67,14 +68,6 @@ def _customer_page_or(customer_id: int, fallback: str) -> str:
         return reverse("customers:detail", args=[customer_id])
     except NoReverseMatch:
         return reverse(fallback)
-
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field_name, errors in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Duplicates and merge ------------------------------------------------------------------
@@ -132,7 +125,7 @@ def merge(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -248,7 +241,7 @@ def verification_record_view(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -298,7 +291,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         try:
             data_quality_policy_update(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Data quality policy saved."))
             return redirect("customers:quality-policy")
@@ -400,7 +393,7 @@ def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
             raise
         else:

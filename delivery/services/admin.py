@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from carecrm.core.audit import audit_record
+from carecrm.core.dispatch import task_enqueue
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import visible_to
 from delivery.models import (
@@ -18,13 +19,11 @@ from delivery.models import (
     OutboxMessage,
     QuietHours,
 )
-from delivery.services.sending import GAVE_UP_PREFIX, messages_retry_now
+from delivery.services.sending import GAVE_UP_PREFIX, SEND_TASK_NAME, messages_retry_now
 
 
 def _send_soon() -> None:
-    from delivery.tasks import send_messages
-
-    transaction.on_commit(lambda: send_messages.delay())
+    task_enqueue(SEND_TASK_NAME)
 
 
 def messages_retry(*, user, failed: bool = False, error_code: str | None = None) -> int:

@@ -50,12 +50,15 @@ from delivery.models import (
 )
 from delivery.ratelimit import wait_for_slots
 from delivery.registry import Rendered, source_kind
-from delivery.services.enqueue import cap_window, in_quiet_hours, local_zone
+from delivery.selectors.suppression import cap_window, in_quiet_hours, local_zone
 from delivery.services.sources import sources_stopped_sweep
 
 logger = logging.getLogger(__name__)
 
 CLAIM_SIZE = 100
+# The Celery tasks of delivery/tasks.py, queued by name (names kept from campaigns).
+SEND_TASK_NAME = "campaigns.send_messages"
+START_TASK_NAME = "campaigns.start_senders"
 MAX_BACKOFF = dt.timedelta(hours=6)
 
 

@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecrm.core.dispatch import task_enqueue
 from segmentation.models import (
     PolicyPreview,
     PreviewStatus,
@@ -21,6 +22,9 @@ from segmentation.services.scoring import current_policy, scoring_preview, scori
 logger = logging.getLogger(__name__)
 # Previews kept per admin; older ones (and their stored moves) are deleted.
 PREVIEWS_KEPT = 5
+# The Celery tasks (segmentation/tasks.py) these services queue, by name.
+PREVIEW_TASK_NAME = "segmentation.preview_policy"
+APPLY_TASK_NAME = "segmentation.apply_policy"
 
 LEVELS = ("silver", "gold", "diamond")
 CRITERIA = ("annual_spend", "monthly_spend", "purchases", "loyalty")
@@ -95,9 +99,7 @@ def policy_preview_start(*, values: dict, user) -> PolicyPreview:
     )
     PolicyPreview.objects.filter(pk__in=stale).delete()
 
-    from segmentation.tasks import preview_policy
-
-    transaction.on_commit(lambda: preview_policy.delay(preview.pk))
+    task_enqueue(PREVIEW_TASK_NAME, preview.pk)
     return preview
 
 
@@ -148,9 +150,7 @@ def policy_save(*, values: dict, user, note: str) -> TierPolicy:
     draft.created_by = user
     draft.save()
 
-    from segmentation.tasks import apply_policy
-
-    transaction.on_commit(lambda: apply_policy.delay(draft.pk, user.pk))
+    task_enqueue(APPLY_TASK_NAME, draft.pk, user.pk)
     return draft
 
 

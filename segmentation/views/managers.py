@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.accounts.models import User
+from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import get_visible_or_404
 from customers.models import VipLevel
 from customers.selectors import visible_customers
@@ -195,11 +196,7 @@ def vip_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("segmentation:vip", pk=customer.pk)
         except ValidationError as exc:
             target = assign_form if "assign" in request.POST else contact_form
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    target.add_error(field if field in target.fields else None, errors)
-            else:
-                target.add_error(None, exc.messages)
+            add_service_errors(target, exc)
     contacts = real_contacts().filter(customer=customer).select_related("staff")[:20]
     return render(
         request,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carecrm.core.forms import add_service_errors
 from customers.models import Customer
 from customers.selectors import visible_customers
 from segmentation.forms import POLICY_GROUPS, TierPolicyForm
@@ -94,11 +95,7 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
                 preview = policy_preview_start(values=values, user=request.user)
                 return redirect(f"{reverse('segmentation:policy-edit')}?preview={preview.pk}")
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
+                add_service_errors(form, exc)
     else:
         preview_id = request.GET.get("preview", "")
         preview = (

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.accounts.models import Department, User
+from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import department_choices_for, get_visible_or_404
 from customers.models import Tag
 from segmentation.forms import SegmentForm
@@ -108,8 +109,7 @@ def _segment_form(request: HttpRequest, segment: Segment | None) -> HttpResponse
                     static_list=data.get("static_list"),
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Segment “%(name)s” saved.") % {"name": saved.name})
                 return redirect("segmentation:detail", pk=saved.pk)

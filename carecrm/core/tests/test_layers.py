@@ -1,6 +1,8 @@
-"""The layer contract in pyproject.toml ([tool.importlinter]) is what `make lint` checks:
-an app may import only from the layers below it (docs/architecture.md). These tests show
-the check passes on the tree and fails the moment a lower app imports a higher one."""
+"""The layer contracts in pyproject.toml ([tool.importlinter]) are what `make lint` checks:
+an app may import only from the layers below it, and inside an app tasks, views and the API
+stand above services, services above selectors, selectors above models
+(docs/architecture.md). These tests show the check passes on the tree and fails the moment
+a lower app imports a higher one, or a service a task, or a selector a service."""
 
 import shutil
 import subprocess
@@ -60,5 +62,29 @@ def test_an_upward_import_breaks_the_contract(tree_copy, module, upward):
     result = lint_imports(tree_copy)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 broken" in result.stdout
+    importer = module.removesuffix(".py").replace("/", ".")
+    assert importer in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "upward"),
+    [
+        # a service queueing its task by import (the old import cycle)
+        ("customers/services/_probe.py", "from customers.tasks.importing import import_run"),
+        ("segmentation/services/_probe.py", "import segmentation.tasks"),
+        ("delivery/services/_probe.py", "from delivery.tasks import send_messages"),
+        # a selector calling a service
+        (
+            "campaigns/selectors/_probe.py",
+            "from campaigns.services.approval import campaign_submit",
+        ),
+    ],
+)
+def test_an_upward_import_inside_an_app_breaks_the_contract(tree_copy, module, upward):
+    (tree_copy / module).write_text(f"{upward}\n")
+    result = lint_imports(tree_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 broken" in result.stdout
+    assert "Inside an app" in result.stdout
     importer = module.removesuffix(".py").replace("/", ".")
     assert importer in result.stdout
