@@ -6,6 +6,12 @@ from django.utils import translation
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 
 
+def pytest_collection_modifyitems(items):
+    """A test that restarts PostgreSQL cuts every connection the session holds, including
+    the live server's; it runs last, so no later test inherits a dead connection."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_database") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -208,7 +208,13 @@ def restart_postgresql() -> None:
 
 
 @pytest.mark.parametrize(
-    "kill", ["one of two workers", "both workers", "a prefork parent", "a PostgreSQL restart"]
+    "kill",
+    [
+        "one of two workers",
+        "both workers",
+        "a prefork parent",
+        pytest.param("a PostgreSQL restart", marks=pytest.mark.restarts_database),
+    ],
 )
 def test_after_a_sigkill_mid_send_beat_alone_recovers_with_no_duplicate_and_nothing_lost(
     kill, department_a, staff_a, manager_a, gateway, worker_env, workers, beat
