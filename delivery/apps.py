@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DeliveryConfig(AppConfig):
     name = "delivery"
     verbose_name = _("Delivery")
+
+    def ready(self) -> None:
+        from delivery import registrations  # noqa: F401

@@ -99,14 +99,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "triggerevent": _READ,
         },
         "delivery": {
-            # also the operations page ("change" = retry now); caps and quiet hours are
-            # read-only, admins change them
+            # also the operations page ("change" = retry now) and pausing, resuming or
+            # cancelling a sender; caps, quiet hours and which senders count against
+            # caps are read-only, admins change them
             "outboxmessage": ("view", "change"),
             "messageevent": _READ,
-            "messagesource": _READ,
+            "messagesource": ("view", "change"),
             "dispatchrun": _READ,
             "frequencycap": _READ,
             "quiethours": _READ,
+            "sourcekindclass": _READ,
             "unsubscribe": _ALL,
         },
         "core": {"auditentry": _READ},
