@@ -37,6 +37,7 @@ from delivery.models import (
     MessageSource,
     MessageStatus,
     OutboxMessage,
+    SourceState,
     SuppressionReason,
 )
 from delivery.tokens import redact_links
@@ -389,6 +390,29 @@ def visible_sources(user) -> QuerySet[MessageSource]:
     mine = visible_messages(user).filter(source=OuterRef("pk"))
     department = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
     return sources.filter(department | Exists(mine))
+
+
+def sources_overview(user, *, limit: int = 20) -> list[MessageSource]:
+    """The senders the user may open that have messages waiting (queued or sending) or
+    are paused, most waiting first, each with ``waiting`` and ``failed`` counts of the
+    messages the user sees."""
+    mine = visible_messages(user)
+    waiting_statuses = (MessageStatus.QUEUED, MessageStatus.SENDING)
+    waiting = mine.filter(source=OuterRef("pk"), status__in=waiting_statuses)
+    return list(
+        visible_sources(user)
+        .filter(Exists(waiting) | Q(state=SourceState.PAUSED))
+        .annotate(
+            waiting=Count(
+                "messages",
+                filter=Q(messages__status__in=waiting_statuses, messages__in=mine),
+            ),
+            failed=Count(
+                "messages", filter=Q(messages__status=MessageStatus.FAILED, messages__in=mine)
+            ),
+        )
+        .order_by("-waiting", "-updated_at", "-id")[:limit]
+    )
 
 
 def message_log(queryset: QuerySet[OutboxMessage], filters: dict) -> QuerySet[OutboxMessage]:

@@ -47,3 +47,12 @@ SOURCE_BADGES = {"active": "success", "paused": "warning", "cancelled": "seconda
 @register.filter
 def source_badge(state: str) -> str:
     return SOURCE_BADGES.get(state, "secondary")
+
+
+@register.filter
+def source_kind_label(key: str) -> str:
+    """The registered label of a kind of sender (its key when no app registered it)."""
+    from delivery.registry import source_kinds
+
+    kind = source_kinds.get(key)
+    return kind.label if kind else key

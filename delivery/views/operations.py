@@ -35,6 +35,7 @@ from delivery.selectors.kinds import kind_classes
 from delivery.selectors.messages import (
     address_for,
     queue_overview,
+    sources_overview,
 )
 from delivery.services.admin import (
     frequency_cap_delete,
@@ -137,6 +138,9 @@ def operations_view(request: HttpRequest) -> HttpResponse:
         "overview": overview,
         "retry_form": RetryFailedForm(codes=overview.failed_codes),
         "can_retry": request.user.has_perm("delivery.change_outboxmessage"),
+        "sources": sources_overview(request.user)
+        if request.user.has_perm("delivery.view_messagesource") and not request.htmx
+        else [],
     }
     template = "_operations_figures.html" if request.htmx else "operations.html"
     response = render(request, f"delivery/{template}", context)
