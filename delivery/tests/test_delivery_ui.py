@@ -379,3 +379,32 @@ def test_the_api_names_the_campaign_through_the_registry(staff_a, api_client_for
     only = client.get(f"/api/v1/messages/?campaign={world['campaign'].pk}").json()
     assert [row["id"] for row in only["results"]] == [world["sms"].pk]
     assert client.get("/api/v1/messages/?campaign=x").json()["results"] == []
+
+
+# --- Django admin: read-only operator views --------------------------------------------
+
+
+def test_the_django_admin_shows_delivery_tables_read_only(world, admin_user):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    operator = get_user_model().objects.create_superuser("operator", "op@example.cn", "x")
+    client = Client()
+    client.force_login(operator)
+    for model in (
+        "messagesource",
+        "outboxmessage",
+        "frequencycap",
+        "quiethours",
+        "sourcekindclass",
+        "unsubscribe",
+        "dispatchrun",
+    ):
+        assert client.get(f"/admin/delivery/{model}/").status_code == 200, model
+        assert client.get(f"/admin/delivery/{model}/add/").status_code == 403, model
+    page = client.get(f"/admin/delivery/outboxmessage/{world['sms'].pk}/change/")
+    assert page.status_code == 200
+    assert "+8613812345678" not in page.content.decode()  # the address stays on its page
+    assert (
+        client.get(f"/admin/delivery/messagesource/{world['notice'].pk}/change/").status_code == 200
+    )
