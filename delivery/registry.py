@@ -39,6 +39,10 @@ class SourceKind:
     # The messages API's field (and query filter) holding the sender object's ID for
     # this kind's messages, null for other kinds (campaigns: "campaign").
     api_field: str | None = None
+    # True when the sender's app keeps the source's state in step with its own object
+    # (a campaign's status): pausing, resuming and cancelling then happen on the
+    # sender's page, and delivery's sender page only links there.
+    state_follows_sender: bool = False
 
 
 source_kinds: dict[str, SourceKind] = {}

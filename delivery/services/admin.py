@@ -149,6 +149,11 @@ def source_state_change(*, source: MessageSource, action: str, user) -> int | No
     state in step with its own object (a campaign follows its status) may be set again
     by that app later."""
     before = source.state
+    try:
+        if source_kind(source.kind).state_follows_sender:
+            return None
+    except LookupError:
+        pass
     allowed = {
         "pause": before == SourceState.ACTIVE,
         "resume": before == SourceState.PAUSED,

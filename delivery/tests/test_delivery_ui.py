@@ -299,7 +299,20 @@ def test_a_source_page_shows_its_figures_and_buttons_for_managers(
     staff = staff_a_client.get(f"/delivery/sources/{notice.pk}/").content.decode()
     assert "维修单 R-7" in staff and 'id="source-pause"' not in staff
     campaign_page = manager_a_client.get(f"/delivery/sources/{world['sms'].source_id}/")
-    assert f'href="/campaigns/{world["campaign"].pk}/"' in campaign_page.content.decode()
+    body = campaign_page.content.decode()
+    assert f'href="/campaigns/{world["campaign"].pk}/"' in body
+
+
+def test_a_campaign_is_paused_on_its_own_page_not_here(manager_a_client, world):
+    """A campaign's source follows the campaign's status: pausing it here would be undone
+    by the campaign's next change, so the page links to the campaign instead."""
+    source = MessageSource.objects.get(pk=world["sms"].source_id)
+    MessageSource.objects.filter(pk=source.pk).update(state=SourceState.ACTIVE)
+    body = manager_a_client.get(f"/delivery/sources/{source.pk}/").content.decode()
+    assert 'id="source-follows-note"' in body and 'id="source-pause"' not in body
+
+    manager_a_client.post(f"/delivery/sources/{source.pk}/state/", {"action": "pause"})
+    assert MessageSource.objects.get(pk=source.pk).state == SourceState.ACTIVE
 
 
 def test_a_foreign_source_is_not_found(manager_a_client, world):

@@ -139,7 +139,9 @@ def source_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "chart_json": json.dumps(
                 {**metrics.chart_data(), "labels": chart_labels()}, cls=DjangoJSONEncoder
             ),
-            "can_control": user.has_perm("delivery.change_messagesource"),
+            "can_control": user.has_perm("delivery.change_messagesource")
+            and not (kind and kind.state_follows_sender),
+            "state_follows_sender": bool(kind and kind.state_follows_sender),
             "can_see_log": user.has_perm("delivery.view_outboxmessage"),
         },
     )
