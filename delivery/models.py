@@ -291,6 +291,8 @@ class OutboxMessage(models.Model):
             models.Index(fields=["status", "sent_at"], name="outbox_status_sent"),
             models.Index(fields=["provider_id"], name="outbox_provider_id"),
             models.Index(fields=["address", "channel", "sent_at"], name="outbox_address"),
+            # The log of every message walks this newest first, a keyset page at a time.
+            models.Index(fields=["created_at", "id"], name="outbox_created"),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,7 @@ def _source_choices(user, selected: str | None) -> list[tuple[int, str]]:
     """The most recent senders the user may open, and the one asked for if older."""
     sources = visible_sources(user).order_by("-created_at", "-id")
     rows = list(sources.values_list("pk", "label", "kind")[:SOURCE_CHOICES])
-    if selected and selected.isdigit() and all(pk != int(selected) for pk, *_ in rows):
+    if selected and selected.isdigit() and all(row[0] != int(selected) for row in rows):
         rows += list(sources.filter(pk=int(selected)).values_list("pk", "label", "kind"))
     return [(pk, f"{label} · {_kind_label(kind)}") for pk, label, kind in rows]
 
