@@ -23,7 +23,6 @@ from campaigns.models import (
     ContentTemplate,
     Coupon,
     CouponBatch,
-    OutboxMessage,
     RedemptionSource,
     ReviewDecision,
     TaskOutcome,
@@ -33,12 +32,7 @@ from campaigns.selectors.campaigns import can_edit, visible_campaigns
 from campaigns.selectors.delivery import campaign_metrics
 from campaigns.selectors.due import next_touch_dates
 from campaigns.services import approval, campaigns, care_tasks, coupons, library
-from campaigns.sources import CAMPAIGN
 from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, drf_validation_error
-from carecrm.core.audit import audit_record_many
-from carecrm.core.models import AuditAction
-from customers.privacy import can_see_pii, text_for
-from delivery.selectors.messages import address_for, message_text_for_staff
 from segmentation.models import Segment
 
 
@@ -639,128 +633,8 @@ class CareTaskViewSet(ScopedReadOnlyModelViewSet):
         return Response(CareTaskSerializer(task).data)
 
 
-class MessageSerializer(serializers.ModelSerializer):
-    """``source``: what the message was sent for (``source_kind``: campaign, event …);
-    ``campaign``: the campaign's ID when a campaign sent it (else null)."""
-
-    source_kind = serializers.CharField(source="source.kind", read_only=True)
-    source_label = serializers.CharField(source="source.label", read_only=True)
-    campaign = serializers.SerializerMethodField()
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
-    address = serializers.SerializerMethodField()
-    masked = serializers.SerializerMethodField()
-    error = serializers.SerializerMethodField()
-    body = serializers.SerializerMethodField()
-
-    class Meta:
-        model = OutboxMessage
-        fields = [
-            "id",
-            "source",
-            "source_kind",
-            "source_label",
-            "campaign",
-            "customer",
-            "customer_name",
-            "channel",
-            "address",
-            "masked",
-            "occasion",
-            "planned_on",
-            "care_kind",
-            "message_class",
-            "priority",
-            "status",
-            "reason",
-            "deferred",
-            "send_after",
-            "attempts",
-            "subject",
-            "body",
-            "provider_id",
-            "error",
-            "error_code",
-            "created_at",
-            "sent_at",
-            "delivered_at",
-            "failed_at",
-            "opened_at",
-            "clicked_at",
-            "replied_at",
-            "unsubscribed_at",
-            "open_count",
-            "click_count",
-        ]
-        read_only_fields = fields
-
-    def get_campaign(self, message: OutboxMessage) -> int | None:
-        return message.source.object_id if message.source.kind == CAMPAIGN else None
-
-    def get_address(self, message: OutboxMessage) -> str:
-        return address_for(self.context["request"].user, message)
-
-    def get_masked(self, message: OutboxMessage) -> bool:
-        return not can_see_pii(self.context["request"].user)
-
-    def get_body(self, message: OutboxMessage) -> str:
-        return message_text_for_staff(message.body)
-
-    def get_error(self, message: OutboxMessage) -> str:
-        """A provider's error quotes the address it refused: masked like ``address``."""
-        return text_for(self.context["request"].user, message.error)
-
-
-class MessageViewSet(ScopedReadOnlyModelViewSet):
-    """Outbox messages to customers in the user's scope; the address is masked for users
-    without ``view_customer_pii``, as on the pages."""
-
-    queryset = OutboxMessage.objects.all()
-    serializer_class = MessageSerializer
-    filterset_fields = [
-        "source",
-        "customer",
-        "status",
-        "channel",
-        "reason",
-        "occasion",
-        "message_class",
-    ]
-    ordering_fields = ["created_at", "sent_at", "id"]
-
-    def get_base_queryset(self):
-        messages = OutboxMessage.objects.select_related("customer", "source")
-        campaign = self.request.query_params.get("campaign")
-        if campaign:
-            if not campaign.isdigit():
-                return messages.none()
-            messages = messages.filter(source__kind=CAMPAIGN, source__object_id=int(campaign))
-        return messages.order_by("-created_at", "-id")
-
-    def _audit(self, customer_ids: list[int]) -> None:
-        """Full addresses shown are views of personal data (as on the pages)."""
-        if customer_ids and can_see_pii(self.request.user):
-            audit_record_many(
-                actor=self.request.user,
-                action=AuditAction.VIEW,
-                customer_ids=customer_ids,
-                detail={"via": "api", "what": "messages"},
-                request=self.request,
-            )
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        self._audit([message.customer_id for message in page or []])
-        return page
-
-    def retrieve(self, request, *args, **kwargs):
-        message = self.get_object()
-        self._audit([message.customer_id])
-        return Response(self.get_serializer(message).data)
-
-
 def register(router) -> None:
     router.register("campaigns", CampaignViewSet, basename="campaign")
     router.register("campaign-templates", TemplateViewSet, basename="campaign-template")
     router.register("coupons", CouponViewSet, basename="coupon")
     router.register("care-tasks", CareTaskViewSet, basename="care-task")
-    router.register("messages", MessageViewSet, basename="message")

@@ -178,16 +178,6 @@ register_nav(
         "campaigns.view_caretask",
     )
 )
-register_nav(
-    NavItem(
-        "delivery",
-        _("Delivery"),
-        "delivery_ops:operations",
-        "send-check",
-        43,
-        "delivery.view_dispatchrun",
-    )
-)
 register_home_card(
     HomeCard(
         "campaigns_awaiting_approval",

@@ -105,6 +105,8 @@ def register() -> None:
             render=render_campaign_messages,
             url=_campaign_url,
             log_url=_campaign_log_url,
+            api_field="campaign",
+            state_follows_sender=True,
         )
     )
     post_save.connect(_campaign_saved, sender=CareCampaign, dispatch_uid="campaign_source")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from delivery.models import (
     DeliveryChannel,
     FrequencyCap,
+    MessageClass,
     MessageStatus,
     QuietHours,
     SuppressionReason,
@@ -40,6 +41,32 @@ class MessageFilterForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data
         return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MessageLogForm(MessageFilterForm):
+    """The filters of the log of every sender: also the kind of sender, one sender (among
+    those the user may open), the class and the planned send dates."""
+
+    source_kind = forms.ChoiceField(label=_("Kind of sender"), required=False)
+    source = forms.TypedChoiceField(label=_("Sender"), required=False, coerce=int)
+    message_class = forms.ChoiceField(
+        label=_("Class"), required=False, choices=_any(MessageClass.choices)
+    )
+    planned_from = forms.DateField(label=_("Planned from"), required=False, widget=DATE)
+    planned_until = forms.DateField(label=_("Planned until"), required=False, widget=DATE)
+
+    SELECTS = ("source_kind", "source", "channel", "status", "message_class", "reason")
+
+    def __init__(self, *args, kinds=(), sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source_kind"].choices = _any(kinds)
+        self.fields["source"].choices = _any(sources)
+
+    def selects(self) -> list:
+        return [self[name] for name in self.SELECTS]
 
 
 class RetryFailedForm(forms.Form):
@@ -126,3 +153,31 @@ class QuietHoursForm(forms.ModelForm):
 
     def validate_unique(self):
         """Checked in clean() with a clearer message."""
+
+
+class SourceKindClassForm(forms.Form):
+    """One choice per registered kind of sender: its messages count against frequency
+    caps (care and marketing) or are exempt (service the customer asked for)."""
+
+    CHOICES = [
+        ("care", _("Counts against caps (care and marketing)")),
+        ("service", _("Exempt from caps (service the customer asked for)")),
+    ]
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = list(rows)
+        for row in self.rows:
+            self.fields[f"kind_{row.key}"] = forms.ChoiceField(
+                label=row.label,
+                choices=self.CHOICES,
+                initial=row.message_class,
+                widget=forms.RadioSelect,
+            )
+
+    def bound_rows(self) -> list:
+        """(row, bound field) per kind, for the template's table."""
+        return [(row, self[f"kind_{row.key}"]) for row in self.rows]
+
+    def counts(self) -> dict[str, bool]:
+        return {row.key: self.cleaned_data[f"kind_{row.key}"] == "care" for row in self.rows}

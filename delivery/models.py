@@ -140,6 +140,40 @@ class MessageSource(models.Model):
         return self.label
 
 
+class SourceKindClass(models.Model):
+    """An admin's decision on one kind of sender (campaigns, service notices, event
+    invitations …): whether its messages are care touches that count against frequency
+    caps and duplicates, or service messages the customer asked for (exempt from caps,
+    never from unsubscribe-from-everything, consent or quiet hours). A kind without a row
+    keeps the class its app registered (``delivery.registry.SourceKind.message_class``).
+    ``messages_enqueue`` reads it for every source it writes; messages already written
+    keep the class they were decided under."""
+
+    kind = models.CharField(_("kind of sender"), max_length=40, unique=True)
+    counts_against_caps = models.BooleanField(_("counts against frequency caps"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("class of a kind of sender")
+        verbose_name_plural = _("classes of the kinds of sender")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'care' if self.counts_against_caps else 'service'}"
+
+    @property
+    def message_class(self) -> str:
+        return MessageClass.CARE if self.counts_against_caps else MessageClass.SERVICE
+
+
 class MessageEventKind(models.TextChoices):
     QUEUED = "queued", _("Queued")
     DEFERRED = "deferred", _("Deferred by quiet hours")
@@ -257,6 +291,8 @@ class OutboxMessage(models.Model):
             models.Index(fields=["status", "sent_at"], name="outbox_status_sent"),
             models.Index(fields=["provider_id"], name="outbox_provider_id"),
             models.Index(fields=["address", "channel", "sent_at"], name="outbox_address"),
+            # The log of every message walks this newest first, a keyset page at a time.
+            models.Index(fields=["created_at", "id"], name="outbox_created"),
         ]
 
     def __str__(self) -> str:

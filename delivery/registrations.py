@@ -1,6 +1,8 @@
-"""What the delivery engine adds to the shared registries: its models' permissions per
-role and the customer page's "record opt-out" link (its navigation, timeline and public
-prefixes are registered by campaigns, its first sender, for now)."""
+"""What the delivery engine adds to the shared registries: its navigation entry (the
+operations page for those who may see it, the message log for everyone else who may see
+messages), its models' permissions per role and the customer page's "record opt-out"
+link (its timeline and public prefixes are registered by campaigns, its first sender, for
+now)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,9 +11,22 @@ from carecrm.core.registry import (
     ALL_ACTIONS,
     READ_ACTIONS,
     CustomerAction,
+    NavItem,
     model_permissions,
     register_customer_action,
+    register_nav,
     register_role_permissions,
+)
+
+register_nav(
+    NavItem(
+        "delivery",
+        _("Delivery"),
+        "delivery_ops:operations",
+        "send-check",
+        43,
+        "delivery.view_outboxmessage",
+    )
 )
 
 # Staff: the messages of customers they see; opt-outs from a call.
@@ -27,7 +42,8 @@ register_role_permissions(
         },
     ),
 )
-# Managers: also the operations page ("change" = retry now); caps and quiet hours are
+# Managers: also the operations page ("change" = retry now) and pausing, resuming or
+# cancelling a sender; caps, quiet hours and which senders count against caps are
 # read-only, admins change them.
 register_role_permissions(
     "manager",
@@ -36,10 +52,11 @@ register_role_permissions(
         {
             "outboxmessage": ("view", "change"),
             "messageevent": READ_ACTIONS,
-            "messagesource": READ_ACTIONS,
+            "messagesource": ("view", "change"),
             "dispatchrun": READ_ACTIONS,
             "frequencycap": READ_ACTIONS,
             "quiethours": READ_ACTIONS,
+            "sourcekindclass": READ_ACTIONS,
             "unsubscribe": ALL_ACTIONS,
         },
     ),

@@ -32,6 +32,17 @@ class SourceKind:
     url: Callable | None = None
     # ``log_url(source) -> str | None``: its message log, if it has one of its own.
     log_url: Callable | None = None
+    # "care" (care and marketing touches: they count against frequency caps) or
+    # "service" (messages the customer asked for: exempt from caps). The default;
+    # admins may change it on the delivery settings page (``SourceKindClass``).
+    message_class: str = "care"
+    # The messages API's field (and query filter) holding the sender object's ID for
+    # this kind's messages, null for other kinds (campaigns: "campaign").
+    api_field: str | None = None
+    # True when the sender's app keeps the source's state in step with its own object
+    # (a campaign's status): pausing, resuming and cancelling then happen on the
+    # sender's page, and delivery's sender page only links there.
+    state_follows_sender: bool = False
 
 
 source_kinds: dict[str, SourceKind] = {}

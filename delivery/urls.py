@@ -4,7 +4,7 @@ opt-out staff record from a call."""
 
 from django.urls import path
 
-from delivery.views import operations, optout
+from delivery.views import operations, optout, sources
 
 app_name = "delivery_ops"
 
@@ -12,7 +12,10 @@ urlpatterns = [
     path("", operations.operations_view, name="operations"),
     path("retry/", operations.retry_view, name="retry"),
     path("uncertain/", operations.uncertain_settle_view, name="uncertain"),
+    path("messages/", sources.message_log_view, name="messages"),
     path("messages/<int:pk>/", operations.message_detail_view, name="message"),
+    path("sources/<int:pk>/", sources.source_detail_view, name="source"),
+    path("sources/<int:pk>/state/", sources.source_state_view, name="source-state"),
     path("messages/<int:pk>/requeue/", operations.message_requeue_view, name="message-requeue"),
     path("settings/", operations.delivery_settings_view, name="settings"),
     path("settings/caps/new/", operations.frequency_cap_edit_view, name="cap-create"),
@@ -31,6 +34,11 @@ urlpatterns = [
         "settings/quiet-hours/<int:pk>/",
         operations.quiet_hours_edit_view,
         name="quiet-hours-edit",
+    ),
+    path(
+        "settings/classes/",
+        operations.source_kind_classes_edit_view,
+        name="kind-classes",
     ),
     path("customers/<int:customer_id>/opt-out/", optout.optout_view, name="optout"),
 ]

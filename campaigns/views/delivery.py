@@ -68,7 +68,7 @@ def campaign_messages_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     return render(
         request,
-        "delivery/message_list.html",
+        "campaigns/delivery/message_list.html",
         {
             "campaign": campaign,
             "source_label": campaign.name,

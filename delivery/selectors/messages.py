@@ -37,6 +37,7 @@ from delivery.models import (
     MessageSource,
     MessageStatus,
     OutboxMessage,
+    SourceState,
     SuppressionReason,
 )
 from delivery.tokens import redact_links
@@ -378,9 +379,56 @@ def visible_messages(user) -> QuerySet[OutboxMessage]:
     return visible_to(user, OutboxMessage.objects.all())
 
 
+def visible_sources(user) -> QuerySet[MessageSource]:
+    """Senders the user may open: admins every one; others those of their department and
+    those that sent to a customer they see."""
+    sources = MessageSource.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return sources.none()
+    if user.is_admin_role:
+        return sources
+    mine = visible_messages(user).filter(source=OuterRef("pk"))
+    department = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    return sources.filter(department | Exists(mine))
+
+
+def sources_overview(user, *, limit: int = 20) -> list[MessageSource]:
+    """The senders the user may open that have messages waiting (queued or sending) or
+    are paused, most waiting first, each with ``waiting`` and ``failed`` counts of the
+    messages the user sees."""
+    mine = visible_messages(user)
+    waiting_statuses = (MessageStatus.QUEUED, MessageStatus.SENDING)
+    waiting = mine.filter(source=OuterRef("pk"), status__in=waiting_statuses)
+    return list(
+        visible_sources(user)
+        .filter(Exists(waiting) | Q(state=SourceState.PAUSED))
+        .annotate(
+            waiting=Count(
+                "messages",
+                filter=Q(messages__status__in=waiting_statuses, messages__in=mine),
+            ),
+            failed=Count(
+                "messages", filter=Q(messages__status=MessageStatus.FAILED, messages__in=mine)
+            ),
+        )
+        .order_by("-waiting", "-updated_at", "-id")[:limit]
+    )
+
+
 def message_log(queryset: QuerySet[OutboxMessage], filters: dict) -> QuerySet[OutboxMessage]:
     """``queryset`` narrowed by the log's filters (status, channel, reason, customer name
-    or part of it), newest first, with what a row shows."""
+    or part of it; on the log of every sender also the kind of sender, the sender, the
+    class and the planned dates), newest first, with what a row shows."""
+    if filters.get("source_kind"):
+        queryset = queryset.filter(source__kind=filters["source_kind"])
+    if filters.get("source"):
+        queryset = queryset.filter(source_id=filters["source"])
+    if filters.get("message_class"):
+        queryset = queryset.filter(message_class=filters["message_class"])
+    if filters.get("planned_from"):
+        queryset = queryset.filter(planned_on__gte=filters["planned_from"])
+    if filters.get("planned_until"):
+        queryset = queryset.filter(planned_on__lte=filters["planned_until"])
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("channel"):

@@ -15,11 +15,17 @@ from delivery.models import (
     FrequencyCap,
     MessageEvent,
     MessageEventKind,
+    MessageSource,
     MessageStatus,
     OutboxMessage,
     QuietHours,
+    SourceKindClass,
+    SourceState,
 )
+from delivery.registry import source_kind
+from delivery.selectors.kinds import kind_classes
 from delivery.services.sending import GAVE_UP_PREFIX, SEND_TASK_NAME, messages_retry_now
+from delivery.services.sources import source_cancel, source_pause, source_resume
 
 
 def _send_soon() -> None:
@@ -102,6 +108,78 @@ def quiet_hours_save(*, quiet_hours: QuietHours, user) -> QuietHours:
         quiet_hours.save()
         _audit_rule(user, quiet_hours, f"quiet hours saved: {quiet_hours}")
     return quiet_hours
+
+
+def source_kind_classes_save(*, user, counts: dict[str, bool]) -> list[str]:
+    """Store which kinds of sender count against frequency caps (``counts``: kind ->
+    counts), each change audited with what it was before. The next enqueue of each kind
+    applies it; messages already written keep their class. Returns the kinds changed."""
+    current = {row.key: row for row in kind_classes()}
+    changed = []
+    with transaction.atomic():
+        for key, counts_against_caps in counts.items():
+            source_kind(key)  # only registered kinds
+            row = current.get(key)
+            if row is not None and row.counts_against_caps == counts_against_caps:
+                continue
+            setting, _created = SourceKindClass.objects.update_or_create(
+                kind=key,
+                defaults={"counts_against_caps": counts_against_caps, "updated_by": user},
+            )
+            audit_record(
+                actor=user,
+                action=AuditAction.CHANGE,
+                obj=setting,
+                detail={
+                    "delivery": "kind class saved",
+                    "kind": key,
+                    "counts_against_caps": counts_against_caps,
+                    "before": row.counts_against_caps if row is not None else None,
+                },
+            )
+            changed.append(key)
+    return changed
+
+
+def source_state_change(*, source: MessageSource, action: str, user) -> int | None:
+    """A manager pauses, resumes or cancels a sender from its delivery page (audited).
+    Returns None when the sender's state does not allow it, else how many queued
+    messages a cancel stopped (0 for pause and resume). A sender whose app keeps its
+    state in step with its own object (a campaign follows its status) may be set again
+    by that app later."""
+    before = source.state
+    try:
+        if source_kind(source.kind).state_follows_sender:
+            return None
+    except LookupError:
+        pass
+    allowed = {
+        "pause": before == SourceState.ACTIVE,
+        "resume": before == SourceState.PAUSED,
+        "cancel": before != SourceState.CANCELLED,
+    }
+    if not allowed.get(action):
+        return None
+    with transaction.atomic():
+        stopped = 0
+        if action == "pause":
+            source_pause(source=source)
+        elif action == "resume":
+            source_resume(source=source)
+        else:
+            stopped = source_cancel(source=source)
+        audit_record(
+            actor=user,
+            action=AuditAction.CHANGE,
+            obj=source,
+            detail={
+                "delivery": f"source {action}",
+                "kind": source.kind,
+                "before": before,
+                "stopped": stopped,
+            },
+        )
+    return stopped
 
 
 def messages_uncertain_settle(*, user, channel: str, arrived: bool) -> int:

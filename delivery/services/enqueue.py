@@ -38,6 +38,7 @@ from delivery.models import (
     QuietHours,
     SuppressionReason,
 )
+from delivery.selectors.kinds import source_kind_class
 from delivery.selectors.suppression import (  # noqa: F401 - where senders found them
     ADDRESS_COLUMN,
     INVALID_ADDRESS,
@@ -118,7 +119,6 @@ def messages_enqueue(
     care_kind: str,
     priority: int,
     send_after: dt.datetime,
-    message_class: str = MessageClass.CARE,
     due_on: dt.date | None = None,
     caps: list[FrequencyCap] | None = None,
     quiet: QuietHours | None = None,
@@ -131,7 +131,12 @@ def messages_enqueue(
     their end (``quiet``: the channel's active quiet hours; read when not given, like
     ``caps``). Runs in its own transaction (or the caller's) and takes the dispatch lock
     — unless every customer of the audience has a row already: then nothing is written
-    and no lock is taken, so running it again is cheap and harmless."""
+    and no lock is taken, so running it again is cheap and harmless.
+
+    The messages' class — care (counted against caps and duplicates) or service (exempt)
+    — is the one admins set for the source's kind on the delivery settings page, or the
+    kind's registered default (``delivery.selectors.kinds``); the sender does not choose
+    it message by message."""
     now = now or timezone.now()
     if channel not in DeliveryChannel.values:
         raise ValueError(f"delivery does not send on {channel!r}")
@@ -146,6 +151,7 @@ def messages_enqueue(
         deferred = later is not None
         send_after = later or send_after
         planned_on = timezone.localtime(send_after, local_zone()).date()
+        message_class = source_kind_class(source.kind)
         return _insert(
             source=source,
             occasion=occasion,

@@ -208,7 +208,11 @@ def waiting_and_failed(campaign, department_a):
 
 
 def test_staff_cannot_open_the_operations_page(staff_a_client):
-    assert staff_a_client.get("/delivery/").status_code == 403
+    """They are taken to the message log, the part of delivery they may see."""
+    response = staff_a_client.get("/delivery/")
+    assert (response.status_code, response["Location"]) == (302, "/delivery/messages/")
+    assert staff_a_client.get("/delivery/", HTTP_HX_REQUEST="true").status_code == 403
+    assert staff_a_client.post("/delivery/retry/").status_code == 403
 
 
 def test_operations_page_shows_the_queue(manager_a_client, waiting_and_failed):
@@ -342,9 +346,18 @@ def test_customer_timeline_shows_messages(staff_a_client, sent_sms, zhang):
     assert f'href="/delivery/messages/{sent_sms.pk}/"' in body
 
 
-def test_delivery_nav_item_is_for_managers(staff_a_client, manager_a_client):
-    assert 'data-nav="delivery"' not in staff_a_client.get("/").content.decode()
+def test_delivery_has_its_own_navigation(staff_a_client, manager_a_client):
+    """One entry in the main navigation (staff reach the message log through it), and
+    delivery's own tabs: operations for managers, messages, settings for managers and
+    admins."""
+    assert 'data-nav="delivery"' in staff_a_client.get("/").content.decode()
     assert 'data-nav="delivery"' in manager_a_client.get("/").content.decode()
+    staff = staff_a_client.get("/delivery/messages/").content.decode()
+    assert 'data-tab="messages"' in staff
+    assert 'data-tab="operations"' not in staff and 'data-tab="settings"' not in staff
+    manager = manager_a_client.get("/delivery/").content.decode()
+    assert 'id="delivery-subnav"' in manager and "campaigns/approvals" not in manager
+    assert all(f'data-tab="{tab}"' in manager for tab in ("operations", "messages", "settings"))
 
 
 # --- API -------------------------------------------------------------------------------

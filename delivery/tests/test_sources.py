@@ -24,7 +24,7 @@ from delivery.models import (
     SuppressionReason,
     UnsubscribeSource,
 )
-from delivery.registry import Rendered, SourceKind, register_source_kind
+from delivery.registry import Rendered, SourceKind, register_source_kind, source_kinds
 from delivery.selectors.messages import source_metrics
 from delivery.services.enqueue import messages_enqueue
 from delivery.services.preferences import unsubscribe
@@ -35,6 +35,7 @@ from delivery.tests.senders import consenting_customers
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE = "service_notice"
+PROMOTION = "shop_promotion"
 DAY = dt.date(2027, 6, 2)
 NOON = dt.datetime(2027, 6, 2, 12, 0, tzinfo=SHANGHAI)
 
@@ -51,7 +52,22 @@ def render_notice(source: MessageSource, messages: list[OutboxMessage]) -> dict:
 
 @pytest.fixture(autouse=True)
 def _notice_kind():
-    register_source_kind(SourceKind(key=NOTICE, label="Service notice", render=render_notice))
+    yield from _kinds()
+
+
+def _kinds():
+    register_source_kind(
+        SourceKind(
+            key=NOTICE,
+            label="Service notice",
+            render=render_notice,
+            message_class=MessageClass.SERVICE,
+        )
+    )
+    register_source_kind(SourceKind(key=PROMOTION, label="Promotion", render=render_notice))
+    yield
+    source_kinds.pop(NOTICE, None)
+    source_kinds.pop(PROMOTION, None)
 
 
 @pytest.fixture
@@ -65,14 +81,13 @@ def no_rules():
     QuietHours.objects.all().delete()
 
 
-def enqueue(source, customers, *, message_class=MessageClass.SERVICE, at=NOON, occasion=DAY):
+def enqueue(source, customers, *, at=NOON, occasion=DAY):
     return messages_enqueue(
         source=source,
         occasion=occasion,
         channel=Channel.SMS,
         audience=customers,
         care_kind=CareKind.SERVICE,
-        message_class=message_class,
         priority=Priority.HIGH,
         send_after=at,
     )
@@ -135,12 +150,12 @@ def test_service_messages_are_exempt_from_caps_and_care_touches_are_not(
 ):
     FrequencyCap.objects.create(max_messages=1, period_days=1)
     (customer,) = consenting_customers(department_a, 1)
-    promotion = source_for(kind=NOTICE, object_id=8, label="六月促销", department=department_a)
-    enqueue(promotion, customers_qs([customer]), message_class=MessageClass.CARE)
+    promotion = source_for(kind=PROMOTION, object_id=8, label="六月促销", department=department_a)
+    enqueue(promotion, customers_qs([customer]))
     assert OutboxMessage.objects.get(source=promotion).status == MessageStatus.QUEUED
 
     enqueue(notice, customers_qs([customer]))
-    second_care = source_for(kind=NOTICE, object_id=9, label="会员日", department=department_a)
+    second_care = source_for(kind=PROMOTION, object_id=9, label="会员日", department=department_a)
     messages_enqueue(
         source=second_care,
         occasion=DAY,

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from delivery.forms import (
     FrequencyCapForm,
     QuietHoursForm,
     RetryFailedForm,
+    SourceKindClassForm,
 )
 from delivery.models import (
     DeliveryChannel,
@@ -29,9 +31,11 @@ from delivery.models import (
     QuietHours,
 )
 from delivery.registry import source_kind
+from delivery.selectors.kinds import kind_classes
 from delivery.selectors.messages import (
     address_for,
     queue_overview,
+    sources_overview,
 )
 from delivery.services.admin import (
     frequency_cap_delete,
@@ -40,6 +44,7 @@ from delivery.services.admin import (
     messages_retry,
     messages_uncertain_settle,
     quiet_hours_save,
+    source_kind_classes_save,
 )
 
 
@@ -121,13 +126,21 @@ def message_requeue_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("delivery.view_dispatchrun", raise_exception=True)
 def operations_view(request: HttpRequest) -> HttpResponse:
+    """The queue, sending rate and failures of every sender. Staff, who see messages but
+    not the operations, are taken to the message log (the navigation's one entry)."""
+    if not request.user.has_perm("delivery.view_dispatchrun"):
+        if request.user.has_perm("delivery.view_outboxmessage") and not request.htmx:
+            return redirect("delivery_ops:messages")
+        raise PermissionDenied
     overview = queue_overview()
     context = {
         "overview": overview,
         "retry_form": RetryFailedForm(codes=overview.failed_codes),
         "can_retry": request.user.has_perm("delivery.change_outboxmessage"),
+        "sources": sources_overview(request.user)
+        if request.user.has_perm("delivery.view_messagesource") and not request.htmx
+        else [],
     }
     template = "_operations_figures.html" if request.htmx else "operations.html"
     response = render(request, f"delivery/{template}", context)
@@ -198,6 +211,8 @@ def delivery_settings_view(request: HttpRequest) -> HttpResponse:
             "can_delete_caps": user.has_perm("delivery.delete_frequencycap"),
             "can_change_quiet": user.has_perm("delivery.change_quiethours"),
             "can_add_quiet": user.has_perm("delivery.add_quiethours"),
+            "kind_classes": kind_classes(),
+            "can_change_classes": user.has_perm("delivery.change_sourcekindclass"),
         },
     )
 
@@ -258,3 +273,24 @@ def quiet_hours_edit_view(request: HttpRequest, pk: int | None = None) -> HttpRe
         title=_("Quiet hours"),
         saved=_("Quiet hours saved: %(rule)s."),
     )
+
+
+@login_required
+@permission_required("delivery.change_sourcekindclass", raise_exception=True)
+def source_kind_classes_edit_view(request: HttpRequest) -> HttpResponse:
+    """Admins choose, per kind of sender, whether its messages count against caps."""
+    form = SourceKindClassForm(request.POST or None, rows=kind_classes())
+    if request.method == "POST" and form.is_valid():
+        changed = source_kind_classes_save(user=request.user, counts=form.counts())
+        if changed:
+            messages.success(
+                request,
+                _(
+                    "Saved. The next messages of the changed senders are enqueued under "
+                    "their new class; messages already queued keep theirs."
+                ),
+            )
+        else:
+            messages.info(request, _("Nothing changed."))
+        return redirect(f"{reverse('delivery_ops:settings')}#kind-classes")
+    return render(request, "delivery/kind_classes_form.html", {"form": form})

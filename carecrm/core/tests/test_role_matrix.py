@@ -90,6 +90,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"campaigns/templates/", "pk", "template"),
     (r"campaigns/customers/", "customer_id", "customer"),
     (r"delivery/messages/", "pk", "message"),
+    (r"delivery/sources/", "pk", "source"),
     (r"delivery/settings/caps/", "pk", "frequency_cap"),
     (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
     (r"delivery/customers/", "customer_id", "customer"),
@@ -115,7 +116,7 @@ SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
 # configure tiers, caps, quiet hours, channels, the brand).
 ADMIN_ONLY = re.compile(
     r"^/(settings/brand/"
-    r"|delivery/settings/(caps|quiet-hours)/"
+    r"|delivery/settings/(caps|quiet-hours|classes)/"
     r"|segments/policy/(edit|run|preview)/"
     r")"
 )
@@ -235,7 +236,8 @@ def _records(department, author, label: str) -> dict:
         "company_day": CompanyDayFactory(
             department=department, created_by=author, name=f"{label}纪念日"
         ),
-        "message": message(campaign, customer),
+        "message": (sent := message(campaign, customer)),
+        "source": sent.source,
         "coupon": Coupon.objects.create(
             batch=batch,
             customer=customer,
