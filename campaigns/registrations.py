@@ -14,7 +14,6 @@ from carecrm.core.registry import (
     register_demo_seeder,
     register_home_card,
     register_nav,
-    register_public_prefix,
     register_role_permissions,
     register_timeline_kind,
     register_timeline_provider,
@@ -92,41 +91,6 @@ def _timeline(customer, user):
     return entries
 
 
-def _message_timeline(customer, user):
-    """The customer's latest care messages, each linking to its history."""
-    if not user.has_perm("delivery.view_outboxmessage"):
-        return []
-    from django.urls import reverse
-
-    from delivery.selectors.messages import customer_messages
-    from delivery.templatetags.delivery_tags import channel_icon
-
-    entries = []
-    for message in customer_messages(user, customer, limit=50):
-        detail = [str(message.get_status_display())]
-        if message.reason:
-            detail.append(str(message.get_reason_display()))
-        for stamp, label in (
-            (message.opened_at, _("opened")),
-            (message.clicked_at, _("clicked")),
-            (message.replied_at, _("replied")),
-            (message.unsubscribed_at, _("unsubscribed")),
-        ):
-            if stamp:
-                detail.append(str(label))
-        entries.append(
-            TimelineEntry(
-                at=message.sent_at or message.created_at,
-                kind="message",
-                icon=channel_icon(message.channel),
-                title=f"{message.get_channel_display()} · {message.source.label}",
-                detail=" · ".join(detail),
-                url=reverse("delivery_ops:message", args=[message.pk]),
-            )
-        )
-    return entries
-
-
 def _messages_waiting(user) -> int:
     from campaigns.models import MessageStatus
     from delivery.selectors.messages import visible_messages
@@ -143,8 +107,6 @@ def _seed(**kwargs) -> None:
 register_timeline_provider(_timeline)
 register_timeline_kind("coupon", _("Coupons"))
 register_timeline_kind("care_task", _("Care tasks"))
-register_timeline_kind("message", _("Messages"))
-register_timeline_provider(_message_timeline)
 register_demo_seeder(60, _seed)
 tier_changed.connect(_on_tier_changed, dispatch_uid="campaigns.on_tier_changed")
 
@@ -218,11 +180,6 @@ register_home_card(
         43,
     )
 )
-
-
-# delivery.urls_public: unsubscribe, preferences, tracking and short links.
-register_public_prefix("/m/")
-register_public_prefix("/s/")
 
 
 # --- role permissions: this app's models, per role (carecrm.accounts.roles syncs them) ---

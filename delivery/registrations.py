@@ -1,8 +1,7 @@
 """What the delivery engine adds to the shared registries: its navigation entry (the
 operations page for those who may see it, the message log for everyone else who may see
-messages), its models' permissions per role and the customer page's "record opt-out"
-link (its timeline and public prefixes are registered by campaigns, its first sender, for
-now)."""
+messages), its models' permissions per role, the customer page's "record opt-out" link,
+the customer's messages on the 360° timeline and the URL prefixes of its customer pages."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +11,14 @@ from carecrm.core.registry import (
     READ_ACTIONS,
     CustomerAction,
     NavItem,
+    TimelineEntry,
     model_permissions,
     register_customer_action,
     register_nav,
+    register_public_prefix,
     register_role_permissions,
+    register_timeline_kind,
+    register_timeline_provider,
 )
 
 register_nav(
@@ -73,3 +76,44 @@ register_customer_action(
         permission="customers.change_customer",
     )
 )
+
+
+def _message_timeline(customer, user):
+    """The customer's latest care messages, each linking to its history."""
+    if not user.has_perm("delivery.view_outboxmessage"):
+        return []
+    from delivery.selectors.messages import customer_messages
+    from delivery.templatetags.delivery_tags import channel_icon
+
+    entries = []
+    for message in customer_messages(user, customer, limit=50):
+        detail = [str(message.get_status_display())]
+        if message.reason:
+            detail.append(str(message.get_reason_display()))
+        for stamp, label in (
+            (message.opened_at, _("opened")),
+            (message.clicked_at, _("clicked")),
+            (message.replied_at, _("replied")),
+            (message.unsubscribed_at, _("unsubscribed")),
+        ):
+            if stamp:
+                detail.append(str(label))
+        entries.append(
+            TimelineEntry(
+                at=message.sent_at or message.created_at,
+                kind="message",
+                icon=channel_icon(message.channel),
+                title=f"{message.get_channel_display()} · {message.source.label}",
+                detail=" · ".join(detail),
+                url=reverse("delivery_ops:message", args=[message.pk]),
+            )
+        )
+    return entries
+
+
+register_timeline_kind("message", _("Messages"))
+register_timeline_provider(_message_timeline)
+
+# delivery.urls_public: unsubscribe, preferences, tracking and short links.
+register_public_prefix("/m/")
+register_public_prefix("/s/")
