@@ -64,51 +64,11 @@ class CampaignSerializer(serializers.ModelSerializer):
         many=True, queryset=Segment.objects.all(), required=False
     )
     contents = ContentSerializer(many=True, read_only=True)
-    coupon_batch = CouponBatchSerializer(read_only=True)
+    # None until the campaign has coupon terms.
+    coupon_batch = CouponBatchSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = CareCampaign
-        fields = [
-            "id",
-            "name",
-            "description",
-            "kind",
-            "status",
-            "goal_metric",
-            "goal_baseline",
-            "goal_target",
-            "goal_deadline",
-            "include_segments",
-            "exclude_segments",
-            "channel_strategy",
-            "priority",
-            "care_kind",
-            "owner",
-            "department",
-            "review_departments",
-            "backup_plan",
-            "event_link",
-            "send_time",
-            "days_before",
-            "holiday_source",
-            "festival",
-            "company_day",
-            "send_at",
-            "recurrence",
-            "rrule",
-            "starts_on",
-            "ends_on",
-            "trigger",
-            "trigger_delay_days",
-            "review_round",
-            "submitted_at",
-            "approved_at",
-            "approved_by",
-            "contents",
-            "coupon_batch",
-            "created_at",
-            "updated_at",
-        ]
         read_only_fields = [
             "status",
             "review_round",
@@ -118,12 +78,19 @@ class CampaignSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # Writable: exactly what the services accept (campaigns.services.campaigns).
+        fields = [
+            "id",
+            *campaigns.EDITABLE_FIELDS,
+            *campaigns.EDITABLE_RELATIONS,
+            *read_only_fields,
+            "contents",
+            "coupon_batch",
+        ]
         extra_kwargs = {"review_departments": {"required": False}}
 
-    RELATIONS = ("include_segments", "exclude_segments", "review_departments")
-
     def _split(self, data: dict) -> tuple[dict, dict]:
-        relations = {name: data.pop(name) for name in self.RELATIONS if name in data}
+        relations = {name: data.pop(name) for name in campaigns.EDITABLE_RELATIONS if name in data}
         return data, relations
 
     def create(self, validated_data):

@@ -17,6 +17,7 @@ from campaigns.models import (
     TouchChannel,
 )
 from campaigns.selectors.campaigns import visible_company_days
+from campaigns.services.campaigns import EDITABLE_FIELDS, EDITABLE_RELATIONS
 from carecrm.accounts.models import Department, User
 from carecrm.core.scoping import department_choices_for
 from customers.selectors import visible_customers
@@ -31,37 +32,7 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = CareCampaign
-        fields = [
-            "name",
-            "description",
-            "kind",
-            "department",
-            "owner",
-            "priority",
-            "care_kind",
-            "goal_metric",
-            "goal_baseline",
-            "goal_target",
-            "goal_deadline",
-            "include_segments",
-            "exclude_segments",
-            "channel_strategy",
-            "review_departments",
-            "backup_plan",
-            "event_link",
-            "send_time",
-            "days_before",
-            "holiday_source",
-            "festival",
-            "company_day",
-            "send_at",
-            "recurrence",
-            "rrule",
-            "starts_on",
-            "ends_on",
-            "trigger",
-            "trigger_delay_days",
-        ]
+        fields = [*EDITABLE_FIELDS, *EDITABLE_RELATIONS]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "backup_plan": forms.Textarea(attrs={"rows": 3}),
@@ -108,11 +79,13 @@ class CampaignForm(forms.ModelForm):
             self.initial.setdefault("days_before", 3)
 
     def service_fields(self) -> dict:
-        relations = ("include_segments", "exclude_segments", "review_departments")
-        fields = {k: v for k, v in self.cleaned_data.items() if k not in relations}
+        fields = {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
         if not fields.get("care_kind"):
             fields["care_kind"] = self.instance.care_kind if self.instance.pk else ""
         return fields
+
+    def service_relations(self) -> dict:
+        return {name: self.cleaned_data[name] for name in EDITABLE_RELATIONS}
 
 
 class ContentForm(forms.Form):

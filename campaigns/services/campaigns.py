@@ -53,19 +53,22 @@ SCHEDULE_DEFAULTS = {
     "trigger": "",
     "trigger_delay_days": 0,
 }
-EDITABLE_FIELDS = (
+# What a user may set on a campaign, said once: the campaign form's fields, the API's
+# writable fields and the keys campaign_create and campaign_update accept all derive from
+# these two lists (campaigns/tests/test_editable_fields.py holds them to it).
+EDITABLE_FIELDS: tuple[str, ...] = (
     "name",
     "description",
     "kind",
+    "department",
+    "owner",
+    "priority",
+    "care_kind",
     "goal_metric",
     "goal_baseline",
     "goal_target",
     "goal_deadline",
     "channel_strategy",
-    "priority",
-    "care_kind",
-    "owner",
-    "department",
     "backup_plan",
     "event_link",
     "send_time",
@@ -81,6 +84,8 @@ EDITABLE_FIELDS = (
     "trigger",
     "trigger_delay_days",
 )
+# The many-to-many ones, which the services take as their own arguments.
+EDITABLE_RELATIONS: tuple[str, ...] = ("include_segments", "exclude_segments", "review_departments")
 # Statuses in which an edit returns the campaign to draft.
 LOCKED_STATUSES = (
     CampaignStatus.IN_REVIEW,

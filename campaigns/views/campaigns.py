@@ -109,11 +109,7 @@ def _form_page(request, form, campaign=None) -> HttpResponse:
 
 
 def _save(request, form, campaign=None):
-    relations = {
-        "include_segments": form.cleaned_data["include_segments"],
-        "exclude_segments": form.cleaned_data["exclude_segments"],
-        "review_departments": form.cleaned_data["review_departments"],
-    }
+    relations = form.service_relations()
     try:
         if campaign is None:
             return campaign_create(user=request.user, fields=form.service_fields(), **relations)
