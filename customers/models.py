@@ -103,6 +103,30 @@ class Tag(models.Model):
         return self.name
 
 
+# The columns of Customer that segmentation derives from the orders, in bulk
+# (segmentation.services.scoring writes exactly these, stamping ``scored_at``). Said once
+# here, the layer below segmentation: nobody sets them by hand — the import, the forms and
+# the API leave them alone (customers/tests/test_scored_fields.py holds them to it).
+SCORED_FIELDS: tuple[str, ...] = (
+    "total_spend",
+    "spend_12m",
+    "purchase_count",
+    "purchase_count_12m",
+    "first_purchase_on",
+    "last_purchase_on",
+    "average_order_value",
+    "repurchase_rate",
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_segment",
+    "value_tier",
+    "vip_level",
+    "lifecycle_stage",
+    "loyalty_score",
+)
+
+
 class Customer(models.Model):
     SCOPE = ScopeRule(department="department", owner="relationship_manager")
 
@@ -175,7 +199,7 @@ class Customer(models.Model):
     )
     contact_verified_at = models.DateTimeField(_("contact verified at"), null=True, blank=True)
 
-    # Derived by segmentation, in bulk (see segmentation.services).
+    # Derived by segmentation, in bulk (SCORED_FIELDS above, and scored_at).
     total_spend = models.DecimalField(
         _("total spend"), max_digits=14, decimal_places=2, default=Decimal("0")
     )

@@ -23,6 +23,7 @@ from carecrm.core.models import AuditAction
 from carecrm.core.search_throttle import SearchRateThrottle, too_many_searches_message
 from customers.filters import CustomerFilterSet
 from customers.models import (
+    SCORED_FIELDS,
     Channel,
     Customer,
     CustomerStatus,
@@ -38,25 +39,8 @@ from customers.selectors import visible_customers
 from customers.services import interactions, orders
 from customers.services import records as services
 
-DERIVED_FIELDS = (
-    "total_spend",
-    "spend_12m",
-    "purchase_count",
-    "purchase_count_12m",
-    "first_purchase_on",
-    "last_purchase_on",
-    "average_order_value",
-    "repurchase_rate",
-    "rfm_recency",
-    "rfm_frequency",
-    "rfm_monetary",
-    "rfm_segment",
-    "value_tier",
-    "vip_level",
-    "lifecycle_stage",
-    "loyalty_score",
-    "scored_at",
-)
+# Read-only: what segmentation derives (customers.models.SCORED_FIELDS) and when.
+DERIVED_FIELDS = (*SCORED_FIELDS, "scored_at")
 RECORD_STATE_FIELDS = (
     "status",
     "merged_into",

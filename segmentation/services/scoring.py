@@ -86,7 +86,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import LifecycleStage, ValueTier, VipLevel
+from customers.models import SCORED_FIELDS, LifecycleStage, ValueTier, VipLevel
 from segmentation.models import (
     VALUE_TIER_RANK,
     VIP_LEVEL_RANK,
@@ -105,25 +105,9 @@ MONTHLY_AVERAGE_MIN_DAYS = 90
 # Any constant distinct from other advisory locks in the project.
 _RUN_LOCK_KEY = 5_000_501
 
-# Derived columns of customers_customer, all of them produced by the scoring query.
-DERIVED_COLUMNS = (
-    "total_spend",
-    "spend_12m",
-    "purchase_count",
-    "purchase_count_12m",
-    "first_purchase_on",
-    "last_purchase_on",
-    "average_order_value",
-    "repurchase_rate",
-    "rfm_recency",
-    "rfm_frequency",
-    "rfm_monetary",
-    "rfm_segment",
-    "value_tier",
-    "vip_level",
-    "lifecycle_stage",
-    "loyalty_score",
-)
+# Derived columns of customers_customer, all of them produced by the scoring query: the
+# list customers keeps of them (nothing else writes them).
+DERIVED_COLUMNS = SCORED_FIELDS
 MATRIX_FIELDS = {
     "value_tier": ValueTier,
     "vip_level": VipLevel,

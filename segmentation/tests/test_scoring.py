@@ -12,9 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import Customer, IntentEvent
+from customers.models import SCORED_FIELDS, Customer, IntentEvent
 from customers.tests.factories import CustomerFactory, OrderFactory
 from segmentation.models import RunTrigger, ScoringRun, TierChange, TierPolicy
+from segmentation.services import scoring
 from segmentation.services.scoring import scoring_preview, scoring_run
 from segmentation.signals import tier_changed
 
@@ -275,3 +276,9 @@ def test_preview_counts_equal_what_applying_the_policy_does(dataset):
     # Medium now needs 3 purchases: C, G, H, L and M (2 each) fall to low/potential.
     assert preview.matrices["value_tier"].count("medium", "low") == 5
     assert ScoringRun.objects.get(pk=run.pk).trigger == RunTrigger.POLICY
+
+
+def test_scoring_writes_the_columns_customers_lists_and_nothing_else():
+    """customers.models.SCORED_FIELDS is the one list: the import, forms and API keep out
+    of exactly what scoring writes."""
+    assert scoring.DERIVED_COLUMNS is SCORED_FIELDS
