@@ -15,8 +15,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production \
     STATIC_ROOT=/app/staticfiles \
     CARECRM_VAR_DIR=/app/var
+# gettext compiles the translations; Pango and the Noto CJK fonts lay out the PDF reports
+# (WeasyPrint) with Chinese text embedded.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpangoft2-1.0-0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 carecrm
 WORKDIR /app

@@ -95,7 +95,9 @@ INSTALLED_APPS = [
     "customers",
     "segmentation",
     "delivery",
+    "budgets",
     "campaigns",
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,8 @@ urlpatterns = [
     path("segments/", include("segmentation.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("delivery/", include("delivery.urls")),
+    path("events/", include("events.urls")),
+    path("budgets/", include("budgets.urls")),
     path("", include("delivery.urls_public")),
     path("", include("carecrm.core.branding.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs from the operating system, which a virtualenv cannot hold:
-# Chromium (browser tests), CJK fonts (Chinese text in screenshots) and gettext (msgfmt for
-# compilemessages, xgettext for makemessages).
+# Chromium (browser tests), CJK fonts (Chinese text in screenshots and PDF reports), Pango
+# (WeasyPrint lays out the PDF reports with it) and gettext (msgfmt for compilemessages,
+# xgettext for makemessages).
 #
 # Installs the missing ones with apt-get when it can (root on Debian/Ubuntu, and
 # CARECRM_NO_APT unset); otherwise says what is missing and how to install it.
@@ -16,6 +17,9 @@ find_missing() {
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
   if ! command -v fc-list >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     missing+=(fonts-noto-cjk)
+  fi
+  if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+    missing+=(libpangoft2-1.0-0)
   fi
 }
 
@@ -36,7 +40,8 @@ cat >&2 <<MSG
 *** Install them with:  sudo apt-get install -y ${missing[*]}
 ***   chromium        - the browser tests (Playwright drives $chromium) fail without it
 ***   gettext         - compilemessages/makemessages cannot run without msgfmt/xgettext
-***   fonts-noto-cjk  - Chinese text renders as boxes in screenshots without it
+***   fonts-noto-cjk  - Chinese text renders as boxes in screenshots and PDFs without it
+***   libpangoft2-1.0-0 - PDF reports (WeasyPrint) cannot be made without it
 
 MSG
 exit 1

@@ -13,7 +13,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("carecrm", "customers", "segmentation", "delivery", "campaigns")
+PACKAGES = (
+    "carecrm",
+    "customers",
+    "segmentation",
+    "delivery",
+    "budgets",
+    "campaigns",
+    "events",
+)
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess:
@@ -55,6 +63,10 @@ def test_the_tree_keeps_its_layers():
         ("delivery/_probe.py", "from campaigns.models import CareCampaign"),
         ("delivery/services/_probe.py", "from segmentation.models import Segment"),
         ("carecrm/core/_probe.py", "from customers.models import Customer"),
+        ("budgets/_probe.py", "from events.models import Event"),
+        ("budgets/services/_probe.py", "import delivery.services.enqueue"),
+        ("events/_probe.py", "from campaigns.models import CareCampaign"),
+        ("campaigns/_probe.py", "from events.models import Event"),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tree_copy, module, upward):

@@ -1,0 +1,81 @@
+"""Reading budget plans: the figures of one plan, and where it stands against its
+department's annual budget."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+
+from budgets.models import AnnualBudget, BudgetPlan, BudgetSettings, PlanStatus
+from carecrm.money import yuan
+
+ZERO = Decimal("0.00")
+
+
+def budget_settings() -> BudgetSettings:
+    return BudgetSettings.objects.order_by("pk").first() or BudgetSettings()
+
+
+def plan_for_owner(owner_kind: str, owner_id: int) -> BudgetPlan | None:
+    return BudgetPlan.objects.filter(owner_kind=owner_kind, owner_id=owner_id).first()
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    subtotal: Decimal
+    contingency: Decimal
+    total: Decimal
+    spent: Decimal
+    remaining: Decimal  # total − spent (negative: overspent)
+
+
+def plan_figures(plan: BudgetPlan) -> PlanFigures:
+    spent = yuan(plan.expenses.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"])
+    return PlanFigures(
+        subtotal=plan.subtotal,
+        contingency=plan.contingency,
+        total=plan.total,
+        spent=spent,
+        remaining=yuan(plan.total - spent),
+    )
+
+
+@dataclass(frozen=True)
+class CapCheck:
+    """The plan's total against its department's annual budget for its year."""
+
+    annual: Decimal | None  # None: the department has no budget for that year
+    share: Decimal | None  # percent of the annual budget, 2 places
+    cap: Decimal  # percent allowed without an admin's approval
+    over_cap: bool
+    over_cap_approved: bool  # an admin approved this total (or a larger one)
+
+
+def plan_cap_check(plan: BudgetPlan) -> CapCheck:
+    cap = budget_settings().event_share_cap
+    annual = (
+        AnnualBudget.objects.filter(department_id=plan.department_id, year=plan.year)
+        .values_list("allocated", flat=True)
+        .first()
+    )
+    if not annual:
+        share = None
+        over = True  # no annual budget: nothing to measure against, so an admin decides
+    else:
+        share = (plan.total * 100 / annual).quantize(Decimal("0.01"))
+        over = share > cap
+    approved = bool(
+        plan.over_cap_approved_at
+        and plan.over_cap_approved_total is not None
+        and plan.total <= plan.over_cap_approved_total
+    )
+    return CapCheck(annual, share, cap, over, approved)
+
+
+def plan_is_approved(plan: BudgetPlan) -> bool:
+    """Approved by a manager, and by an admin too when it is above the share cap."""
+    if plan.status != PlanStatus.APPROVED:
+        return False
+    check = plan_cap_check(plan)
+    return not check.over_cap or check.over_cap_approved
