@@ -18,7 +18,6 @@
       },
       options: {
         animation: false,
-        maintainAspectRatio: false,
         plugins: { title: { display: false, text: data.title } },
         scales: { y: { beginAtZero: true } }
       }
