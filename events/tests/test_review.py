@@ -7,13 +7,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 from carecrm.core.models import AuditAction, AuditEntry
 from carecrm.money import format_yuan
+from customers.tests.factories import OrderFactory
 from events.models import EventGoal, EventStatus, GoalMetric
 from events.registry import ReviewSection, register_review_section, review_sections
 from events.selectors.review import event_review
@@ -23,8 +26,8 @@ from events.services.review import (
     review_report_pdf,
     review_workbook,
 )
-from events.tests.factories import EventGoalFactory
-from events.tests.review_world import add_budget, build
+from events.tests.factories import EventFactory, EventGoalFactory, GuestFactory
+from events.tests.review_world import add_budget, at, build
 
 pytestmark = pytest.mark.django_db
 AFTER_ALL = dt.date(2026, 12, 1)  # every window and deadline is over
@@ -82,6 +85,30 @@ def test_sales_uplift_and_difference_in_differences_match_the_hand_computation(w
     assert cells["low", "西北"].incremental is None
 
 
+def test_the_review_runs_a_fixed_number_of_queries_whatever_the_attendees(
+    world, django_assert_max_num_queries
+):
+    event, _c = world
+    add_budget(event, "800.00")
+    EventGoalFactory(event=event, metric=GoalMetric.REPURCHASE_RATE, target=50)
+    with CaptureQueriesContext(connection) as few:
+        event_review(event, today=AFTER_ALL)
+    for number in range(6):
+        guest = GuestFactory(event=event, checked_in_at=timezone.now())
+        OrderFactory(customer=guest.customer, ordered_at=at(5, 20 + number))
+    with django_assert_max_num_queries(len(few)):
+        review = event_review(event, today=AFTER_ALL)
+    assert review.uplift.attendees == 10
+
+
+def test_an_event_without_guests_orders_or_plan_shows_no_figures(department_a):
+    review = event_review(EventFactory(department=department_a))
+    assert review.attendance.attended_people == 0
+    assert review.uplift.cells == [] and review.uplift.incremental is None
+    assert review.uplift.uplift_percent is None and review.returns.roi_percent is None
+    assert review.figures["incremental"].text == "—"
+
+
 def test_guests_are_counted_in_customers_and_people(world):
     event, _c = world
     a = event_review(event, today=AFTER_ALL).attendance
@@ -118,7 +145,7 @@ def test_cost_per_attendee_and_roi_come_from_the_plans_expenses(world):
     # spend 800.00; 7 people attended → 114.285… → 114.29
     # ROI = (1116.67 − 800) / 800 = 39.58375 % → 39.58 %
     assert returns.spent == Decimal("800.00")
-    assert returns.plan_total == Decimal("1000.00") + returns.plan_total - Decimal("1000.00")
+    assert returns.plan_total == Decimal("1100.00")  # one 1,000.00 line + 10 % contingency
     assert returns.cost_per_attendee == Decimal("114.29")
     assert returns.roi_percent == Decimal("39.58")
 
