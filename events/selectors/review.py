@@ -715,7 +715,8 @@ def definitions(review: EventReview) -> list[str | Promise]:
         window,
         _(
             "Purchases are net order amounts: a refund lowers them. Uplift = (after − "
-            "before) / before of the attending customers."
+            "before) / before of the attending customers; the sales uplift goal is measured "
+            "by it."
         ),
         _(
             "Difference-in-differences: in each cell of value tier and region, the "
@@ -728,6 +729,10 @@ def definitions(review: EventReview) -> list[str | Promise]:
             "Actual spend: the expenses booked on the event's budget plan. Cost per "
             "attendee = actual spend / people attended. ROI = (incremental revenue − actual "
             "spend) / actual spend."
+        ),
+        _(
+            "Repurchase rate: the share of attending customers with a purchase from the day "
+            "after the event to the goal's deadline."
         ),
     ]
     if not w.complete:
