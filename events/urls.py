@@ -3,7 +3,7 @@ in ``events.urls_public``."""
 
 from django.urls import path
 
-from events.views import events
+from events.views import events, review
 
 app_name = "events"
 
@@ -16,5 +16,7 @@ urlpatterns = [
     path("<int:pk>/guests/", events.event_detail, name="guests"),
     path("<int:pk>/check-in/", events.event_detail, name="checkin"),
     path("<int:pk>/budget/", events.event_detail, name="budget"),
-    path("<int:pk>/review/", events.event_detail, name="review"),
+    path("<int:pk>/review/", review.review_view, name="review"),
+    path("<int:pk>/review/export.xlsx", review.review_xlsx, name="review_xlsx"),
+    path("<int:pk>/review/report.pdf", review.review_pdf, name="review_pdf"),
 ]

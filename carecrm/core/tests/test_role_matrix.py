@@ -51,6 +51,7 @@ from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
 from delivery.models import FrequencyCap, QuietHours
 from delivery.tests.outbox import message
+from events.tests.factories import EventFactory
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -94,6 +95,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"delivery/settings/caps/", "pk", "frequency_cap"),
     (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
     (r"delivery/customers/", "customer_id", "customer"),
+    (r"events/", "pk", "event"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"api/v1/\^customers/", "pk", "customer"),
@@ -224,6 +226,9 @@ def _records(department, author, label: str) -> dict:
             created_at=now,
         ),
         "campaign": campaign,
+        "event": EventFactory(
+            department=department, title=f"{label}晚宴", owner=author, created_by=author
+        ),
         "care_task": CareTask.objects.create(
             campaign=campaign,
             customer=customer,
