@@ -43,6 +43,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("budgets/", include("budgets.urls")),
     path("", include("delivery.urls_public")),
+    path("", include("events.urls_public")),
     path("", include("carecrm.core.branding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("delivery.urls_webhooks")),

@@ -44,3 +44,12 @@ register_role_permissions(
         "events.check_in_guest",
     ],
 )
+
+
+# --- guests: invitations, RSVP and check-in (events/sources.py, views/guests.py, ----------
+# --- views/checkin.py, views/public.py) ----------------------------------------------------
+from carecrm.core.registry import register_public_prefix  # noqa: E402
+from events import sources as _guest_sources  # noqa: E402
+
+_guest_sources.register()
+register_public_prefix("/e/")

@@ -1,0 +1,148 @@
+"""Inviting customers and reminding guests: guest rows first (set-based), then one
+``messages_enqueue`` per channel so delivery applies consent, unsubscribes, caps and
+quiet hours and sends each message once (docs/delivery.md)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer, CustomerStatus
+from delivery.models import CareKind, Priority
+from delivery.selectors.suppression import local_zone
+from delivery.services.enqueue import DispatchResult, messages_enqueue
+from events.models import Event, EventStatus, Guest, GuestSource, GuestStatus
+from events.selectors.guests import channel_audiences
+from events.sources import (
+    EVENT_INVITATION,
+    EVENT_PROMOTION,
+    EVENT_REMINDER,
+    EVENT_RSVP,
+    event_source,
+)
+
+
+@dataclass
+class InviteResult:
+    invited: int = 0
+    messages: DispatchResult = field(default_factory=DispatchResult)
+
+
+def _require_open(event: Event) -> None:
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("Invitations go out only while the event is open for RSVPs."))
+
+
+def _today() -> dt.date:
+    return timezone.localtime(timezone.now(), local_zone()).date()
+
+
+def event_messages_enqueue(
+    *, event: Event, kind: str, customers, occasion: dt.date | None = None
+) -> DispatchResult:
+    """Enqueue one kind of the event's messages for ``customers`` (a queryset), each on
+    the channel that reaches them (``channel_audiences``)."""
+    source = event_source(event, kind)
+    now = timezone.now()
+    total = DispatchResult()
+    care_kind = CareKind.EVENT if kind in (EVENT_INVITATION, EVENT_REMINDER) else CareKind.SERVICE
+    priority = Priority.NORMAL if kind in (EVENT_INVITATION, EVENT_REMINDER) else Priority.HIGH
+    for channel, audience in channel_audiences(customers):
+        total.add(
+            messages_enqueue(
+                source=source,
+                occasion=occasion or _today(),
+                channel=channel,
+                audience=audience,
+                care_kind=care_kind,
+                priority=priority,
+                send_after=now,
+                now=now,
+            )
+        )
+    return total
+
+
+def target_customers(event: Event):
+    """Active customers of the event's department in any of its target segments (members
+    read set-based from ``segmentation.selectors``) who are not on the guest list yet."""
+    from segmentation.selectors import segment_customers
+
+    segments = list(event.target_segments.all())
+    if not segments:
+        return Customer.objects.none()
+    members = Q(pk__in=[])
+    for segment in segments:
+        members |= Q(pk__in=segment_customers(segment).values("pk"))
+    listed = Guest.objects.filter(event=event, customer=OuterRef("pk"))
+    return (
+        Customer.objects.filter(
+            members, status=CustomerStatus.ACTIVE, department_id=event.department_id
+        )
+        .filter(~Exists(listed))
+        .order_by()
+    )
+
+
+def guests_invite_segments(*, event: Event, user) -> InviteResult:
+    """Put every customer of the target segments not yet listed on the guest list and send
+    them the invitation. Running it again invites only newcomers."""
+    _require_open(event)
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(target_customers(event).values_list("pk", flat=True))
+        Guest.objects.bulk_create(
+            [
+                Guest(event=event, customer_id=pk, invited_at=now, source=GuestSource.INVITED)
+                for pk in ids
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+    invited = Customer.objects.filter(event_guests__event=event, event_guests__invited_at=now)
+    result = InviteResult(invited=len(ids))
+    result.messages = event_messages_enqueue(event=event, kind=EVENT_INVITATION, customers=invited)
+    return result
+
+
+def guest_invite(*, event: Event, customer: Customer, user) -> Guest:
+    """Put one customer on the list and send them the invitation."""
+    _require_open(event)
+    if customer.department_id != event.department_id:
+        raise ValidationError(_("Only customers of the event's department can be invited."))
+    guest, created = Guest.objects.get_or_create(
+        event=event, customer=customer, defaults={"invited_at": timezone.now()}
+    )
+    if not created:
+        raise ValidationError(_("This customer is already on the guest list."))
+    event_messages_enqueue(
+        event=event, kind=EVENT_INVITATION, customers=Customer.objects.filter(pk=customer.pk)
+    )
+    return guest
+
+
+def guests_remind(*, event: Event, user=None) -> DispatchResult:
+    """Remind accepted guests who are not here yet; once per event day (occasion)."""
+    _require_open(event)
+    accepted = Customer.objects.filter(
+        event_guests__event=event,
+        event_guests__status=GuestStatus.ACCEPTED,
+        event_guests__checked_in_at__isnull=True,
+    )
+    day = timezone.localtime(event.starts_at, local_zone()).date()
+    return event_messages_enqueue(
+        event=event, kind=EVENT_REMINDER, customers=accepted, occasion=day
+    )
+
+
+def guest_notice(guest: Guest, kind: str = EVENT_RSVP) -> DispatchResult:
+    """The service message about a guest's own answer (``EVENT_RSVP``) or their place
+    from the waitlist (``EVENT_PROMOTION``)."""
+    assert kind in (EVENT_RSVP, EVENT_PROMOTION)
+    return event_messages_enqueue(
+        event=guest.event, kind=kind, customers=Customer.objects.filter(pk=guest.customer_id)
+    )
