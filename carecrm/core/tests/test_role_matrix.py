@@ -51,6 +51,7 @@ from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
 from delivery.models import FrequencyCap, QuietHours
 from delivery.tests.outbox import message
+from events.tests.factories import EventFactory, GuestFactory
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -94,6 +95,8 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"delivery/settings/caps/", "pk", "frequency_cap"),
     (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
     (r"delivery/customers/", "customer_id", "customer"),
+    (r"events/guests/", "pk", "guest"),
+    (r"events/", "pk", "event"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"api/v1/\^customers/", "pk", "customer"),
@@ -194,7 +197,10 @@ def _records(department, author, label: str) -> dict:
     )
     ContentFactory(campaign=campaign)
     batch = CouponBatchFactory(campaign=campaign, name=f"{label}券")
+    event = EventFactory(department=department, title=f"{label}答谢会", owner=author)
     return {
+        "event": event,
+        "guest": GuestFactory(event=event, customer=customer),
         "customer": customer,
         "second_customer": CustomerFactory(department=department, name=f"{label}客户乙"),
         "order": OrderFactory(customer=customer, store=f"{label}门店"),
