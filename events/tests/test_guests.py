@@ -346,3 +346,21 @@ def test_reminders_go_to_accepted_guests_on_the_event_day(event, staff_a):
     assert list(reminders.values_list("customer_id", flat=True)) == [accepted.customer_id]
     assert reminders.get().occasion == timezone.localtime(event.starts_at).date()
     assert reminders.get().status == MessageStatus.QUEUED
+
+
+# --- API --------------------------------------------------------------------------------
+
+
+def test_the_api_lists_guests_in_scope_and_checks_in_once(event, api_client_for, staff_a, staff_b):
+    guest = GuestFactory(event=event, status=GuestStatus.ACCEPTED)
+    client = api_client_for(staff_a)
+    listed = client.get("/api/v1/event-guests/", {"event": event.pk}).json()
+    assert [row["id"] for row in listed["results"]] == [guest.pk]
+    first = client.post(f"/api/v1/event-guests/{guest.pk}/check_in/").json()
+    second = client.post(f"/api/v1/event-guests/{guest.pk}/check_in/").json()
+    assert first["recorded"] is True and second["recorded"] is False
+    assert second["guest"]["checked_in_by"] == staff_a.pk
+
+    stranger = api_client_for(staff_b)
+    assert stranger.get("/api/v1/event-guests/").json()["results"] == []
+    assert stranger.post(f"/api/v1/event-guests/{guest.pk}/check_in/").status_code == 404

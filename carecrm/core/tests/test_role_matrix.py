@@ -111,6 +111,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^coupons/", "pk", "coupon"),
     (r"api/v1/\^care-tasks/", "pk", "care_task"),
     (r"api/v1/\^messages/", "pk", "message"),
+    (r"api/v1/\^event-guests/", "pk", "guest"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
 SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
