@@ -134,3 +134,88 @@ def test_a_customer_answers_from_the_sms_and_is_checked_in_by_scanning(
 
     guest.refresh_from_db()
     assert guest.checked_in_at is not None and guest.checked_in_by == staff_a
+
+
+@pytest.fixture
+def staff_browser(live_server, staff_a, monkeypatch, settings):
+    """Chromium with staff_a's session, and the customer-facing language left at
+    English (Chinese translations of new strings arrive at merge)."""
+    settings.LANGUAGE_CODE = "en"
+    client = Client()
+    client.force_login(staff_a)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    with chromium(monkeypatch) as browser:
+        context = browser.new_context(locale="en-US", **PHONE)
+        context.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": session,
+                    "domain": urlsplit(live_server.url).hostname,
+                    "path": "/",
+                }
+            ]
+        )
+        yield context
+    connections.close_all()
+
+
+def test_staff_invite_one_customer_and_add_a_walk_in_at_the_door(
+    live_server, department_a, staff_browser
+):
+    FrequencyCap.objects.all().delete()
+    QuietHours.objects.all().delete()
+    event = EventFactory(department=department_a, status=EventStatus.OPEN, max_party_size=1)
+    customer = CustomerFactory(department=department_a, name="王小明", mobile="+8613911114321")
+    page = staff_browser.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+
+    page.goto(f"{live_server.url}/events/{event.pk}/guests/")
+    page.fill("#add-search input[name=add]", "4321")
+    page.click("#add-search button")
+    page.click("#add-results button")
+    page.wait_for_selector(f"#guest-list >> text={customer.name}")
+    assert Guest.objects.filter(event=event, customer=customer).exists()
+
+    page.goto(f"{live_server.url}/events/{event.pk}/check-in/")
+    page.fill("#walk-in-name", "赵六")
+    page.fill("#walk-in-mobile", "12")
+    page.click("#walk-in-form button[type=submit]")
+    page.wait_for_selector("#walk-in-errors")
+    assert "valid mobile" in page.inner_text("#walk-in-errors")
+    assert page.input_value("#walk-in-name") == "赵六"  # nothing typed is lost
+    page.fill("#walk-in-mobile", "139 2222 3333")
+    page.fill("#walk-in-party", "2")
+    page.click("#walk-in-form button[type=submit]")
+    page.wait_for_selector("#checked-in")
+    assert page.inner_text("#arrived-people").strip() == "2"
+    walk_in = Guest.objects.get(event=event, source="walk_in")
+    assert walk_in.customer.mobile == "+8613922223333" and walk_in.checked_in_at is not None
+    assert problems == []
+
+
+def test_an_rsvp_refused_after_its_cookie_was_lost_offers_a_way_forward(
+    settings, live_server, department_a, monkeypatch
+):
+    """Cookies cleared between opening and pressing: the customer's own page, and
+    pressing again works (the CSRF check the public pages use, in a real browser)."""
+    from events.tests.factories import GuestFactory
+    from events.tokens import guest_token
+
+    settings.LANGUAGE_CODE = "en"
+    event = EventFactory(department=department_a, status=EventStatus.OPEN)
+    guest = GuestFactory(event=event)
+    with chromium(monkeypatch) as browser:
+        page = browser.new_context(locale="en-US", **PHONE).new_page()
+        page.goto(f"{live_server.url}/e/{guest_token(guest)}/")
+        page.context.clear_cookies()
+        page.click("#rsvp-accept")
+        page.wait_for_selector("#public-error")
+        assert "CSRF" not in page.content()
+        assert Guest.objects.get(pk=guest.pk).status == GuestStatus.INVITED
+        page.click("#retry")
+        page.click("#rsvp-accept")
+        page.wait_for_selector("#rsvp-saved")
+    connections.close_all()
+    assert Guest.objects.get(pk=guest.pk).status == GuestStatus.ACCEPTED
