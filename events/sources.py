@@ -33,6 +33,23 @@ EVENT_PROMOTION = "event_promotion"
 KINDS = (EVENT_INVITATION, EVENT_REMINDER, EVENT_RSVP, EVENT_PROMOTION)
 
 
+# What staff may write in an invitation's own text.
+PLACEHOLDERS = ("name", "title", "when", "where", "link")
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, values: dict) -> str:
+    """``template`` with its ``{placeholders}``; anything else in braces stays as written."""
+    try:
+        return template.format_map(_Values(values))
+    except (ValueError, IndexError):
+        return template
+
+
 def source_state(event: Event) -> str:
     return SourceState.CANCELLED if event.status == EventStatus.CANCELLED else SourceState.ACTIVE
 
@@ -79,7 +96,7 @@ def event_where(event: Event) -> str:
     return "，".join(part for part in (event.venue, event.address) if part) or event.online_link
 
 
-def _texts(kind: str, guest: Guest, brand) -> tuple[str, str]:
+def _texts(kind: str, guest: Guest, brand, channel: str = "") -> tuple[str, str]:
     """Subject and body of one message, in the installation's language."""
     event = guest.event
     values = {
@@ -91,7 +108,15 @@ def _texts(kind: str, guest: Guest, brand) -> tuple[str, str]:
         "people": guest.party_size,
         "company": brand.company_name,
     }
-    if kind == EVENT_INVITATION:
+    if kind == EVENT_INVITATION and channel == Channel.EMAIL and event.invitation_email_body:
+        subject = (
+            fill(event.invitation_email_subject, values) or _("Invitation: %(title)s") % values
+        )
+        body = fill(event.invitation_email_body, values)
+    elif kind == EVENT_INVITATION and channel != Channel.EMAIL and event.invitation_text:
+        subject = _("Invitation: %(title)s") % values
+        body = fill(event.invitation_text, values)
+    elif kind == EVENT_INVITATION:
         subject = _("Invitation: %(title)s") % values
         body = (
             _(
@@ -164,7 +189,7 @@ def render_event_messages(source: MessageSource, messages: list[OutboxMessage]) 
             if guest is None:
                 result[message.pk] = "the customer is no longer on the guest list"
                 continue
-            subject, body = _texts(source.kind, guest, brand)
+            subject, body = _texts(source.kind, guest, brand, message.channel)
             if message.channel == Channel.SMS:
                 body = brand.signature_tag + body
             result[message.pk] = Rendered(subject=subject, body=body)

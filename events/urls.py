@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/guests/add/", guests.guest_add, name="guests-add"),
     path("<int:pk>/guests/remind/", guests.guests_reminder, name="guests-remind"),
     path("<int:pk>/guests/export/", guests.guests_export, name="guests-export"),
+    path("<int:pk>/guests/texts/", guests.invitation_texts, name="guests-texts"),
     path("<int:pk>/check-in/", checkin.checkin_page, name="checkin"),
     path("<int:pk>/check-in/counter/", checkin.checkin_counter, name="checkin-counter"),
     path("<int:pk>/check-in/walk-in/", checkin.walk_in, name="checkin-walk-in"),

@@ -22,6 +22,7 @@ from events.sources import (
     EVENT_PROMOTION,
     EVENT_REMINDER,
     EVENT_RSVP,
+    PLACEHOLDERS,
     event_source,
 )
 
@@ -137,6 +138,52 @@ def guests_remind(*, event: Event, user=None) -> DispatchResult:
     return event_messages_enqueue(
         event=event, kind=EVENT_REMINDER, customers=accepted, occasion=day
     )
+
+
+def _check_placeholders(text: str, field: str, *, link_required: bool) -> None:
+    import string
+
+    try:
+        names = {name for _text, name, _spec, _conv in string.Formatter().parse(text) if name}
+    except ValueError:
+        raise ValidationError({field: _("A brace is not closed.")}) from None
+    unknown = names - set(PLACEHOLDERS)
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("Unknown placeholder: %(names)s. Use %(known)s.")
+                % {
+                    "names": ", ".join("{%s}" % n for n in sorted(unknown)),  # noqa: UP031
+                    "known": ", ".join("{%s}" % n for n in PLACEHOLDERS),  # noqa: UP031
+                }
+            }
+        )
+    if link_required and text.strip() and "link" not in names:
+        raise ValidationError({field: _("Include {link}: it is how the guest answers.")})
+
+
+def invitation_texts_set(
+    *, event: Event, user, text: str, email_subject: str, email_body: str
+) -> Event:
+    """The invitation's own words (empty: the standard text), checked for placeholders."""
+    _check_placeholders(text, "invitation_text", link_required=True)
+    _check_placeholders(email_subject, "invitation_email_subject", link_required=False)
+    _check_placeholders(email_body, "invitation_email_body", link_required=True)
+    event.invitation_text = text.strip()
+    event.invitation_email_subject = email_subject.strip()
+    event.invitation_email_body = email_body.strip()
+    event.full_clean(
+        exclude=[f.name for f in Event._meta.fields if not f.name.startswith("invitation_")]
+    )
+    event.save(
+        update_fields=[
+            "invitation_text",
+            "invitation_email_subject",
+            "invitation_email_body",
+            "updated_at",
+        ]
+    )
+    return event
 
 
 def guest_notice(guest: Guest, kind: str = EVENT_RSVP) -> DispatchResult:

@@ -364,3 +364,36 @@ def test_the_api_lists_guests_in_scope_and_checks_in_once(event, api_client_for,
     stranger = api_client_for(staff_b)
     assert stranger.get("/api/v1/event-guests/").json()["results"] == []
     assert stranger.post(f"/api/v1/event-guests/{guest.pk}/check_in/").status_code == 404
+
+
+# --- the invitation's own words ---------------------------------------------------------
+
+
+def test_an_events_own_invitation_text_is_sent_with_the_guests_link(event, staff_a, settings):
+    settings.SITE_URL = "https://crm.example.cn"
+    client = Client()
+    client.force_login(staff_a)
+    url = reverse("events:guests-texts", args=[event.pk])
+
+    refused = client.post(url, {"invitation_text": "{name}，欢迎光临 {title} {venue}"})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Unknown placeholder: {venue}" in page and "欢迎光临" in page  # nothing lost
+    no_link = client.post(url, {"invitation_text": "{name}，欢迎光临 {title}"})
+    assert no_link.status_code == 400 and "Include {link}" in no_link.content.decode()
+
+    saved = client.post(url, {"invitation_text": "{name}，诚邀您参加{title}，回复：{link}"})
+    assert saved.status_code == 302
+    guest = GuestFactory(event=event, customer=CustomerFactory(department=event.department))
+    consent(guest.customer, "sms")
+    from events.services.invitations import event_messages_enqueue
+
+    event_messages_enqueue(
+        event=event,
+        kind=EVENT_INVITATION,
+        customers=Customer.objects.filter(pk=guest.customer_id),
+    )
+    assert messages_send(seconds=10).sent == 1
+    body = OutboxMessage.objects.get(customer=guest.customer).body
+    assert f"{guest.customer.name}，诚邀您参加{event.title}，回复：" in body
+    assert "https://crm.example.cn/s/" in body

@@ -17,10 +17,16 @@ from carecrm.core.scoping import get_visible_or_404, visible_to
 from customers.filters import customer_search_condition
 from customers.models import Customer, CustomerStatus
 from customers.privacy import can_see_pii
+from events.forms_guests import InvitationTextsForm
 from events.models import GuestSource, GuestStatus
 from events.selectors.events import visible_events
 from events.selectors.guests import event_guests, guest_figures
-from events.services.invitations import guest_invite, guests_invite_segments, guests_remind
+from events.services.invitations import (
+    guest_invite,
+    guests_invite_segments,
+    guests_remind,
+    invitation_texts_set,
+)
 
 PAGE_SIZE = 50
 CREATED = SortKey("created_at")
@@ -47,7 +53,10 @@ def _filtered(request, event):
 @login_required
 @permission_required("events.view_guest", raise_exception=True)
 def guests_tab(request, pk: int):
-    event = _event(request, pk)
+    return _tab(request, _event(request, pk))
+
+
+def _tab(request, event, *, texts_form=None, status: int = 200):
     guests = _filtered(request, event)
     try:
         page = keyset_paginate(
@@ -86,7 +95,10 @@ def guests_tab(request, pk: int):
             "q_add": q_add,
             "segments": list(event.target_segments.all()),
             "is_open": event.status == "open",
+            "texts_form": texts_form or InvitationTextsForm(instance=event),
+            "texts_open": texts_form is not None,
         },
+        status=status,
     )
 
 
@@ -143,6 +155,30 @@ def guests_reminder(request, pk: int):
         return _("%(queued)d reminders queued.") % {"queued": result.queued}
 
     return _act(request, pk, action)
+
+
+@login_required
+@permission_required("events.change_event", raise_exception=True)
+@require_POST
+def invitation_texts(request, pk: int):
+    event = _event(request, pk)
+    form = InvitationTextsForm(request.POST, instance=event)
+    if form.is_valid():
+        try:
+            invitation_texts_set(
+                event=event,
+                user=request.user,
+                text=form.cleaned_data["invitation_text"],
+                email_subject=form.cleaned_data["invitation_email_subject"],
+                email_body=form.cleaned_data["invitation_email_body"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The invitation texts are saved."))
+            return redirect("events:guests", pk=event.pk)
+    event.refresh_from_db()
+    return _tab(request, event, texts_form=form, status=400)
 
 
 class _Echo:
