@@ -397,3 +397,19 @@ def test_an_events_own_invitation_text_is_sent_with_the_guests_link(event, staff
     body = OutboxMessage.objects.get(customer=guest.customer).body
     assert f"{guest.customer.name}，诚邀您参加{event.title}，回复：" in body
     assert "https://crm.example.cn/s/" in body
+
+
+def test_the_demo_seeder_gives_open_and_held_events_guests(department_a):
+    import io
+    import random
+
+    from events.demo_guests import seed_guests
+
+    CustomerFactory.create_batch(12, department=department_a)
+    open_event = EventFactory(department=department_a, status=EventStatus.OPEN, capacity=6)
+    held = EventFactory(department=department_a, status=EventStatus.HELD, capacity=None)
+    draft = EventFactory(department=department_a)
+    seed_guests(rng=random.Random(3), options={}, stdout=io.StringIO())
+    assert guest_figures(open_event).accepted_people <= 6
+    assert guest_figures(held).checked_in > 0 and guest_figures(held).walk_ins == 1
+    assert not Guest.objects.filter(event=draft).exists()
