@@ -186,6 +186,21 @@ def invitation_texts_set(
     return event
 
 
+def reminders_due(*, today: dt.date | None = None) -> dict:
+    """Remind the accepted guests of every open event that starts tomorrow (local day).
+    Idempotent: a reminder's occasion is its event's day."""
+    today = today or _today()
+    tomorrow = today + dt.timedelta(days=1)
+    start = dt.datetime.combine(tomorrow, dt.time.min, tzinfo=local_zone())
+    events = Event.objects.filter(
+        status=EventStatus.OPEN, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
+    )
+    queued = 0
+    for event in events:
+        queued += guests_remind(event=event).queued
+    return {"day": today.isoformat(), "queued": queued}
+
+
 def guest_notice(guest: Guest, kind: str = EVENT_RSVP) -> DispatchResult:
     """The service message about a guest's own answer (``EVENT_RSVP``) or their place
     from the waitlist (``EVENT_PROMOTION``)."""

@@ -1,6 +1,7 @@
 """Invitations, RSVPs, the waitlist and check-in, through the pages staff and customers
 use and the delivery engine that sends the messages."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -413,3 +414,26 @@ def test_the_demo_seeder_gives_open_and_held_events_guests(department_a):
     assert guest_figures(open_event).accepted_people <= 6
     assert guest_figures(held).checked_in > 0 and guest_figures(held).walk_ins == 1
     assert not Guest.objects.filter(event=draft).exists()
+
+
+def test_the_day_before_accepted_guests_are_reminded_once(department_a):
+    from django_celery_beat.models import PeriodicTask
+
+    from events.tasks import remind_guests
+
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    event = EventFactory(
+        department=department_a,
+        status=EventStatus.OPEN,
+        starts_at=tomorrow,
+        ends_at=tomorrow + dt.timedelta(hours=2),
+    )
+    later = EventFactory(department=department_a, status=EventStatus.OPEN)
+    guests = [GuestFactory(event=e, status=GuestStatus.ACCEPTED) for e in (event, later)]
+    for guest in guests:
+        consent(guest.customer, "sms")
+    assert remind_guests()["queued"] == 1
+    assert remind_guests()["queued"] == 0
+    reminded = event_messages(event).filter(source__kind="event_reminder")
+    assert list(reminded.values_list("customer_id", flat=True)) == [guests[0].customer_id]
+    assert PeriodicTask.objects.filter(task="events.remind_guests", enabled=True).exists()
