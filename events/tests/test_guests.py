@@ -437,3 +437,18 @@ def test_the_day_before_accepted_guests_are_reminded_once(department_a):
     reminded = event_messages(event).filter(source__kind="event_reminder")
     assert list(reminded.values_list("customer_id", flat=True)) == [guests[0].customer_id]
     assert PeriodicTask.objects.filter(task="events.remind_guests", enabled=True).exists()
+
+
+def test_the_rsvp_page_speaks_the_customers_language(event, settings):
+    """The product's language (zh-hans here) unless the customer switched; an error is
+    shown on that page. (The Chinese words of new strings arrive with the catalogue.)"""
+    settings.LANGUAGE_CODE = "zh-hans"
+    guest = GuestFactory(event=event)
+    response = rsvp(Client(), guest, answer="accept", party_size=9)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<html lang="zh-hans">' in page and 'id="rsvp-errors"' in page
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = rsvp(english, guest, answer="accept", party_size=9).content.decode()
+    assert '<html lang="en">' in page and "Choose between 1 and 3 people." in page

@@ -217,5 +217,5 @@ def test_an_rsvp_refused_after_its_cookie_was_lost_offers_a_way_forward(
         page.click("#retry")
         page.click("#rsvp-accept")
         page.wait_for_selector("#rsvp-saved")
+        assert Guest.objects.get(pk=guest.pk).status == GuestStatus.ACCEPTED
     connections.close_all()
-    assert Guest.objects.get(pk=guest.pk).status == GuestStatus.ACCEPTED

@@ -41,6 +41,7 @@ def _context(guest, **extra) -> dict:
         "where": event_where(event),
         "closed": closed,
         "cancelled": event.status == EventStatus.CANCELLED,
+        "not_yet": event.status in (EventStatus.DRAFT, EventStatus.APPROVED),
         "party_choices": range(1, max_party(event) + 1),
         "note_max": NOTE_MAX_LENGTH,
         "position": waitlist_position(guest),
