@@ -88,14 +88,8 @@ def guest_respond(*, guest: Guest, attending: bool, party_size=1, dietary_note: 
         if event.status not in ANSWERABLE:
             raise EventClosed
         guest = Guest.objects.select_for_update().get(pk=guest.pk)
-        size, note = (
-            _validate(event, party_size, dietary_note)
-            if attending
-            else (
-                guest.party_size,
-                guest.dietary_note,
-            )
-        )
+        if attending:
+            size, note = _validate(event, party_size, dietary_note)
         was = guest.status
         guest.responded_at = now
         if not attending:
@@ -130,7 +124,8 @@ def guest_respond(*, guest: Guest, attending: bool, party_size=1, dietary_note: 
 
 
 def waitlist_promote(*, event: Event) -> list[Guest]:
-    """Give free places to waiting guests (after the capacity grew, say) and tell them."""
+    """Give free places to waiting guests and tell them. Call it after the capacity grew
+    (the event's edit) so newcomers do not take places the waitlist should get."""
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         promoted = _promote(event, timezone.now())

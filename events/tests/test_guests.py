@@ -452,3 +452,20 @@ def test_the_rsvp_page_speaks_the_customers_language(event, settings):
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = rsvp(english, guest, answer="accept", party_size=9).content.decode()
     assert '<html lang="en">' in page and "Choose between 1 and 3 people." in page
+
+
+def test_a_larger_capacity_goes_to_the_waitlist_first(event):
+    from events.services.guests import waitlist_promote
+
+    first, second, third = (GuestFactory(event=event) for _ in range(3))
+    guest_respond(guest=first, attending=True, party_size=3)
+    guest_respond(guest=second, attending=True, party_size=3)
+    guest_respond(guest=third, attending=True, party_size=1)
+    assert reload(second).status == GuestStatus.WAITLISTED
+    event.capacity = 7
+    event.save()
+
+    promoted = waitlist_promote(event=event)
+
+    assert [g.pk for g in promoted] == [second.pk]
+    assert guest_figures(event).accepted_people == 7
