@@ -226,10 +226,10 @@ def test_inviting_the_target_segments_lists_newcomers_and_queues_one_invitation_
     settings.SITE_URL = "https://crm.example.cn"
     segment = SegmentFactory(department=department_a)
     event.target_segments.add(segment)
-    sms = CustomerFactory(department=department_a, mobile="+8613900000001")
+    sms = CustomerFactory(department=department_a, mobile="+8613700000001")
     mail = CustomerFactory(
         department=department_a,
-        mobile="+8613900000002",
+        mobile="+8613700000002",
         email="a@example.cn",
         preferred_channel="email",
     )
@@ -304,7 +304,7 @@ def test_staff_of_another_department_can_neither_see_nor_check_in(event, staff_b
 
 def test_search_by_last_four_digits_and_a_walk_in(event, staff_a, department_a):
     guest = GuestFactory(
-        event=event, customer=CustomerFactory(department=department_a, mobile="+8613912348765")
+        event=event, customer=CustomerFactory(department=department_a, mobile="+8613712348765")
     )
     client = Client()
     client.force_login(staff_a)
@@ -313,12 +313,12 @@ def test_search_by_last_four_digits_and_a_walk_in(event, staff_a, department_a):
 
     response = client.post(
         reverse("events:checkin-walk-in", args=[event.pk]),
-        {"name": "李四", "mobile": "139 0000 1234", "party_size": "2"},
+        {"name": "李四", "mobile": "137 0000 1234", "party_size": "2"},
     )
     assert response.status_code == 200
     walk_in = Guest.objects.get(event=event, source=GuestSource.WALK_IN)
-    assert walk_in.customer.mobile == "+8613900001234" and walk_in.checked_in_at is not None
-    assert Customer.objects.filter(mobile="+8613900001234").count() == 1
+    assert walk_in.customer.mobile == "+8613700001234" and walk_in.checked_in_at is not None
+    assert Customer.objects.filter(mobile="+8613700001234").count() == 1
     counter = client.get(reverse("events:checkin-counter", args=[event.pk])).content.decode()
     assert 'data-arrived="2"' in counter
 
