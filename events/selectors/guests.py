@@ -3,13 +3,15 @@ waitlist positions, who a message reaches on which channel, and the guest behind
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from carecrm.channels import Channel
 from carecrm.core.scoping import visible_to
 from customers.models import Customer
+from delivery.models import MessageStatus, OutboxMessage, SuppressionReason
 from events.models import Event, Guest, GuestStatus
+from events.sources import EVENT_INVITATION
 from events.tokens import read_guest_token, token_matches
 
 # Channels the delivery engine sends on, in the order used when the customer's preferred
@@ -85,7 +87,17 @@ def event_guests(
     event: Event, *, status: str = "", source: str = "", arrived: str = "", search: Q | None = None
 ) -> QuerySet[Guest]:
     """The event's guest list, filtered as the guests tab asks."""
-    guests = Guest.objects.filter(event=event).select_related("customer", "checked_in_by")
+    invitation = OutboxMessage.objects.filter(
+        source__kind=EVENT_INVITATION, source__object_id=event.pk, customer=OuterRef("customer_id")
+    ).order_by("-created_at", "-pk")
+    guests = (
+        Guest.objects.filter(event=event)
+        .select_related("customer", "checked_in_by")
+        .annotate(
+            invitation_status=Subquery(invitation.values("status")[:1]),
+            invitation_reason=Subquery(invitation.values("reason")[:1]),
+        )
+    )
     if status:
         guests = guests.filter(status=status)
     if source:
@@ -97,6 +109,18 @@ def event_guests(
     if search is not None:
         guests = guests.filter(customer__in=Customer.objects.filter(search))
     return guests
+
+
+def invitation_label(guest: Guest) -> str:
+    """How the guest's invitation fared, for staff: its message's status, or why it was
+    not sent (no consent, unsubscribed …); empty when none was written (a walk-in)."""
+    status = getattr(guest, "invitation_status", None)
+    if not status:
+        return ""
+    if status == MessageStatus.SUPPRESSED:
+        reason = getattr(guest, "invitation_reason", "")
+        return str(SuppressionReason(reason).label) if reason in SuppressionReason.values else ""
+    return str(MessageStatus(status).label)
 
 
 def guest_for_token(token: str) -> Guest | None:

@@ -235,6 +235,7 @@ def test_inviting_the_target_segments_lists_newcomers_and_queues_one_invitation_
     )
     consent(sms, "sms")
     consent(mail, "email")
+    unwilling = CustomerFactory(department=department_a, mobile="+8613700000003")
     already = GuestFactory(event=event)
     CustomerFactory(department=EventFactory().department)  # another department's customer
 
@@ -244,22 +245,26 @@ def test_inviting_the_target_segments_lists_newcomers_and_queues_one_invitation_
     assert response.status_code == 302
 
     listed = set(Guest.objects.filter(event=event).values_list("customer_id", flat=True))
-    assert listed == {sms.pk, mail.pk, already.customer_id}
+    assert listed == {sms.pk, mail.pk, unwilling.pk, already.customer_id}
     invitations = event_messages(event).filter(source__kind=EVENT_INVITATION)
     assert dict(invitations.values_list("customer_id", "channel")) == {
         sms.pk: "sms",
         mail.pk: "email",
+        unwilling.pk: "sms",
     }
     assert set(invitations.values_list("message_class", flat=True)) == {MessageClass.CARE}
     # again: nobody new, nothing more
     client.post(reverse("events:guests-invite", args=[event.pk]))
-    assert invitations.count() == 2
+    assert invitations.count() == 3
 
     assert messages_send(seconds=10).sent == 2
     text = OutboxMessage.objects.get(customer=sms, channel="sms").body
     assert event.title in text and "/s/" in text
     page = client.get(reverse("events:guests", args=[event.pk])).content.decode()
-    assert sms.name in page and 'data-figure="invited">3' in page
+    assert sms.name in page and 'data-figure="invited">4' in page
+    # staff see whose invitation did not go, and why
+    assert page.count('data-invitation="sent"') == 2
+    assert 'data-invitation="suppressed">No consent for the channel' in page
 
 
 def test_invitations_wait_until_the_event_is_open(event, staff_a, department_a):

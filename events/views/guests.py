@@ -20,7 +20,7 @@ from customers.privacy import can_see_pii
 from events.forms_guests import InvitationTextsForm
 from events.models import GuestSource, GuestStatus
 from events.selectors.events import visible_events
-from events.selectors.guests import event_guests, guest_figures
+from events.selectors.guests import event_guests, guest_figures, invitation_label
 from events.services.invitations import (
     guest_invite,
     guests_invite_segments,
@@ -69,6 +69,8 @@ def _tab(request, event, *, texts_form=None, status: int = 200):
         )
     except InvalidCursor:
         page = keyset_paginate(guests, key=CREATED, descending=False, size=PAGE_SIZE)
+    for guest in page.rows:
+        guest.invitation = invitation_label(guest)
     found = []
     q_add = request.GET.get("add", "").strip()
     if q_add:
