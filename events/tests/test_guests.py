@@ -474,3 +474,15 @@ def test_a_larger_capacity_goes_to_the_waitlist_first(event):
 
     assert [g.pk for g in promoted] == [second.pk]
     assert guest_figures(event).accepted_people == 7
+
+
+def test_the_guest_list_exports_as_csv_with_the_filters(event, staff_a):
+    accepted = GuestFactory(event=event, status=GuestStatus.ACCEPTED, dietary_note="素食")
+    declined = GuestFactory(event=event, status=GuestStatus.DECLINED)
+    client = Client()
+    client.force_login(staff_a)
+    response = client.get(reverse("events:guests-export", args=[event.pk]), {"status": "accepted"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert accepted.customer.name in text and "素食" in text
+    assert declined.customer.name not in text
