@@ -10,10 +10,11 @@ from carecrm.accounts.forms import LoginForm
 from carecrm.core import views as core_views
 from customers import api as customers_api
 from delivery import api as delivery_api
+from events import api_guests as events_api_guests
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
-for app_api in (customers_api, segmentation_api, delivery_api, campaigns_api):
+for app_api in (customers_api, segmentation_api, delivery_api, campaigns_api, events_api_guests):
     app_api.register(api_router)
 
 urlpatterns = [
@@ -43,6 +44,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("budgets/", include("budgets.urls")),
     path("", include("delivery.urls_public")),
+    path("", include("events.urls_public")),
     path("", include("carecrm.core.branding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("delivery.urls_webhooks")),

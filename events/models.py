@@ -82,6 +82,26 @@ class Event(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The invitation's own words (empty: the standard text in the installation's
+    # language); placeholders in ``events.sources.PLACEHOLDERS``.
+    invitation_text = models.TextField(
+        _("invitation text (SMS, WeCom, push)"),
+        blank=True,
+        max_length=500,
+        help_text=_(
+            "Empty: the standard text. Placeholders: {name}, {title}, {when}, {where} and "
+            "{link} (the guest's personal RSVP link, required)."
+        ),
+    )
+    invitation_email_subject = models.CharField(
+        _("invitation email subject"), max_length=150, blank=True
+    )
+    invitation_email_body = models.TextField(
+        _("invitation email text"),
+        blank=True,
+        max_length=5000,
+        help_text=_("Empty: the standard text. The same placeholders; {link} is required."),
+    )
     review_summary = models.TextField(_("review summary"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(

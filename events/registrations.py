@@ -44,3 +44,21 @@ register_role_permissions(
         "events.check_in_guest",
     ],
 )
+
+
+# --- guests: invitations, RSVP and check-in (events/sources.py, views/guests.py, ----------
+# --- views/checkin.py, views/public.py) ----------------------------------------------------
+from carecrm.core.registry import register_demo_seeder, register_public_prefix  # noqa: E402
+from events import sources as _guest_sources  # noqa: E402
+
+_guest_sources.register()
+register_public_prefix("/e/")
+
+
+def _seed_guests(**kwargs) -> None:
+    from events.demo_guests import seed_guests
+
+    seed_guests(**kwargs)
+
+
+register_demo_seeder(75, _seed_guests)

@@ -51,7 +51,7 @@ from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
 from delivery.models import FrequencyCap, QuietHours
 from delivery.tests.outbox import message
-from events.tests.factories import EventFactory
+from events.tests.factories import EventFactory, GuestFactory
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -95,6 +95,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"delivery/settings/caps/", "pk", "frequency_cap"),
     (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
     (r"delivery/customers/", "customer_id", "customer"),
+    (r"events/guests/", "pk", "guest"),
     (r"events/", "pk", "event"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
@@ -110,6 +111,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^coupons/", "pk", "coupon"),
     (r"api/v1/\^care-tasks/", "pk", "care_task"),
     (r"api/v1/\^messages/", "pk", "message"),
+    (r"api/v1/\^event-guests/", "pk", "guest"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
 SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
@@ -196,7 +198,10 @@ def _records(department, author, label: str) -> dict:
     )
     ContentFactory(campaign=campaign)
     batch = CouponBatchFactory(campaign=campaign, name=f"{label}券")
+    event = EventFactory(department=department, title=f"{label}答谢会", owner=author)
     return {
+        "event": event,
+        "guest": GuestFactory(event=event, customer=customer),
         "customer": customer,
         "second_customer": CustomerFactory(department=department, name=f"{label}客户乙"),
         "order": OrderFactory(customer=customer, store=f"{label}门店"),
@@ -226,9 +231,6 @@ def _records(department, author, label: str) -> dict:
             created_at=now,
         ),
         "campaign": campaign,
-        "event": EventFactory(
-            department=department, title=f"{label}晚宴", owner=author, created_by=author
-        ),
         "care_task": CareTask.objects.create(
             campaign=campaign,
             customer=customer,
