@@ -129,6 +129,27 @@ def goals_save(*, event: Event, goals: Iterable[dict], delete: Iterable[int] = (
 
 
 @transaction.atomic
+def goal_save(*, event: Event, user, fields: dict, goal: EventGoal | None = None) -> EventGoal:
+    """Add or change one goal (the API's way; the form saves them all with goals_save)."""
+    if event.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("A held, reviewed or cancelled event can no longer be changed."))
+    goal = goal or EventGoal(event=event, position=event.goals.count())
+    for name in GOAL_FIELDS:
+        if name in fields:
+            setattr(goal, name, fields[name])
+    goal.full_clean(exclude=["event"])
+    goal.save()
+    _audit(user, event, "goal saved", metric=goal.metric)
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: EventGoal, user) -> None:
+    _audit(user, goal.event, "goal deleted", metric=goal.metric)
+    goal.delete()
+
+
+@transaction.atomic
 def event_create(
     *, user, fields: dict, target_segments: Iterable | None = None, goals: Iterable[dict] = ()
 ) -> Event:
