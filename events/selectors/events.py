@@ -253,6 +253,10 @@ def timeline_chart(event: Event, today: dt.date | None = None) -> TimelineChart 
         return None
     start = min(m.starts_on for m in milestones)
     end = max(m.due_on for m in milestones)
+    if start - dt.timedelta(days=31) <= today < start:
+        start = today  # so the chart shows how far away the first step is
+    elif end < today <= end + dt.timedelta(days=31):
+        end = today  # and how late the last one runs
     days = (end - start).days + 1
     chart = TimelineChart(start=start, end=end)
     for index, m in enumerate(milestones):
