@@ -247,3 +247,63 @@ def test_the_home_card_counts_my_tasks_due_this_week(staff_a_client, staff_a):
     )
     page = staff_a_client.get("/").content.decode()
     assert "My event tasks due this week" in page
+
+
+def test_editing_the_date_asks_about_the_milestones(staff_a_client, staff_a):
+    event = make_event(staff_a, title="改期的晚宴")
+    goal = event.goals.get()
+    start = timezone.localtime(event.starts_at) + dt.timedelta(days=7)
+    end = timezone.localtime(event.ends_at) + dt.timedelta(days=7)
+    report_due = event.milestones.get(key="report").due_on
+    data = {
+        "type": "banquet",
+        "title": "改期的晚宴",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
+        "venue": "宴会厅",
+        "max_party_size": "1",
+        "uplift_days": "30",
+        "department": staff_a.department_id,
+        "owner": staff_a.pk,
+        "goals-TOTAL_FORMS": "2",
+        "goals-INITIAL_FORMS": "1",
+        "goals-MIN_NUM_FORMS": "0",
+        "goals-MAX_NUM_FORMS": "10",
+        "goals-0-id": goal.pk,
+        "goals-0-event": event.pk,
+        "goals-0-metric": "attendance",
+        "goals-0-target": "48",
+        "goals-0-deadline": goal.deadline.isoformat(),
+    }
+    response = staff_a_client.post(f"/events/{event.pk}/edit/", data)
+    assert response.status_code == 200
+    assert "The date moved by 7 days" in response.content.decode()
+    assert Event.objects.get(pk=event.pk).starts_at == event.starts_at
+
+    response = staff_a_client.post(
+        f"/events/{event.pk}/edit/", {**data, "shift_milestones": "shift"}
+    )
+    assert response.status_code == 302
+    assert event.milestones.get(key="report").due_on == report_due + dt.timedelta(days=7)
+    goal.refresh_from_db()
+    assert goal.target == 48
+
+
+def test_the_beat_schedules_exist():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
+    assert tasks["events.remind_tasks"] == "8" and tasks["events.mark_held"] == "*"
+    reminder = PeriodicTask.objects.get(task="events.remind_tasks")
+    assert (reminder.crontab.minute, str(reminder.crontab.timezone)) == ("30", "Asia/Shanghai")
+
+
+def test_the_celery_tasks_run_the_services(staff_a, manager_a, segment_a):
+    from events.tasks import mark_held, remind_tasks
+
+    event = make_event(staff_a, [segment_a], days=-1)
+    budget_for(event, staff_a)
+    Event.objects.filter(pk=event.pk).update(status=EventStatus.APPROVED)
+    assert mark_held() == {"held": 1}
+    assert mark_held() == {"held": 0}
+    assert remind_tasks("2027-03-10")["day"] == "2027-03-10"
