@@ -44,7 +44,7 @@ class EventForm(forms.ModelForm):
         self.user = user
         self.fields["target_segments"].queryset = visible_segments(user).order_by("name")
         self.fields["target_segments"].help_text = _(
-            "Who the event is for; the segments suggested for the type are marked."
+            "Who the event is for; the type's suggestions above name matching segments."
         )
         self.fields["department"].queryset = department_choices_for(user, Department.objects.all())
         owners = User.objects.filter(is_active=True)

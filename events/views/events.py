@@ -117,7 +117,7 @@ def _guides(user) -> list[dict]:
 
 
 def _form_page(request, form, formset, event=None) -> HttpResponse:
-    chosen_type = form["type"].value() or EventType.BANQUET
+    chosen_type = form["type"].value() or ""
     return render(
         request,
         "events/event_form.html",
