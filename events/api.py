@@ -104,19 +104,28 @@ class BlockersSerializer(serializers.Serializer):
 
 
 class EventViewSet(ScopedModelViewSet):
-    """Events in your scope. ``POST …/approve/`` needs an approved budget plan (and an
+    """Events in your scope (``DELETE`` only a draft without guests or budget; cancel the
+    rest). ``POST …/approve/`` needs an approved budget plan (and an
     administrator's approval above the share cap); ``GET …/blockers/`` says what is missing."""
 
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_fields = ["status", "type", "department"]
     ordering_fields = ["starts_at", "created_at"]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_base_queryset(self):
         return Event.objects.select_related("department", "owner").prefetch_related(
             "goals", "target_segments"
         )
+
+    def perform_destroy(self, instance):
+        """A refusal is a 403: this event may not be deleted (it may be cancelled)."""
+        try:
+            event_services.event_delete(event=instance, user=self.request.user)
+        except DjangoValidationError as error:
+            raise PermissionDenied(" ".join(error.messages)) from error
+        except DjangoPermissionDenied as error:
+            _raise(error)
 
     def _act(self, fn, **kwargs):
         event = self.get_object()

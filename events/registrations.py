@@ -2,6 +2,7 @@
 calendar, the demo data, the role groups and the budgets."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from budgets.registry import OwnerKind, register_owner_kind
@@ -66,7 +67,7 @@ def _timeline(customer, user):
                     kind="event",
                     icon="envelope-paper",
                     title=_("Invited to the event: %(title)s") % {"title": title},
-                    detail=guest.event.starts_at.strftime("%Y-%m-%d %H:%M"),
+                    detail=timezone.localtime(guest.event.starts_at).strftime("%Y-%m-%d %H:%M"),
                     url=url,
                 )
             )

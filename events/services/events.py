@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budgets.selectors.plans import plan_for_owner
 from budgets.services.plans import plan_ensure
 from carecrm.accounts.models import Department
 from carecrm.core.audit import audit_record
@@ -300,6 +301,21 @@ def event_cancel(*, event: Event, user, reason: str) -> Event:
     )
     _audit(user, event, "cancelled", reason=reason, was=previous)
     return event
+
+
+@transaction.atomic
+def event_delete(*, event: Event, user) -> None:
+    """Delete a draft nobody was invited to and without a budget plan; anything further
+    along is cancelled instead, so its history stays."""
+    if not user.has_perm("events.delete_event"):
+        raise PermissionDenied(_("You cannot delete events."))
+    event = _locked(event)
+    if event.status != EventStatus.DRAFT or event.guests.exists():
+        raise ValidationError(_("Only a draft without guests can be deleted; cancel it instead."))
+    if plan_for_owner(EVENT_BUDGET, event.pk) is not None:
+        raise ValidationError(_("The event has a budget plan; cancel it instead."))
+    _audit(user, event, "deleted", title=event.title)
+    event.delete()
 
 
 def event_budget_ensure(*, event: Event, user):

@@ -113,3 +113,14 @@ def test_goals_milestones_and_tasks(staff_a):
         format="json",
     )
     assert bad.status_code == 400
+
+
+def test_only_a_bare_draft_can_be_deleted(staff_a, manager_a):
+    draft = make_event(staff_a)
+    budgeted = make_event(staff_a)
+    budget_for(budgeted, staff_a)
+    assert _api(staff_a).delete(f"/api/v1/events/{draft.pk}/").status_code == 403
+    refused = _api(manager_a).delete(f"/api/v1/events/{budgeted.pk}/")
+    assert refused.status_code == 403 and "cancel it instead" in refused.json()["detail"]
+    assert _api(manager_a).delete(f"/api/v1/events/{draft.pk}/").status_code == 204
+    assert list(Event.objects.all()) == [budgeted]

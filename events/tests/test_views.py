@@ -237,6 +237,8 @@ def test_the_customer_timeline_shows_invitations_answers_and_check_in(staff_a):
         "Invited to the event: 客户答谢会",
     ]
     assert ("event", "Events") in page.kinds
+    invited = [e for e in page.page if e.icon == "envelope-paper"][0]
+    assert invited.detail == f"{timezone.localdate(event.starts_at).isoformat()} 18:00"
 
 
 def test_the_home_card_counts_my_tasks_due_this_week(staff_a_client, staff_a):
