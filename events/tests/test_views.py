@@ -237,7 +237,7 @@ def test_the_customer_timeline_shows_invitations_answers_and_check_in(staff_a):
         "Invited to the event: 客户答谢会",
     ]
     assert ("event", "Events") in page.kinds
-    invited = [e for e in page.page if e.icon == "envelope-paper"][0]
+    invited = next(e for e in page.page if e.icon == "envelope-paper")
     assert invited.detail == f"{timezone.localdate(event.starts_at).isoformat()} 18:00"
 
 
