@@ -22,7 +22,14 @@ from events.services.events import (
     events_mark_held,
 )
 from events.services.tasks import task_save, team_member_add
+from segmentation.models import Segment, SegmentKind
 from segmentation.selectors import visible_segments
+from segmentation.services.segments import segment_save
+
+HIGH_VALUE_RULES = {
+    "match": "all",
+    "conditions": [{"field": "value_tier", "op": "in", "value": ["high"]}],
+}
 
 # (category, description, unit price, quantity or None for a lump sum)
 EXAMPLE_LINES = [
@@ -105,6 +112,19 @@ def _team_and_tasks(event, lead, staff: list[User], rng: random.Random, today: d
         )
 
 
+def _high_value_segment(author) -> Segment:
+    """The banquet's audience, for a department without segments of its own yet."""
+    existing = Segment.objects.filter(department=author.department, name="高价值客户").first()
+    return existing or segment_save(
+        user=author,
+        name="高价值客户",
+        kind=SegmentKind.DYNAMIC,
+        department=author.department,
+        rules=HIGH_VALUE_RULES,
+        description="价值分层为高价值的客户，适合答谢晚宴等高端活动。",
+    )
+
+
 def _goals(day: dt.date) -> list[dict]:
     deadline = day + dt.timedelta(days=14)
     return [
@@ -162,7 +182,9 @@ def seed_events(*, rng: random.Random, options: dict, stdout) -> None:
             department=department,
             defaults={"allocated": Decimal("600000.00"), "created_by": manager},
         )
-        segments = list(visible_segments(author).order_by("pk")[:2])
+        segments = list(
+            visible_segments(author).filter(department=department).order_by("pk")[:2]
+        ) or [_high_value_segment(author)]
         banquet = _make(
             author,
             segments,
@@ -186,9 +208,8 @@ def seed_events(*, rng: random.Random, options: dict, stdout) -> None:
         )
         _budget(seminar, author, approved_by=manager)
         _team_and_tasks(seminar, author, people["staff"], rng, today)
-        if segments:
-            event_approve(event=seminar, user=manager)
-            event_open(event=seminar, user=manager)
+        event_approve(event=seminar, user=manager)
+        event_open(event=seminar, user=manager)
 
         family = _make(
             author,
@@ -200,8 +221,7 @@ def seed_events(*, rng: random.Random, options: dict, stdout) -> None:
             "旗舰店 体验区",
         )
         _budget(family, author, approved_by=manager)
-        if segments:
-            event_approve(event=family, user=manager)
+        event_approve(event=family, user=manager)
 
         lottery = _make(
             author,

@@ -8,7 +8,6 @@ from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 from events.demo import seed_events
 from events.models import Event, EventStatus
 from events.selectors.events import event_budget_plan
-from segmentation.tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,6 @@ def test_demo_events_in_every_state_with_the_example_budget():
         UserFactory(username="huang.hao", role="staff", department=east),
         UserFactory(username="li.na", role="manager", department=east),
     ]
-    SegmentFactory(department=east, name="高价值客户")
     out = Out()
     seed_events(rng=random.Random(1), options={"users": users}, stdout=out)
 
@@ -45,3 +43,4 @@ def test_demo_events_in_every_state_with_the_example_budget():
     assert banquet.milestones.count() == 11 and banquet.team.count() == 5
     assert banquet.tasks.count() == 5 and banquet.goals.count() == 2
     assert "Events: 4 events (1 held)" in out.text[0]
+    assert [s.name for s in banquet.target_segments.all()] == ["高价值客户"]
