@@ -44,6 +44,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "department",
 )
 EDITABLE_RELATIONS: tuple[str, ...] = ("target_segments",)
+TEXT_FIELDS = ("title", "description", "venue", "address", "online_link")
 GOAL_FIELDS: tuple[str, ...] = ("metric", "baseline", "target", "deadline")
 
 
@@ -96,13 +97,7 @@ def _apply(event: Event, fields: dict) -> None:
             _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
         )
     for name, value in fields.items():
-        setattr(
-            event,
-            name,
-            ""
-            if value is None and name in ("venue", "address", "online_link", "description")
-            else value,
-        )
+        setattr(event, name, "" if value is None and name in TEXT_FIELDS else value)
 
 
 def goals_save(*, event: Event, goals: Iterable[dict], delete: Iterable[int] = ()) -> None:

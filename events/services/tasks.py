@@ -22,6 +22,7 @@ from events.services.timeline import assign_role_milestones
 logger = logging.getLogger(__name__)
 
 TASK_FIELDS = ("title", "role", "milestone", "owner", "due_on", "status", "notes")
+TEXT_FIELDS = ("title", "role", "status", "notes")
 
 
 def _same_department(event: Event, person, user) -> bool:
@@ -68,11 +69,8 @@ def task_save(*, event: Event, user, fields: dict, task: EventTask | None = None
     task = task or EventTask(event=event)
     for name in TASK_FIELDS:
         if name in fields:
-            setattr(
-                task,
-                name,
-                fields[name] if fields[name] is not None or name in ("owner", "milestone") else "",
-            )
+            value = fields[name]
+            setattr(task, name, "" if value is None and name in TEXT_FIELDS else value)
     errors = {}
     if task.owner_id and not _same_department(event, task.owner, user):
         errors["owner"] = _("Choose someone of the event's department.")
