@@ -10,11 +10,19 @@ from carecrm.accounts.forms import LoginForm
 from carecrm.core import views as core_views
 from customers import api as customers_api
 from delivery import api as delivery_api
+from events import api as events_api
 from events import api_guests as events_api_guests
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
-for app_api in (customers_api, segmentation_api, delivery_api, campaigns_api, events_api_guests):
+for app_api in (
+    customers_api,
+    segmentation_api,
+    delivery_api,
+    campaigns_api,
+    events_api,
+    events_api_guests,
+):
     app_api.register(api_router)
 
 urlpatterns = [

@@ -102,6 +102,11 @@ class Event(models.Model):
         max_length=5000,
         help_text=_("Empty: the standard text. The same placeholders; {link} is required."),
     )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     review_summary = models.TextField(_("review summary"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(

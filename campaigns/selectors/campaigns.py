@@ -27,6 +27,7 @@ from campaigns.selectors.approval import (
     can_review_for_department,
 )
 from campaigns.selectors.due import TouchPlan
+from carecrm.core.registry import calendar_entries
 from carecrm.core.scoping import visible_to
 from customers.models import Customer
 
@@ -184,6 +185,8 @@ class CalendarDay:
     in_month: bool
     entries: list[CalendarEntry] = field(default_factory=list)
     occasions: list[str] = field(default_factory=list)
+    # other apps' entries (events, ...) from carecrm.core.registry's calendar providers
+    extras: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -246,6 +249,9 @@ def calendar_month(
             day = solar_birthday_in_year(dt.date(2000, company_day.month, company_day.day), year_of)
             if day in days:
                 days[day].occasions.append(company_day.name)
+    for extra in calendar_entries(user, first, last):
+        if extra.on in days:
+            days[extra.on].extras.append(extra)
     return CalendarMonth(
         year=year,
         month=month,

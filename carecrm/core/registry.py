@@ -1,7 +1,7 @@
 """Extension points: apps add to the home page, the navigation, the customer timeline (its
-providers and kind labels), the customer page's actions, the role groups' permissions and
-the demo data by registering here in their ``AppConfig.ready`` — never by editing
-another app's views or templates."""
+providers and kind labels), the calendar, the customer page's actions, the role groups'
+permissions and the demo data by registering here in their ``AppConfig.ready`` — never by
+editing another app's views or templates."""
 
 import datetime
 from collections.abc import Callable, Iterable
@@ -143,3 +143,42 @@ customer_actions: list[CustomerAction] = []
 
 def register_customer_action(action: CustomerAction) -> None:
     _add(customer_actions, action, lambda a: a.key)
+
+
+# --- calendar ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One dated thing on the calendar page that belongs to another app (an event, ...).
+    ``at`` is a date or an aware datetime; ``kind`` groups entries (``"event"``)."""
+
+    at: "datetime.date | datetime.datetime"
+    title: str | Promise
+    url: str | None
+    kind: str
+    icon: str = "calendar-event"
+    badge: str | Promise = ""
+
+    @property
+    def on(self) -> "datetime.date":
+        if isinstance(self.at, datetime.datetime):
+            from django.utils import timezone
+
+            return timezone.localdate(self.at) if timezone.is_aware(self.at) else self.at.date()
+        return self.at
+
+
+calendar_providers: list[Callable] = []
+
+
+def register_calendar_provider(provider: Callable) -> None:
+    """``provider(user, start_date, end_date) -> list of CalendarEntry`` on those days
+    (both included), within the user's scope."""
+    _add(calendar_providers, provider, lambda p: p)
+
+
+def calendar_entries(user, start: "datetime.date", end: "datetime.date") -> list[CalendarEntry]:
+    """Every provider's entries between two dates, in date order."""
+    entries = [entry for provider in calendar_providers for entry in provider(user, start, end)]
+    return sorted((e for e in entries if start <= e.on <= end), key=lambda e: (e.on, str(e.title)))

@@ -52,6 +52,12 @@ from customers.tests.factories import (
     OrderLineFactory,
 )
 from delivery.tests.outbox import message
+from events.tests.factories import (
+    EventFactory,
+    EventGoalFactory,
+    EventTaskFactory,
+    MilestoneFactory,
+)
 from segmentation.models import RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -164,7 +170,12 @@ def _world():
             total_rows=2,
             processed_rows=2,
         )
+        event = EventFactory(department=department, owner=owner)
         found = {
+            "events": event.pk,
+            "event-goals": EventGoalFactory(event=event).pk,
+            "event-milestones": MilestoneFactory(event=event, owner=owner).pk,
+            "event-tasks": EventTaskFactory(event=event, owner=owner).pk,
             "customers": customer.pk,
             "orders": order.pk,
             "interactions": interaction.pk,

@@ -51,7 +51,14 @@ from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
 from delivery.models import FrequencyCap, QuietHours
 from delivery.tests.outbox import message
-from events.tests.factories import EventFactory, GuestFactory
+from events.tests.factories import (
+    EventFactory,
+    EventGoalFactory,
+    EventTaskFactory,
+    GuestFactory,
+    MilestoneFactory,
+    TeamMemberFactory,
+)
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -96,6 +103,9 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
     (r"delivery/customers/", "customer_id", "customer"),
     (r"events/guests/", "pk", "guest"),
+    (r"events/milestones/", "pk", "milestone"),
+    (r"events/tasks/", "pk", "event_task"),
+    (r"events/team-members/", "pk", "team_member"),
     (r"events/", "pk", "event"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
@@ -112,6 +122,10 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^care-tasks/", "pk", "care_task"),
     (r"api/v1/\^messages/", "pk", "message"),
     (r"api/v1/\^event-guests/", "pk", "guest"),
+    (r"api/v1/\^events/", "pk", "event"),
+    (r"api/v1/\^event-goals/", "pk", "event_goal"),
+    (r"api/v1/\^event-milestones/", "pk", "milestone"),
+    (r"api/v1/\^event-tasks/", "pk", "event_task"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
 SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
@@ -198,10 +212,14 @@ def _records(department, author, label: str) -> dict:
     )
     ContentFactory(campaign=campaign)
     batch = CouponBatchFactory(campaign=campaign, name=f"{label}券")
-    event = EventFactory(department=department, title=f"{label}答谢会", owner=author)
+    event = EventFactory(department=department, title=f"{label}晚宴", owner=author)
     return {
         "event": event,
         "guest": GuestFactory(event=event, customer=customer),
+        "event_goal": EventGoalFactory(event=event),
+        "milestone": MilestoneFactory(event=event, name=f"{label}节点", owner=author),
+        "event_task": EventTaskFactory(event=event, title=f"{label}任务", owner=author),
+        "team_member": TeamMemberFactory(event=event, user=author),
         "customer": customer,
         "second_customer": CustomerFactory(department=department, name=f"{label}客户乙"),
         "order": OrderFactory(customer=customer, store=f"{label}门店"),
