@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from budgets import api as budgets_api
 from campaigns import api as campaigns_api
 from carecrm.accounts.api import ObtainExpiringAuthToken
 from carecrm.accounts.forms import LoginForm
@@ -13,7 +14,7 @@ from delivery import api as delivery_api
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
-for app_api in (customers_api, segmentation_api, delivery_api, campaigns_api):
+for app_api in (customers_api, segmentation_api, delivery_api, campaigns_api, budgets_api):
     app_api.register(api_router)
 
 urlpatterns = [
