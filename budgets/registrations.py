@@ -8,6 +8,7 @@ from carecrm.core.registry import (
     WORK_ACTIONS,
     NavItem,
     model_permissions,
+    register_demo_seeder,
     register_nav,
     register_role_permissions,
 )
@@ -24,7 +25,7 @@ register_role_permissions(
             "annualbudget": READ_ACTIONS,
             "budgetplan": WORK_ACTIONS,
             "budgetline": ALL_ACTIONS,
-            "expense": WORK_ACTIONS,
+            "expense": ALL_ACTIONS,
             "planreview": READ_ACTIONS,
         },
     ),
@@ -45,3 +46,13 @@ register_role_permissions(
         "budgets.approve_budgetplan",
     ],
 )
+
+
+def _seed(**kwargs) -> None:
+    from budgets.demo import seed_budgets
+
+    seed_budgets(**kwargs)
+
+
+# Before events (which plan their budgets against these annual budgets).
+register_demo_seeder(50, _seed)
