@@ -35,6 +35,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from budgets.services.plans import plan_recalculate
+from budgets.tests.factories import (
+    AnnualBudgetFactory,
+    BudgetLineFactory,
+    BudgetPlanFactory,
+    ExpenseFactory,
+)
 from campaigns.models import CareTask, Coupon, DeliveryChannel, MessageStatus
 from campaigns.services.coupons import coupons_issue
 from campaigns.tests.factories import (
@@ -164,7 +171,15 @@ def _world():
             total_rows=2,
             processed_rows=2,
         )
+        annual = AnnualBudgetFactory(department=department)
+        plan = BudgetPlanFactory(department=department, created_by=owner)
+        line = BudgetLineFactory(plan=plan)
+        plan_recalculate(plan)
+        expense = ExpenseFactory(line=line)
         found = {
+            "annual-budgets": annual.pk,
+            "budget-plans": plan.pk,
+            "budget-expenses": expense.pk,
             "customers": customer.pk,
             "orders": order.pk,
             "interactions": interaction.pk,
