@@ -149,7 +149,7 @@ def test_a_bad_line_is_refused_with_the_input_kept(example_plan, staff_a_client)
         {"new-category": "other", "new-description": "交通费用", "new-unit_price": "100"},
     )
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Give the quantity for this unit price." in html
     assert 'value="交通费用"' in html
 
@@ -195,14 +195,14 @@ def test_an_exe_renamed_pdf_is_refused(example_plan, staff_a_client):
     response = _book(
         staff_a_client, example_plan, SimpleUploadedFile("发票.pdf", b"MZ\x90\x00" + b"\x00" * 200)
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "A receipt must be a photo (JPEG, PNG or WebP) or a PDF" in response.content.decode()
     assert not Expense.objects.exists()
 
 
 def test_a_damaged_image_is_refused(example_plan, staff_a_client):
     response = _book(staff_a_client, example_plan, SimpleUploadedFile("a.png", _png()[:40]))
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "damaged or incomplete" in response.content.decode()
 
 
@@ -214,7 +214,7 @@ def test_an_oversize_receipt_is_refused(example_plan, staff_a_client):
         SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * 200 * 1024),
     )
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "The receipt is 0.2 MB; the largest allowed is 0.1 MB." in html
     assert not Expense.objects.exists()
 
@@ -250,7 +250,7 @@ def test_admin_pages_refuse_staff_and_work_for_admins(
             "receipt_max_mb": "5",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert (
         "The default contingency must lie between the lowest and the highest."
         in response.content.decode()

@@ -122,7 +122,6 @@ def annual_list(request):
         request,
         "budgets/annual_list.html",
         {"budgets": budgets[:500], "form": form},
-        status=400 if form is not None and form.errors else 200,
     )
 
 
@@ -152,7 +151,6 @@ def annual_edit(request, pk):
         request,
         "budgets/annual_form.html",
         {"budget": budget, "form": form},
-        status=400 if form.errors else 200,
     )
 
 
@@ -187,5 +185,4 @@ def budget_settings_view(request):
         request,
         "budgets/settings.html",
         {"form": form, "settings": current},
-        status=400 if form.errors else 200,
     )

@@ -135,7 +135,7 @@ def line_add(request, pk):
         else:
             messages.success(request, _("The line is added."))
             return redirect(_plan_url(plan, "#budget-table"))
-    return _page(request, plan, status=400, line_form=form)
+    return _page(request, plan, line_form=form)
 
 
 def _line(request, pk) -> BudgetLine:
@@ -157,7 +157,7 @@ def line_edit(request, pk):
         else:
             messages.success(request, _("The line is saved."))
             return redirect(_plan_url(plan, "#budget-table"))
-    return _page(request, plan, status=400, edit_form=form, edit_line_id=str(line.pk))
+    return _page(request, plan, edit_form=form, edit_line_id=str(line.pk))
 
 
 @login_required
@@ -203,7 +203,7 @@ def plan_contingency(request, pk):
         else:
             messages.success(request, _("The contingency is saved."))
             return redirect(_plan_url(plan, "#budget-table"))
-    return _page(request, plan, status=400, contingency_form=form)
+    return _page(request, plan, contingency_form=form)
 
 
 def _workflow(request, pk, prefix: str, form_class, run, done: str, form_key: str):
@@ -220,7 +220,7 @@ def _workflow(request, pk, prefix: str, form_class, run, done: str, form_key: st
         else:
             messages.success(request, done)
             return redirect(_plan_url(plan, "#approval"))
-    return _page(request, plan, status=400, **{form_key: form})
+    return _page(request, plan, **{form_key: form})
 
 
 @login_required
@@ -343,7 +343,7 @@ def expense_add(request, pk):
         else:
             messages.success(request, _("The expense is booked."))
             return redirect(_plan_url(plan, "#expenses"))
-    return _page(request, plan, status=400, expense_form=form)
+    return _page(request, plan, expense_form=form)
 
 
 def _expense(request, pk) -> Expense:
@@ -384,7 +384,6 @@ def expense_edit(request, pk):
         request,
         "budgets/expense_form.html",
         {"plan": plan, "expense": expense, "form": form},
-        status=400 if form.errors else 200,
     )
 
 
