@@ -100,7 +100,7 @@ def _percent(value, field: str) -> Decimal:
         raise ValidationError({field: _("Enter a percentage from 0 to 100.")})
     if number != number.quantize(Decimal("0.01")):
         raise ValidationError({field: _("A percentage has at most two decimal places.")})
-    return number
+    return number.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
