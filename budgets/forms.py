@@ -52,6 +52,26 @@ class CommentForm(forms.Form):
     )
 
 
+class SubmitForm(CommentForm):
+    comment = forms.CharField(
+        label=_("Note for the approver"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnForm(CommentForm):
+    comment = forms.CharField(
+        label=_("What should change"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class OverCapForm(CommentForm):
+    comment = forms.CharField(
+        label=_("Why this event may exceed the cap"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ApproveForm(CommentForm):
     approve_over_cap = forms.BooleanField(
         label=_("I approve it above the share cap"), required=False

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_POST
 
 from budgets.forms import (
     ApproveForm,
-    CommentForm,
     ContingencyForm,
     ExpenseForm,
     LineForm,
+    OverCapForm,
     PlanCreateForm,
+    ReturnForm,
+    SubmitForm,
 )
 from budgets.models import BudgetLine, BudgetPlan, Expense
 from budgets.registry import owner_kinds
@@ -96,9 +98,9 @@ def plan_context(request, plan: BudgetPlan, **forms) -> dict:
         "contingency_form": forms.pop("contingency_form", None)
         or ContingencyForm(initial={"contingency_percent": plan.contingency_percent}),
         "approve_form": forms.pop("approve_form", None) or ApproveForm(prefix="approve"),
-        "return_form": forms.pop("return_form", None) or CommentForm(prefix="return"),
-        "submit_form": forms.pop("submit_form", None) or CommentForm(prefix="submit"),
-        "over_cap_form": forms.pop("over_cap_form", None) or CommentForm(prefix="overcap"),
+        "return_form": forms.pop("return_form", None) or ReturnForm(prefix="return"),
+        "submit_form": forms.pop("submit_form", None) or SubmitForm(prefix="submit"),
+        "over_cap_form": forms.pop("over_cap_form", None) or OverCapForm(prefix="overcap"),
         "expense_form": forms.pop("expense_form", None) or ExpenseForm(plan=plan, prefix="expense"),
         **forms,
     }
@@ -231,7 +233,7 @@ def plan_submit(request, pk):
         request,
         pk,
         "submit",
-        CommentForm,
+        SubmitForm,
         lambda plan, data: plan_services.plan_submit(
             plan=plan, user=request.user, comment=data["comment"]
         ),
@@ -268,7 +270,7 @@ def plan_return(request, pk):
         request,
         pk,
         "return",
-        CommentForm,
+        ReturnForm,
         lambda plan, data: plan_services.plan_return(
             plan=plan, user=request.user, comment=data["comment"]
         ),
@@ -285,7 +287,7 @@ def plan_over_cap(request, pk):
         request,
         pk,
         "overcap",
-        CommentForm,
+        OverCapForm,
         lambda plan, data: plan_services.plan_approve_over_cap(
             plan=plan, user=request.user, comment=data["comment"]
         ),
