@@ -6,9 +6,11 @@ from carecrm.core.registry import (
     ALL_ACTIONS,
     READ_ACTIONS,
     WORK_ACTIONS,
+    HomeCard,
     NavItem,
     model_permissions,
     register_demo_seeder,
+    register_home_card,
     register_nav,
     register_role_permissions,
 )
@@ -56,3 +58,21 @@ def _seed(**kwargs) -> None:
 
 # Before events (which plan their budgets against these annual budgets).
 register_demo_seeder(50, _seed)
+
+
+def _awaiting_my_approval(user) -> int:
+    from budgets.selectors.overview import plans_awaiting_approval
+
+    return plans_awaiting_approval(user).count()
+
+
+register_home_card(
+    HomeCard(
+        "budgets_awaiting_approval",
+        _("Budgets awaiting my approval"),
+        _awaiting_my_approval,
+        "budgets:overview",
+        "cash-coin",
+        55,
+    )
+)

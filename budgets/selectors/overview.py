@@ -137,3 +137,14 @@ def plan_years(user) -> list[int]:
     years = set(visible_to(user, BudgetPlan.objects.all()).values_list("year", flat=True))
     years |= set(visible_to(user, AnnualBudget.objects.all()).values_list("year", flat=True))
     return sorted(years, reverse=True)
+
+
+def plans_awaiting_approval(user):
+    """Submitted plans this user may approve: their department's (any, for admins), never
+    their own."""
+    if not user.has_perm("budgets.approve_budgetplan"):
+        return BudgetPlan.objects.none()
+    plans = visible_to(user, BudgetPlan.objects.filter(status=PlanStatus.SUBMITTED))
+    if not user.is_admin_role:
+        plans = plans.filter(department_id=user.department_id).exclude(created_by=user)
+    return plans

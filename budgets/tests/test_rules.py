@@ -142,3 +142,11 @@ def test_concurrent_line_adds_keep_the_total_right(department_a, staff_a):
     plan = BudgetPlan.objects.get(pk=plan.pk)
     assert plan.lines.count() == 20
     assert (plan.subtotal, plan.total) == (Decimal("2000.00"), Decimal("2200.00"))
+
+
+def test_the_home_page_counts_budgets_awaiting_my_approval(example_plan, staff_a, manager_a_client):
+    from budgets.services.plans import plan_submit
+
+    plan_submit(plan=example_plan, user=staff_a)
+    html = manager_a_client.get("/").content.decode()
+    assert "Budgets awaiting my approval" in html
