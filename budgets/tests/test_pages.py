@@ -276,3 +276,54 @@ def test_a_staff_member_cannot_approve(example_plan, staff_a, client, department
     other = UserFactory(role="staff", department=department_a)
     client.force_login(other)
     assert client.post(f"/budgets/plans/{example_plan.pk}/approve/").status_code == 403
+
+
+def test_an_expense_is_edited_and_its_receipt_replaced(
+    example_plan, staff_a_client, django_capture_on_commit_callbacks
+):
+    _book(staff_a_client, example_plan, SimpleUploadedFile("旧.pdf", b"%PDF-1.4\nold\n"))
+    expense = Expense.objects.get()
+    old_name = expense.receipt.name
+    storage = expense.receipt.storage
+    page = staff_a_client.get(f"/budgets/expenses/{expense.pk}/edit/")
+    assert page.status_code == 200 and "旧.pdf" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_a_client.post(
+            f"/budgets/expenses/{expense.pk}/edit/",
+            {
+                "edit-line": expense.line_id,
+                "edit-amount": "7800.00",
+                "edit-spent_on": "2026-05-02",
+                "edit-payee": "上海某酒店",
+                "edit-receipt": SimpleUploadedFile("新.png", _png()),
+            },
+        )
+    assert response.status_code == 302
+    expense.refresh_from_db()
+    assert (expense.amount, expense.receipt_name) == (Decimal("7800.00"), "新.png")
+    assert not storage.exists(old_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_a_client.post(f"/budgets/expenses/{expense.pk}/delete/")
+    assert not Expense.objects.exists() and not storage.exists(expense.receipt.name)
+
+
+def test_a_line_is_edited_on_the_page(example_plan, staff_a_client):
+    line = example_plan.lines.get(description="客户礼品")
+    page = staff_a_client.get(f"/budgets/plans/{example_plan.pk}/?edit={line.pk}")
+    assert 'id="line-edit-form"' in page.content.decode()
+    response = staff_a_client.post(
+        f"/budgets/lines/{line.pk}/edit/",
+        {
+            f"line{line.pk}-category": "gifts",
+            f"line{line.pk}-description": "客户礼品",
+            f"line{line.pk}-unit_price": "150",
+            f"line{line.pk}-quantity": "100",
+        },
+        follow=True,
+    )
+    assert "¥49,500.00" in response.content.decode()  # (42,000 − 12,000 + 15,000) × 1.1
+
+
+def test_the_settings_page_shows_the_receipt_limit_in_mb(admin_client_user):
+    html = admin_client_user.get("/budgets/settings/").content.decode()
+    assert 'value="10.0"' in html and 'value="20.00"' in html
