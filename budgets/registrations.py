@@ -6,8 +6,11 @@ from carecrm.core.registry import (
     ALL_ACTIONS,
     READ_ACTIONS,
     WORK_ACTIONS,
+    HomeCard,
     NavItem,
     model_permissions,
+    register_demo_seeder,
+    register_home_card,
     register_nav,
     register_role_permissions,
 )
@@ -24,7 +27,7 @@ register_role_permissions(
             "annualbudget": READ_ACTIONS,
             "budgetplan": WORK_ACTIONS,
             "budgetline": ALL_ACTIONS,
-            "expense": WORK_ACTIONS,
+            "expense": ALL_ACTIONS,
             "planreview": READ_ACTIONS,
         },
     ),
@@ -44,4 +47,32 @@ register_role_permissions(
         ),
         "budgets.approve_budgetplan",
     ],
+)
+
+
+def _seed(**kwargs) -> None:
+    from budgets.demo import seed_budgets
+
+    seed_budgets(**kwargs)
+
+
+# Before events (which plan their budgets against these annual budgets).
+register_demo_seeder(50, _seed)
+
+
+def _awaiting_my_approval(user) -> int:
+    from budgets.selectors.overview import plans_awaiting_approval
+
+    return plans_awaiting_approval(user).count()
+
+
+register_home_card(
+    HomeCard(
+        "budgets_awaiting_approval",
+        _("Budgets awaiting my approval"),
+        _awaiting_my_approval,
+        "budgets:overview",
+        "cash-coin",
+        55,
+    )
 )

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from budgets import api as budgets_api
 from campaigns import api as campaigns_api
 from carecrm.accounts.api import ObtainExpiringAuthToken
 from carecrm.accounts.forms import LoginForm
@@ -20,6 +21,7 @@ for app_api in (
     segmentation_api,
     delivery_api,
     campaigns_api,
+    budgets_api,
     events_api,
     events_api_guests,
 ):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
-from budgets.models import AnnualBudget, BudgetPlan, BudgetSettings, PlanStatus
+from budgets.models import AnnualBudget, BudgetLine, BudgetPlan, BudgetSettings, PlanStatus
 from carecrm.money import yuan
 
 ZERO = Decimal("0.00")
@@ -79,3 +79,73 @@ def plan_is_approved(plan: BudgetPlan) -> bool:
         return False
     check = plan_cap_check(plan)
     return not check.over_cap or check.over_cap_approved
+
+
+def plan_snapshot(plan: BudgetPlan) -> dict:
+    """The plan as approved: its lines' amounts and the contingency, kept on the plan so
+    a later change can be shown line by line."""
+    lines = BudgetLine.objects.filter(plan=plan).order_by("position", "id")
+    return {
+        "contingency_percent": str(plan.contingency_percent),
+        "total": str(plan.total),
+        "lines": [
+            {
+                "id": line.pk,
+                "category": line.category,
+                "description": line.description,
+                "unit_price": None if line.unit_price is None else str(line.unit_price),
+                "quantity": None if line.quantity is None else str(line.quantity),
+                "amount": str(line.amount),
+            }
+            for line in lines
+        ],
+    }
+
+
+def plan_diff(plan: BudgetPlan) -> list[dict]:
+    """What changed since the last approval, line by line: ``added``, ``removed``,
+    ``changed`` (amount or wording), and ``contingency``. Empty when never approved."""
+    snapshot = plan.approved_snapshot or {}
+    if not snapshot:
+        return []
+    before = {line["id"]: line for line in snapshot.get("lines", [])}
+    current = plan_snapshot(plan)
+    diff: list[dict] = []
+    for line in current["lines"]:
+        old = before.pop(line["id"], None)
+        if old is None:
+            diff.append(_diff_row("added", line, None, line["amount"]))
+        elif (old["amount"], old["description"], old["category"]) != (
+            line["amount"],
+            line["description"],
+            line["category"],
+        ):
+            row = _diff_row("changed", line, old["amount"], line["amount"])
+            if old["description"] != line["description"]:
+                row["description_before"] = old["description"]
+            diff.append(row)
+    for old in before.values():
+        diff.append(_diff_row("removed", old, old["amount"], None))
+    if snapshot.get("contingency_percent") != current["contingency_percent"]:
+        diff.append(
+            {
+                "change": "contingency",
+                "line_id": None,
+                "category": "",
+                "description": "",
+                "before": snapshot.get("contingency_percent"),
+                "after": current["contingency_percent"],
+            }
+        )
+    return diff
+
+
+def _diff_row(change: str, line: dict, before, after) -> dict:
+    return {
+        "change": change,
+        "line_id": line["id"],
+        "category": line["category"],
+        "description": line["description"],
+        "before": before,
+        "after": after,
+    }

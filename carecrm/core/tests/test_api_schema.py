@@ -35,6 +35,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from budgets.services.plans import plan_recalculate
+from budgets.tests.factories import (
+    AnnualBudgetFactory,
+    BudgetLineFactory,
+    BudgetPlanFactory,
+    ExpenseFactory,
+)
 from campaigns.models import CareTask, Coupon, DeliveryChannel, MessageStatus
 from campaigns.services.coupons import coupons_issue
 from campaigns.tests.factories import (
@@ -171,11 +178,19 @@ def _world():
             processed_rows=2,
         )
         event = EventFactory(department=department, owner=owner)
+        annual = AnnualBudgetFactory(department=department)
+        plan = BudgetPlanFactory(department=department, created_by=owner)
+        line = BudgetLineFactory(plan=plan)
+        plan_recalculate(plan)
+        expense = ExpenseFactory(line=line)
         found = {
             "events": event.pk,
             "event-goals": EventGoalFactory(event=event).pk,
             "event-milestones": MilestoneFactory(event=event, owner=owner).pk,
             "event-tasks": EventTaskFactory(event=event, owner=owner).pk,
+            "annual-budgets": annual.pk,
+            "budget-plans": plan.pk,
+            "budget-expenses": expense.pk,
             "customers": customer.pk,
             "orders": order.pk,
             "interactions": interaction.pk,

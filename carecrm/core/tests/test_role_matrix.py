@@ -34,6 +34,13 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from budgets.services.plans import plan_recalculate
+from budgets.tests.factories import (
+    AnnualBudgetFactory,
+    BudgetLineFactory,
+    BudgetPlanFactory,
+    ExpenseFactory,
+)
 from campaigns.models import CareTask, Coupon, OfflineChannel
 from campaigns.tests.factories import (
     CampaignFactory,
@@ -102,6 +109,10 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"delivery/settings/caps/", "pk", "frequency_cap"),
     (r"delivery/settings/quiet-hours/", "pk", "quiet_hours"),
     (r"delivery/customers/", "customer_id", "customer"),
+    (r"budgets/plans/", "pk", "budget_plan"),
+    (r"budgets/lines/", "pk", "budget_line"),
+    (r"budgets/expenses/", "pk", "budget_expense"),
+    (r"budgets/annual/", "pk", "annual_budget"),
     (r"events/guests/", "pk", "guest"),
     (r"events/milestones/", "pk", "milestone"),
     (r"events/tasks/", "pk", "event_task"),
@@ -126,6 +137,9 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^event-goals/", "pk", "event_goal"),
     (r"api/v1/\^event-milestones/", "pk", "milestone"),
     (r"api/v1/\^event-tasks/", "pk", "event_task"),
+    (r"api/v1/\^annual-budgets/", "pk", "annual_budget"),
+    (r"api/v1/\^budget-plans/", "pk", "budget_plan"),
+    (r"api/v1/\^budget-expenses/", "pk", "budget_expense"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
 SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
@@ -136,6 +150,7 @@ ADMIN_ONLY = re.compile(
     r"^/(settings/brand/"
     r"|delivery/settings/(caps|quiet-hours|classes)/"
     r"|segments/policy/(edit|run|preview)/"
+    r"|budgets/(settings|annual/\d+/edit)/"
     r")"
 )
 
@@ -147,6 +162,8 @@ NOT_SERVED_IN_THIS_STATE = {
     # the finished job rejected no row, so there is no report to download
     "customers/imports/<int:pk>/rejected-rows/": "an import that rejected rows",
     r"api/v1/^imports/(?P<pk>[^/.]+)/rejected-rows/$": "an import that rejected rows",
+    # the matrix's expense has no receipt file to download
+    "budgets/expenses/<int:pk>/receipt/": "an expense with a receipt",
 }
 
 ROUTES = sorted(
@@ -263,6 +280,7 @@ def _records(department, author, label: str) -> dict:
         ),
         "message": (sent := message(campaign, customer)),
         "source": sent.source,
+        **_budget_records(department, author, label),
         "coupon": Coupon.objects.create(
             batch=batch,
             customer=customer,
@@ -271,6 +289,19 @@ def _records(department, author, label: str) -> dict:
             issued_at=now,
             expires_on=now.date() + dt.timedelta(days=30),
         ),
+    }
+
+
+def _budget_records(department, author, label: str) -> dict:
+    annual = AnnualBudgetFactory(department=department, notes=f"{label}年度预算")
+    plan = BudgetPlanFactory(department=department, created_by=author, title=f"{label}预算")
+    line = BudgetLineFactory(plan=plan, description=f"{label}场地")
+    plan_recalculate(plan)
+    return {
+        "annual_budget": annual,
+        "budget_plan": plan,
+        "budget_line": line,
+        "budget_expense": ExpenseFactory(line=line, payee=f"{label}酒店"),
     }
 
 
