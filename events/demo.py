@@ -9,8 +9,15 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from budgets.models import AnnualBudget, BudgetLine, LineCategory, PlanStatus
-from budgets.services.plans import line_amount, plan_recalculate
+from budgets.models import AnnualBudget, LineCategory, PlanStatus
+from budgets.selectors.plans import plan_cap_check
+from budgets.services.expenses import expense_add
+from budgets.services.plans import (
+    line_add,
+    plan_approve,
+    plan_approve_over_cap,
+    plan_submit,
+)
 from carecrm.accounts.models import Role, User
 from events.models import EventTask, GoalMetric, TaskStatus, TeamRole
 from events.services.events import (
@@ -57,32 +64,54 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
-def _budget(event, author, *, approved_by=None):
+def _budget(event, author, *, approved_by=None, admin=None):
+    """The care programme's example budget, typed in and — for an event that goes ahead —
+    submitted and approved through the budget services, by an admin too where it is above
+    the department's share cap (as it is in a small department)."""
     plan = event_budget_ensure(event=event, user=author)
     if not plan.lines.exists():
-        for position, (category, description, price, quantity) in enumerate(EXAMPLE_LINES):
-            BudgetLine.objects.create(
-                plan=plan,
-                category=category,
-                description=description,
-                unit_price=price if quantity is not None else None,
-                quantity=quantity,
-                amount=line_amount(price, quantity)
-                if quantity is not None
-                else line_amount(None, None, price),
-                position=position,
+        for category, description, price, quantity in EXAMPLE_LINES:
+            data = {"category": category, "description": description}
+            if quantity is None:
+                data["lump_sum"] = price
+            else:
+                data.update(unit_price=price, quantity=quantity)
+            line_add(plan=plan, user=author, data=data)
+    if approved_by is not None and plan.status != PlanStatus.APPROVED:
+        plan = plan_submit(plan=plan, user=author)
+        plan = plan_approve(plan=plan, user=approved_by)
+        if plan_cap_check(plan).over_cap and admin is not None:
+            plan = plan_approve_over_cap(
+                plan=plan, user=admin, comment="重点客户活动，同意超出单场占比上限。"
             )
-        plan_recalculate(plan)
-    if approved_by is not None:
-        now = timezone.now()
-        type(plan).objects.filter(pk=plan.pk).update(
-            status=PlanStatus.APPROVED,
-            submitted_at=now,
-            submitted_by=author,
-            approved_at=now,
-            approved_by=approved_by,
-        )
     return plan
+
+
+def _spend(plan, user, rng: random.Random, day: dt.date, share: float) -> None:
+    """Expenses booked against the plan's lines: about ``share`` of each line, paid on
+    ``day`` — so the budget pages show actual spend, variance and a cost per attendee."""
+    payees = [
+        "上海香格里拉大酒店",
+        "印象广告设计工作室",
+        "礼享定制礼品有限公司",
+        "星光会务服务公司",
+    ]
+    for line in plan.lines.order_by("position"):
+        amount = (line.amount * Decimal(str(share)) * Decimal(rng.randint(92, 104)) / 100).quantize(
+            Decimal("0.01")
+        )
+        if amount > 0:
+            expense_add(
+                plan=plan,
+                user=user,
+                data={
+                    "line": line,
+                    "amount": amount,
+                    "spent_on": day,
+                    "payee": rng.choice(payees),
+                    "description": line.description,
+                },
+            )
 
 
 def _team_and_tasks(event, lead, staff: list[User], rng: random.Random, today: dt.date) -> None:
@@ -167,6 +196,8 @@ def _make(author, segments, type_, title, day, hours, venue, *, link=""):
 def seed_events(*, rng: random.Random, options: dict, stdout) -> None:
     today = timezone.localdate()
     made = 0
+    users = options.get("users") or User.objects.all()
+    admin = next((u for u in users if u.is_active and u.role == Role.ADMIN), None)
     for _department_id, people in sorted(_people(options).items()):
         if not people["staff"] or not people["manager"]:
             continue
@@ -206,7 +237,8 @@ def seed_events(*, rng: random.Random, options: dict, stdout) -> None:
             2,
             "公司培训中心 多功能厅",
         )
-        _budget(seminar, author, approved_by=manager)
+        seminar_plan = _budget(seminar, author, approved_by=manager, admin=admin)
+        _spend(seminar_plan, author, rng, today - dt.timedelta(days=3), 0.3)
         _team_and_tasks(seminar, author, people["staff"], rng, today)
         event_approve(event=seminar, user=manager)
         event_open(event=seminar, user=manager)
@@ -220,7 +252,8 @@ def seed_events(*, rng: random.Random, options: dict, stdout) -> None:
             4,
             "旗舰店 体验区",
         )
-        _budget(family, author, approved_by=manager)
+        family_plan = _budget(family, author, approved_by=manager, admin=admin)
+        _spend(family_plan, author, rng, today - dt.timedelta(days=8), 1.0)
         event_approve(event=family, user=manager)
 
         lottery = _make(

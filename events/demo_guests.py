@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 from events.models import Event, EventStatus, Guest, GuestSource, GuestStatus
+from events.services.invitations import target_customers
 
 NOTES = ["", "", "", "素食", "不吃辣", "海鲜过敏", "清真", "带婴儿车", "需要轮椅通道"]
 
@@ -19,14 +20,19 @@ def seed_guests(*, rng: random.Random, options: dict, stdout) -> None:
     ).exclude(guests__isnull=False)
     made = 0
     for event in events:
-        customers = list(
+        targeted = list(target_customers(event).order_by("pk").values_list("pk", flat=True)[:40])
+        others = list(
             Customer.objects.filter(department=event.department, status=CustomerStatus.ACTIVE)
+            .exclude(pk__in=targeted)
             .order_by("pk")
             .values_list("pk", flat=True)[:200]
         )
+        customers = targeted + others
         if not customers:
             continue
-        chosen = rng.sample(customers, min(max(len(customers) - 1, 1), 40))
+        # The target group first (as "invite the target segments" would), then others.
+        room = max(min(len(customers) - 1, 40) - len(targeted), 0)
+        chosen = targeted + rng.sample(others, min(room, len(others)))
         held = event.status != EventStatus.OPEN
         invited_at = event.starts_at - dt.timedelta(days=21)
         taken, rows = 0, []

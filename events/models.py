@@ -179,7 +179,7 @@ class EventGoal(models.Model):
 class Phase(models.TextChoices):
     PREPARATION = "preparation", _("Preparation")
     EXECUTION = "execution", _("Execution")
-    REVIEW = "review", _("Review")
+    REVIEW = "review", _("Post-event review")
 
 
 class Milestone(models.Model):

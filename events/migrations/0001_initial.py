@@ -397,7 +397,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("preparation", "Preparation"),
                             ("execution", "Execution"),
-                            ("review", "Review"),
+                            ("review", "Post-event review"),
                         ],
                         max_length=12,
                         verbose_name="phase",

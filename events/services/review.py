@@ -135,7 +135,7 @@ def review_workbook(review: EventReview) -> bytes:
     event = review.event
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _("Review")[:31]
+    sheet.title = _("Post-event review")[:31]
     bold = Font(bold=True)
     _cell(sheet, 1, 1, event.title).font = Font(bold=True, size=14)
     _cell(sheet, 2, 1, _("Status"))

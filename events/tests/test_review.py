@@ -237,7 +237,7 @@ def test_a_user_without_change_permission_cannot_write_the_review(world, departm
 
 
 def _xlsx_figures(content: bytes) -> dict[str, object]:
-    sheet = load_workbook(io.BytesIO(content))["Review"]
+    sheet = load_workbook(io.BytesIO(content))["Post-event review"]
     return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
 
 
@@ -251,7 +251,7 @@ def test_the_workbook_and_the_pdf_show_the_pages_figures(world, manager_a):
 
     workbook = load_workbook(io.BytesIO(review_workbook(review)))
     figures = _xlsx_figures(review_workbook(review))
-    sheet = workbook["Review"]
+    sheet = workbook["Post-event review"]
     money_cells = [
         cell for row in sheet.iter_rows() for cell in row if cell.number_format == "¥#,##0.00"
     ]

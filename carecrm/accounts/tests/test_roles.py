@@ -131,9 +131,37 @@ BEFORE_EXTRA: dict[str, tuple[str, ...]] = {
 
 # Granted on purpose since the table was frozen: managers pause, resume and cancel a
 # sender's messages, and read which kinds of sender count against caps.
+def _granted(app_label: str, models: dict[str, str], extra: tuple[str, ...] = ()) -> set:
+    """``{"event": "vacd"}``: view, add, change, delete of that model."""
+    actions = {"v": "view", "a": "add", "c": "change", "d": "delete"}
+    return {
+        (app_label, f"{actions[letter]}_{model}")
+        for model, letters in models.items()
+        for letter in letters
+    } | {(app_label, codename) for codename in extra}
+
+
+# What each role was given after the table above was retired: delivery's source controls,
+# then events and budgets (issue 15). Staff draft budgets and book expenses; managers also
+# approve them, delete plans and approve events.
+EVENTS_STAFF = {"event": "vac", "eventgoal": "vacd", "milestone": "vacd", "teammember": "vacd"}
+EVENTS_STAFF |= {"eventtask": "vacd", "guest": "vac"}
+BUDGETS_STAFF = {"annualbudget": "v", "budgetplan": "vac", "budgetline": "vacd"}
+BUDGETS_STAFF |= {"expense": "vacd", "planreview": "v"}
 GRANTED_SINCE = {
-    "staff": set(),
-    "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")},
+    "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
+    | _granted("budgets", BUDGETS_STAFF),
+    "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
+    | _granted(
+        "events",
+        {**EVENTS_STAFF, "event": "vacd", "guest": "vacd"},
+        ("check_in_guest", "approve_event"),
+    )
+    | _granted(
+        "budgets",
+        {**BUDGETS_STAFF, "budgetplan": "vacd", "planreview": "vac"},
+        ("approve_budgetplan",),
+    ),
 }
 
 
