@@ -90,12 +90,14 @@ def _budget(event, author, *, approved_by=None, admin=None):
 def _spend(plan, user, rng: random.Random, day: dt.date, share: float) -> None:
     """Expenses booked against the plan's lines: about ``share`` of each line, paid on
     ``day`` — so the budget pages show actual spend, variance and a cost per attendee."""
-    payees = [
-        "上海香格里拉大酒店",
-        "印象广告设计工作室",
-        "礼享定制礼品有限公司",
-        "星光会务服务公司",
-    ]
+    payees = {
+        LineCategory.VENUE: "上海香格里拉大酒店",
+        LineCategory.MATERIALS: "印象广告设计工作室",
+        LineCategory.GIFTS: "礼享定制礼品有限公司",
+        LineCategory.PERSONNEL: "星光会务服务公司",
+        LineCategory.CATERING: "上海香格里拉大酒店",
+        LineCategory.PROMOTION: "印象广告设计工作室",
+    }
     for line in plan.lines.order_by("position"):
         amount = (line.amount * Decimal(str(share)) * Decimal(rng.randint(92, 104)) / 100).quantize(
             Decimal("0.01")
@@ -108,7 +110,7 @@ def _spend(plan, user, rng: random.Random, day: dt.date, share: float) -> None:
                     "line": line,
                     "amount": amount,
                     "spent_on": day,
-                    "payee": rng.choice(payees),
+                    "payee": payees.get(line.category, "星光会务服务公司"),
                     "description": line.description,
                 },
             )

@@ -22,7 +22,14 @@
       bar.style.width = bar.dataset.progress + "%";
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { applyProgress(); });
+  // On a phone a row of tabs scrolls sideways: bring the open one into view.
+  function showActiveTab() {
+    document.querySelectorAll(".nav-tabs.overflow-auto .nav-link.active").forEach(function (tab) {
+      var row = tab.closest(".nav-tabs");
+      row.scrollLeft = tab.offsetLeft - (row.clientWidth - tab.offsetWidth) / 2;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyProgress(); showActiveTab(); });
   document.body.addEventListener("htmx:afterSwap", function (event) { applyProgress(event.target); });
   // htmx keeps error answers off the page; "too many searches" must replace the results.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
