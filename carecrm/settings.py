@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "budgets",
     "campaigns",
     "events",
+    "feedback",
 ]
 
 MIDDLEWARE = [

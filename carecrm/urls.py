@@ -53,6 +53,7 @@ urlpatterns = [
     path("delivery/", include("delivery.urls")),
     path("events/", include("events.urls")),
     path("budgets/", include("budgets.urls")),
+    path("feedback/", include("feedback.urls")),
     path("", include("delivery.urls_public")),
     path("", include("events.urls_public")),
     path("", include("carecrm.core.branding.urls")),

@@ -21,6 +21,7 @@ PACKAGES = (
     "budgets",
     "campaigns",
     "events",
+    "feedback",
 )
 
 
@@ -67,6 +68,7 @@ def test_the_tree_keeps_its_layers():
         ("budgets/services/_probe.py", "import delivery.services.enqueue"),
         ("events/_probe.py", "from campaigns.models import CareCampaign"),
         ("campaigns/_probe.py", "from events.models import Event"),
+        ("events/_probe.py", "from feedback.models import Survey"),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tree_copy, module, upward):

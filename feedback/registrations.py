@@ -1,0 +1,46 @@
+"""What the feedback app adds to the navigation and the role groups."""
+
+from django.utils.translation import gettext_lazy as _
+
+from carecrm.core.registry import (
+    ALL_ACTIONS,
+    READ_ACTIONS,
+    WORK_ACTIONS,
+    NavItem,
+    model_permissions,
+    register_nav,
+    register_role_permissions,
+)
+
+register_nav(
+    NavItem(
+        "surveys", _("Surveys"), "feedback:surveys", "clipboard-check", 50, "feedback.view_survey"
+    )
+)
+register_nav(
+    NavItem(
+        "feedback_items",
+        _("Feedback"),
+        "feedback:items",
+        "chat-square-text",
+        51,
+        "feedback.view_feedbackitem",
+    )
+)
+
+_STAFF = {
+    "survey": WORK_ACTIONS,
+    "question": ALL_ACTIONS,
+    "choice": ALL_ACTIONS,
+    "surveyinvitation": WORK_ACTIONS,
+    "response": WORK_ACTIONS,
+    "answer": WORK_ACTIONS,
+    "feedbackitem": WORK_ACTIONS,
+    "itemactivity": WORK_ACTIONS,
+    "severitydeadline": READ_ACTIONS,
+}
+register_role_permissions("staff", model_permissions("feedback", _STAFF))
+register_role_permissions(
+    "manager",
+    model_permissions("feedback", {**_STAFF, "survey": ALL_ACTIONS, "feedbackitem": ALL_ACTIONS}),
+)
