@@ -97,3 +97,36 @@ def api_client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Django's SMTP backend pointed at a real SMTP server on loopback; the inbox it fills."""
+    from aiosmtpd.controller import Controller
+
+    from carecrm.core.testing import SmtpInbox, free_port
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.SITE_URL = "https://care.example.cn"
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium, headless, for the browser tests (``carecrm.core.testing``)."""
+    from django.db import connections
+
+    from carecrm.core.testing import chromium
+
+    with chromium(monkeypatch) as browser:
+        yield browser
+    connections.close_all()

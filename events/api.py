@@ -184,29 +184,54 @@ class GoalWriteSerializer(ChildSerializer):
         pass
 
 
-class GoalViewSet(ScopedModelViewSet):
-    queryset = EventGoal.objects.all()
-    serializer_class = GoalWriteSerializer
-    filterset_fields = ["event"]
+class EventChildViewSet(ScopedModelViewSet):
+    """A goal, milestone or task of an event, written through its service:
+    ``save_service(event=, user=, fields=, <record_arg>=)`` and
+    ``delete_service(<record_arg>=, user=)``."""
 
-    def get_base_queryset(self):
-        return EventGoal.objects.select_related("event")
+    record_arg = ""
+
+    @staticmethod
+    def save_service(**kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def delete_service(**kwargs):
+        raise NotImplementedError
 
     def _save(self, serializer):
         event = serializer.validated_data.get("event") or serializer.instance.event
         fields = {k: v for k, v in serializer.validated_data.items() if k != "event"}
         try:
-            serializer.instance = event_services.goal_save(
-                event=event, user=self.request.user, fields=fields, goal=serializer.instance
+            serializer.instance = self.save_service(
+                event=event,
+                user=self.request.user,
+                fields=fields,
+                **{self.record_arg: serializer.instance},
             )
         except (DjangoValidationError, DjangoPermissionDenied) as error:
             _raise(error)
 
-    perform_create = _save
-    perform_update = _save
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
 
     def perform_destroy(self, instance):
-        event_services.goal_delete(goal=instance, user=self.request.user)
+        self.delete_service(**{self.record_arg: instance, "user": self.request.user})
+
+
+class GoalViewSet(EventChildViewSet):
+    queryset = EventGoal.objects.all()
+    serializer_class = GoalWriteSerializer
+    filterset_fields = ["event"]
+    record_arg = "goal"
+    save_service = staticmethod(event_services.goal_save)
+    delete_service = staticmethod(event_services.goal_delete)
+
+    def get_base_queryset(self):
+        return EventGoal.objects.select_related("event")
 
 
 class MilestoneSerializer(ChildSerializer):
@@ -230,7 +255,7 @@ class MilestoneSerializer(ChildSerializer):
         read_only_fields = ["key", "done_at"]
 
 
-class MilestoneViewSet(ScopedModelViewSet):
+class MilestoneViewSet(EventChildViewSet):
     queryset = Milestone.objects.all()
     serializer_class = MilestoneSerializer
     filterset_fields = ["event", "phase", "owner"]
@@ -238,21 +263,9 @@ class MilestoneViewSet(ScopedModelViewSet):
     def get_base_queryset(self):
         return Milestone.objects.select_related("event")
 
-    def _save(self, serializer):
-        event = serializer.validated_data.get("event") or serializer.instance.event
-        fields = {k: v for k, v in serializer.validated_data.items() if k != "event"}
-        try:
-            serializer.instance = timeline_services.milestone_save(
-                event=event, user=self.request.user, fields=fields, milestone=serializer.instance
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            _raise(error)
-
-    perform_create = _save
-    perform_update = _save
-
-    def perform_destroy(self, instance):
-        timeline_services.milestone_delete(milestone=instance, user=self.request.user)
+    record_arg = "milestone"
+    save_service = staticmethod(timeline_services.milestone_save)
+    delete_service = staticmethod(timeline_services.milestone_delete)
 
 
 class TaskSerializer(ChildSerializer):
@@ -274,7 +287,7 @@ class TaskSerializer(ChildSerializer):
         read_only_fields = ["completed_at", "created_at"]
 
 
-class TaskViewSet(ScopedModelViewSet):
+class TaskViewSet(EventChildViewSet):
     """Event tasks in your scope; ``?mine=1`` only your own."""
 
     queryset = EventTask.objects.all()
@@ -288,21 +301,9 @@ class TaskViewSet(ScopedModelViewSet):
             tasks = tasks.filter(owner=self.request.user)
         return tasks
 
-    def _save(self, serializer):
-        event = serializer.validated_data.get("event") or serializer.instance.event
-        fields = {k: v for k, v in serializer.validated_data.items() if k != "event"}
-        try:
-            serializer.instance = task_services.task_save(
-                event=event, user=self.request.user, fields=fields, task=serializer.instance
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            _raise(error)
-
-    perform_create = _save
-    perform_update = _save
-
-    def perform_destroy(self, instance):
-        task_services.task_delete(task=instance, user=self.request.user)
+    record_arg = "task"
+    save_service = staticmethod(task_services.task_save)
+    delete_service = staticmethod(task_services.task_delete)
 
 
 def register(router) -> None:

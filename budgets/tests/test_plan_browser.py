@@ -5,13 +5,11 @@ into the plan page line by line and submits it; their manager approves it. The p
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from budgets.models import BudgetPlan, PlanStatus
 from budgets.selectors.plans import plan_is_approved
 from budgets.tests.factories import AnnualBudgetFactory, BudgetPlanFactory
-from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE, chromium
+from carecrm.core.testing import fits_the_screen, staff_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,31 +24,6 @@ LINES = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    with chromium(monkeypatch) as browser:
-        yield browser
-    connections.close_all()
-
-
-def log_in(browser, live_server, user, path):
-    context = browser.new_context(locale="en-US", **PHONE)
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(live_server.url + path)
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    return page, problems
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_staff_adds_lines_and_a_manager_approves_on_a_phone(
     live_server, browser, staff_a, manager_a, department_a
 ):
@@ -58,9 +31,9 @@ def test_staff_adds_lines_and_a_manager_approves_on_a_phone(
     plan = BudgetPlanFactory(department=department_a, created_by=staff_a, title="客户答谢会")
     path = f"/budgets/plans/{plan.pk}/"
 
-    page, problems = log_in(browser, live_server, staff_a, path)
+    page, problems = staff_page(browser, live_server, staff_a, path)
     page.wait_for_selector("#line-add-form")
-    assert fits(page)
+    assert fits_the_screen(page)
     for category, description, unit_price, quantity, lump_sum in LINES:
         page.select_option("#id_new-category", category)
         page.fill("#id_new-description", description)
@@ -81,16 +54,16 @@ def test_staff_adds_lines_and_a_manager_approves_on_a_phone(
 
     assert page.text_content("#row-total [data-total]").strip() == "¥46,200.00"
     assert page.text_content("#row-contingency [data-contingency]").strip() == "¥4,200.00"
-    assert fits(page)
+    assert fits_the_screen(page)
     page.click("#submit-plan")
     page.wait_for_selector('#approval-state:has-text("Awaiting")')
     assert BudgetPlan.objects.get(pk=plan.pk).status == PlanStatus.SUBMITTED
     assert problems == []
     page.context.close()
 
-    page, problems = log_in(browser, live_server, manager_a, path)
+    page, problems = staff_page(browser, live_server, manager_a, path)
     page.wait_for_selector("#approve-form")
-    assert fits(page)
+    assert fits_the_screen(page)
     page.fill("#id_approve-comment", "同意")
     page.click("#approve-plan")
     page.wait_for_selector(".alert-success")
@@ -98,5 +71,5 @@ def test_staff_adds_lines_and_a_manager_approves_on_a_phone(
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED and plan.total == Decimal("46200.00")
     assert plan_is_approved(plan)
-    assert fits(page)
+    assert fits_the_screen(page)
     assert problems == []

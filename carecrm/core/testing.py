@@ -248,3 +248,60 @@ def url_routes(patterns=None, prefix: str = "") -> list[tuple[str, str]]:
         elif isinstance(pattern, URLPattern):
             routes.append((route_path(route), route))
     return routes
+
+
+class SmtpInbox:
+    """A real SMTP server's handler (aiosmtpd) that keeps what it is sent: staff mail
+    (reminders, escalations, reports) is tested against it, on loopback."""
+
+    def __init__(self):
+        self.received: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list:
+        """``(recipients, parsed message)`` for each mail received."""
+        import email
+        import email.policy
+
+        return [
+            (
+                envelope.rcpt_tos,
+                email.message_from_bytes(envelope.content, policy=email.policy.default),
+            )
+            for envelope in self.received
+        ]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (now)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def staff_page(browser, live_server, user, path: str, *, device: dict | None = None):
+    """A new browser context signed in as ``user`` (in English) on ``path``: the page and
+    the list the console's errors collect in. Confirmation dialogs are accepted."""
+    from carecrm.accounts.tests.factories import TEST_PASSWORD
+
+    context = browser.new_context(locale="en-US", **(device or PHONE))
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server.url + path)
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    return page, problems
+
+
+def fits_the_screen(page) -> bool:
+    """Nothing wider than the window: the page never scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

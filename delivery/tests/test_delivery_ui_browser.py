@@ -6,10 +6,9 @@ database records it and nothing overflows the phone's width."""
 import datetime as dt
 
 import pytest
-from django.db import connections
 
 from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE, chromium
+from carecrm.core.testing import PHONE
 from customers.models import Channel
 from customers.tests.factories import CustomerFactory
 from delivery.models import (
@@ -45,13 +44,6 @@ def notice_kind():
     )
     yield
     source_kinds.pop(NOTICE, None)
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    with chromium(monkeypatch) as browser:
-        yield browser
-    connections.close_all()
 
 
 def open_as(browser, live_server, user, path, options, locale, language):

@@ -5,46 +5,20 @@ records both, the timeline chart scrolls inside its box and nothing overflows th
 import datetime as dt
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
-from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE, chromium
+from carecrm.core.testing import fits_the_screen, staff_page
 from events.models import Event, EventStatus
 from events.tests.conftest import budget_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    with chromium(monkeypatch) as browser:
-        yield browser
-    connections.close_all()
-
-
-def login(browser, live_server, user, path):
-    context = browser.new_context(locale="en-US", **PHONE)
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.goto(live_server.url + path)
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    return page, problems
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_staff_creates_an_event_and_a_manager_approves_it(
     live_server, browser, staff_a, manager_a, segment_a
 ):
     day = timezone.localdate() + dt.timedelta(days=75)
-    page, problems = login(browser, live_server, staff_a, "/events/new/")
+    page, problems = staff_page(browser, live_server, staff_a, "/events/new/")
     page.wait_for_selector("#event-form")
     page.select_option("#id_type", "seminar")
     assert page.locator('.js-type-guide[data-type="seminar"]').is_visible()
@@ -58,28 +32,28 @@ def test_staff_creates_an_event_and_a_manager_approves_it(
     page.select_option("#id_goals-0-metric", "attendance")
     page.fill("#id_goals-0-target", "35")
     page.fill("#id_goals-0-deadline", (day + dt.timedelta(days=7)).isoformat())
-    assert fits(page)
+    assert fits_the_screen(page)
     page.click("#save-event")
     page.wait_for_selector("#approval-panel")
 
     event = Event.objects.get(title="新品品鉴会")
     assert event.status == EventStatus.DRAFT and event.goals.get().target == 35
     assert page.locator("#approval-blockers").inner_text().startswith("No budget")
-    assert fits(page)
+    assert fits_the_screen(page)
     page.goto(live_server.url + f"/events/{event.pk}/timeline/")
     page.wait_for_selector("#gantt svg")
     assert page.locator("#milestone-table tbody tr").count() == 11
-    assert fits(page)  # the chart scrolls inside its own box
+    assert fits_the_screen(page)  # the chart scrolls inside its own box
     assert page.evaluate("document.getElementById('gantt').scrollWidth > 390")
     page.context.close()
 
     budget_for(event, staff_a)
-    page, more_problems = login(browser, live_server, manager_a, f"/events/{event.pk}/")
+    page, more_problems = staff_page(browser, live_server, manager_a, f"/events/{event.pk}/")
     page.wait_for_selector("#approval-ready")
     page.click("#approve-event")
     page.wait_for_selector("#open-event")
     assert Event.objects.get(pk=event.pk).status == EventStatus.APPROVED
     assert "Event approved." in page.content()
-    assert fits(page)
+    assert fits_the_screen(page)
     assert problems + more_problems == []
     page.context.close()

@@ -6,10 +6,9 @@ nothing overflows the phone's width."""
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE, chromium
+from carecrm.core.testing import PHONE
 from events.models import Event, EventGoal, EventStatus, GoalMetric
 from events.tests.factories import EventGoalFactory
 from events.tests.review_world import add_budget, build
@@ -20,13 +19,6 @@ SIZES = [
     pytest.param(DESKTOP, "en-US", "en", id="desktop-en"),
     pytest.param(PHONE, "zh-CN", "zh-hans", id="phone-zh"),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    with chromium(monkeypatch) as browser:
-        yield browser
-    connections.close_all()
 
 
 def fits(page) -> bool:

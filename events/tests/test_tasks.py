@@ -2,15 +2,12 @@
 reminded once a day, one email per owner), and "my tasks" in the user's scope."""
 
 import datetime as dt
-import email
-import email.policy
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from carecrm.accounts.tests.factories import UserFactory
+from carecrm.core.testing import free_port
 from events.models import EventStatus, EventTask, TaskStatus
 from events.selectors.events import my_tasks, my_tasks_due_this_week
 from events.services.tasks import tasks_remind
@@ -20,44 +17,7 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2027, 3, 10)
 
 
-class Inbox:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self):
-        return [
-            (env.rcpt_tos, email.message_from_bytes(env.content, policy=email.policy.default))
-            for env in self.received
-        ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(settings):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_URL = "https://care.example.cn"
-    yield handler
-    controller.stop()
-
-
-def test_each_owner_gets_one_digest_and_a_rerun_sends_nothing(inbox, department_a, staff_a):
+def test_each_owner_gets_one_digest_and_a_rerun_sends_nothing(smtp_inbox, department_a, staff_a):
     other = UserFactory(department=department_a, email="other@example.com")
     event = EventFactory(department=department_a, title="答谢晚宴")
     EventTaskFactory(
@@ -84,7 +44,7 @@ def test_each_owner_gets_one_digest_and_a_rerun_sends_nothing(inbox, department_
 
     assert tasks_remind(TODAY)["emails"] == 2
 
-    mails = {rcpt[0]: mail for rcpt, mail in inbox.messages()}
+    mails = {rcpt[0]: mail for rcpt, mail in smtp_inbox.messages()}
     assert set(mails) == {staff_a.email, "other@example.com"}
     body = mails[staff_a.email].get_content()
     assert "确认场地" in body and "寄送邀请" in body
@@ -94,23 +54,23 @@ def test_each_owner_gets_one_digest_and_a_rerun_sends_nothing(inbox, department_
     assert "取消的" not in mails["other@example.com"].get_content()
 
     assert tasks_remind(TODAY)["emails"] == 0
-    assert len(inbox.received) == 2
+    assert len(smtp_inbox.received) == 2
     assert EventTask.objects.get(title="确认场地").reminded_due_on == TODAY
     assert EventTask.objects.get(title="寄送邀请").reminded_overdue_on == TODAY
 
     # two days later: the overdue one again, and those now overdue
     assert tasks_remind(TODAY + dt.timedelta(days=2))["emails"] == 2
-    body = inbox.messages()[-1][1].get_content() + inbox.messages()[-2][1].get_content()
+    body = smtp_inbox.messages()[-1][1].get_content() + smtp_inbox.messages()[-2][1].get_content()
     assert "确认场地" in body and "采购礼品" in body
 
 
-def test_a_refused_email_is_tried_again_next_run(inbox, settings, department_a, staff_a):
+def test_a_refused_email_is_tried_again_next_run(smtp_inbox, settings, department_a, staff_a):
     EventTaskFactory(
         event=EventFactory(department=department_a),
         owner=staff_a,
         due_on=TODAY + dt.timedelta(days=1),
     )
-    settings.EMAIL_PORT = _free_port()  # nobody listens there
+    settings.EMAIL_PORT = free_port()  # nobody listens there
     assert tasks_remind(TODAY) == {"day": TODAY.isoformat(), "emails": 0, "failed": 1}
     assert EventTask.objects.get().reminded_due_on is None
 

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,13 +43,8 @@ def get_event(request: HttpRequest, pk: int) -> Event:
 
 
 def budget_plan_url(plan) -> str | None:
-    """The budgets app's plan page, when that route exists."""
-    if plan is None:
-        return None
-    try:
-        return reverse("budgets:plan", args=[plan.pk])
-    except NoReverseMatch:
-        return None
+    """The budgets app's page of the event's plan, once there is one."""
+    return reverse("budgets:plan", args=[plan.pk]) if plan is not None else None
 
 
 def _querystring_base(request: HttpRequest) -> str:
