@@ -56,6 +56,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("", include("delivery.urls_public")),
     path("", include("events.urls_public")),
+    path("", include("feedback.urls_public")),
     path("", include("carecrm.core.branding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("delivery.urls_webhooks")),
