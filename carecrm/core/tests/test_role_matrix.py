@@ -145,6 +145,8 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^event-goals/", "pk", "event_goal"),
     (r"api/v1/\^event-milestones/", "pk", "milestone"),
     (r"api/v1/\^event-tasks/", "pk", "event_task"),
+    (r"api/v1/\^surveys/", "pk", "survey"),
+    (r"api/v1/\^survey-responses/", "pk", "survey_response"),
     (r"api/v1/\^annual-budgets/", "pk", "annual_budget"),
     (r"api/v1/\^budget-plans/", "pk", "budget_plan"),
     (r"api/v1/\^budget-expenses/", "pk", "budget_expense"),
