@@ -191,8 +191,12 @@ def survey_close(*, survey: Survey, user=None, now: dt.datetime | None = None) -
 
 
 def surveys_close_due(*, now: dt.datetime | None = None) -> int:
-    """Close every open survey past its closing time (the beat task). Idempotent."""
+    """Close every open survey past its closing time (the beat task); their queued
+    invitations are cancelled with them. Idempotent."""
     now = now or timezone.now()
-    return Survey.objects.filter(status=SurveyStatus.OPEN, closes_at__lte=now).update(
-        status=SurveyStatus.CLOSED, updated_at=now
-    )
+    due = Survey.objects.filter(status=SurveyStatus.OPEN, closes_at__lte=now)
+    closed = 0
+    for survey in due:
+        survey_close(survey=survey, now=now)
+        closed += 1
+    return closed

@@ -178,3 +178,14 @@ def test_an_anonymous_survey_keeps_the_answers_not_the_person(world):
     survey.save()
     assert Client().post(world["url"], answers(world)).status_code == 302
     assert Response.objects.get().customer is None
+
+
+def test_the_page_speaks_chinese_by_default_and_english_after_the_switch(world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = Client()
+    html = client.get(world["url"]).content.decode()
+    assert "满意度" in html and world["rating"].text in html and "Recommend?" not in html
+    assert 'id="language-form"' in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(world["url"]).content.decode()
+    assert "Satisfaction" in html and "Recommend?" in html

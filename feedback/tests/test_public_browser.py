@@ -103,3 +103,32 @@ def test_a_customer_answers_the_survey_from_the_sms_on_a_phone(
     assert stored[rating.pk].score == 4 and stored[nps.pk].score == 9
     assert list(stored[choice_question.pk].choices.all()) == [again]
     assert stored[comment.pk].text == "Friendly staff <b>really</b>"
+
+
+def test_answers_refused_after_the_cookie_was_lost_offer_a_way_forward(
+    settings, live_server, department_a, monkeypatch
+):
+    """Cookies cleared between opening and sending: the customer's own page, and sending
+    again works (the CSRF check of the public pages, in a real browser)."""
+    from feedback.tests.factories import SurveyInvitationFactory
+    from feedback.tokens import invitation_token
+
+    settings.LANGUAGE_CODE = "en"
+    survey = SurveyFactory(department=department_a)
+    rating = QuestionFactory(survey=survey, kind=QuestionKind.RATING)
+    invitation = SurveyInvitationFactory(survey=survey)
+    with chromium(monkeypatch) as browser:
+        page = browser.new_context(locale="en-US", **PHONE).new_page()
+        page.goto(f"{live_server.url}/q/{invitation_token(invitation)}/")
+        page.context.clear_cookies()
+        page.click(f"label[for=q{rating.pk}-5]")
+        page.click("#survey-submit")
+        page.wait_for_selector("#public-error")
+        assert "CSRF" not in page.content()
+        assert not Response.objects.exists()
+        page.click("#retry")
+        page.click(f"label[for=q{rating.pk}-5]")
+        page.click("#survey-submit")
+        page.wait_for_selector("#survey-saved")
+    connections.close_all()
+    assert Response.objects.get().answers.get().score == 5
