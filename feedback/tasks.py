@@ -5,7 +5,12 @@ import datetime as dt
 
 from celery import shared_task
 
-from feedback.services.distribution import purchases_due, reminders_due, vip_quarterly_run
+from feedback.services.distribution import (
+    held_events_due,
+    purchases_due,
+    reminders_due,
+    vip_quarterly_run,
+)
 from feedback.services.surveys import surveys_close_due
 
 
@@ -31,3 +36,9 @@ def vip_quarterly(day: str | None = None) -> dict:
 def after_purchase(day: str | None = None) -> dict:
     """Invite customers whose purchase was the after-purchase survey's delay ago."""
     return purchases_due(day=dt.date.fromisoformat(day) if day else None)
+
+
+@shared_task(name="feedback.after_events")
+def after_events() -> dict:
+    """Invite those who came to recently held events to the after-event survey."""
+    return held_events_due()

@@ -1,5 +1,6 @@
 """The surveys' beat schedules (China time): closing surveys past their date every hour,
-reminders at 10:30, the after-purchase invitations at 10:00, and the quarterly VIP survey
+reminders at 10:30, the after-purchase invitations at 10:00, the guests of events
+just held every hour, and the quarterly VIP survey
 (checked daily at 09:00; it acts on a quarter's first day). Created with get_or_create so
 an admin's later edits survive every deploy."""
 
@@ -11,6 +12,7 @@ SCHEDULES = [
     ("Feedback: remind customers who have not answered", "feedback.remind_surveys", "30", "10"),
     ("Feedback: quarterly VIP satisfaction survey", "feedback.vip_quarterly", "0", "9"),
     ("Feedback: invite customers after a purchase", "feedback.after_purchase", "0", "10"),
+    ("Feedback: invite the guests of events just held", "feedback.after_events", "20", "*"),
 ]
 
 

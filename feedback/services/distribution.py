@@ -291,3 +291,23 @@ def purchases_due(*, day: dt.date | None = None) -> dict:
             reason=_("Purchase on %(day)s") % {"day": ordered_on.isoformat()},
         ).invited
     return {"day": day.isoformat(), "invited": invited}
+
+
+HELD_EVENT_WINDOW_DAYS = 14
+
+
+def held_events_due(*, now: dt.datetime | None = None) -> dict:
+    """The beat task, hourly: events marked held in bulk (``events_mark_held`` updates
+    rows without a save signal) and guests checked in late still get the after-event
+    survey. Only events that ended in the last two weeks; idempotent."""
+    from events.models import Event, EventStatus
+
+    now = now or timezone.now()
+    events = Event.objects.filter(
+        status__in=(EventStatus.HELD, EventStatus.REVIEWED),
+        ends_at__gte=now - dt.timedelta(days=HELD_EVENT_WINDOW_DAYS),
+        department__surveys__status=SurveyStatus.OPEN,
+        department__surveys__trigger=SurveyTrigger.EVENT_HELD,
+    ).distinct()
+    invited = sum(event_held(event=event) for event in events)
+    return {"invited": invited}

@@ -145,6 +145,19 @@ def test_an_event_held_invites_those_who_came(department_a):
     ]
 
 
+def test_events_marked_held_in_bulk_are_caught_by_the_hourly_pass(department_a):
+    from events.services.events import events_mark_held
+    from feedback.services.distribution import held_events_due
+
+    event = EventFactory(department=department_a, status=EventStatus.OPEN)
+    survey = survey_with_question(department_a, trigger=SurveyTrigger.EVENT_HELD)
+    came = GuestFactory(event=event, checked_in_at=timezone.now())
+    events_mark_held(now=event.ends_at + dt.timedelta(minutes=1))
+    assert held_events_due(now=event.ends_at + dt.timedelta(hours=1)) == {"invited": 1}
+    assert held_events_due(now=event.ends_at + dt.timedelta(hours=2)) == {"invited": 0}
+    assert survey.invitations.get().customer_id == came.customer_id
+
+
 def test_customers_are_invited_the_set_number_of_days_after_a_purchase(department_a):
     survey = survey_with_question(
         department_a, trigger=SurveyTrigger.AFTER_PURCHASE, trigger_delay_days=7
