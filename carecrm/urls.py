@@ -13,6 +13,7 @@ from customers import api as customers_api
 from delivery import api as delivery_api
 from events import api as events_api
 from events import api_guests as events_api_guests
+from feedback import api as feedback_api
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
@@ -24,6 +25,7 @@ for app_api in (
     budgets_api,
     events_api,
     events_api_guests,
+    feedback_api,
 ):
     app_api.register(api_router)
 
@@ -56,6 +58,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("", include("delivery.urls_public")),
     path("", include("events.urls_public")),
+    path("", include("feedback.urls_public")),
     path("", include("carecrm.core.branding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("delivery.urls_webhooks")),

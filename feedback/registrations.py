@@ -44,3 +44,23 @@ register_role_permissions(
     "manager",
     model_permissions("feedback", {**_STAFF, "survey": ALL_ACTIONS, "feedbackitem": ALL_ACTIONS}),
 )
+
+
+# --- surveys: builder, distribution, the public answer page (services/surveys.py, ---------
+# --- services/distribution.py, services/responses.py, views/surveys.py, views/public.py) --
+from carecrm.core.registry import register_demo_seeder, register_public_prefix  # noqa: E402
+from feedback import receivers as _survey_receivers  # noqa: E402
+from feedback import sources as _survey_sources  # noqa: E402
+
+_survey_sources.register()
+_survey_receivers.connect()
+register_public_prefix("/q/")
+
+
+def _seed_surveys(**kwargs) -> None:
+    from feedback.demo import seed_surveys
+
+    seed_surveys(**kwargs)
+
+
+register_demo_seeder(80, _seed_surveys)

@@ -65,6 +65,7 @@ from events.tests.factories import (
     EventTaskFactory,
     MilestoneFactory,
 )
+from feedback.tests.factories import QuestionFactory, ResponseFactory, SurveyFactory
 from segmentation.models import RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -183,7 +184,12 @@ def _world():
         line = BudgetLineFactory(plan=plan)
         plan_recalculate(plan)
         expense = ExpenseFactory(line=line)
+        survey = SurveyFactory(department=department, created_by=owner)
+        QuestionFactory(survey=survey)
+        survey_response = ResponseFactory(survey=survey, customer=customer)
         found = {
+            "surveys": survey.pk,
+            "survey-responses": survey_response.pk,
             "events": event.pk,
             "event-goals": EventGoalFactory(event=event).pk,
             "event-milestones": MilestoneFactory(event=event, owner=owner).pk,

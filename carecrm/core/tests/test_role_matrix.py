@@ -66,6 +66,12 @@ from events.tests.factories import (
     MilestoneFactory,
     TeamMemberFactory,
 )
+from feedback.tests.factories import (
+    QuestionFactory,
+    ResponseFactory,
+    SurveyFactory,
+    SurveyInvitationFactory,
+)
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -118,6 +124,8 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"events/tasks/", "pk", "event_task"),
     (r"events/team-members/", "pk", "team_member"),
     (r"events/", "pk", "event"),
+    (r"feedback/surveys/", "pk", "survey"),
+    (r"feedback/questions/", "pk", "question"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"api/v1/\^customers/", "pk", "customer"),
@@ -137,6 +145,8 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^event-goals/", "pk", "event_goal"),
     (r"api/v1/\^event-milestones/", "pk", "milestone"),
     (r"api/v1/\^event-tasks/", "pk", "event_task"),
+    (r"api/v1/\^surveys/", "pk", "survey"),
+    (r"api/v1/\^survey-responses/", "pk", "survey_response"),
     (r"api/v1/\^annual-budgets/", "pk", "annual_budget"),
     (r"api/v1/\^budget-plans/", "pk", "budget_plan"),
     (r"api/v1/\^budget-expenses/", "pk", "budget_expense"),
@@ -230,7 +240,15 @@ def _records(department, author, label: str) -> dict:
     ContentFactory(campaign=campaign)
     batch = CouponBatchFactory(campaign=campaign, name=f"{label}券")
     event = EventFactory(department=department, title=f"{label}晚宴", owner=author)
+    survey = SurveyFactory(department=department, title=f"{label}调查", created_by=author)
+    survey_invitation = SurveyInvitationFactory(survey=survey, customer=customer)
     return {
+        "survey": survey,
+        "question": QuestionFactory(survey=survey, text=f"{label}问题"),
+        "survey_invitation": survey_invitation,
+        "survey_response": ResponseFactory(
+            survey=survey, customer=customer, invitation=survey_invitation
+        ),
         "event": event,
         "guest": GuestFactory(event=event, customer=customer),
         "event_goal": EventGoalFactory(event=event),
