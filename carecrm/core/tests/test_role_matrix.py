@@ -66,6 +66,7 @@ from events.tests.factories import (
     MilestoneFactory,
     TeamMemberFactory,
 )
+from feedback.tests.factories import SurveyFactory
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -118,6 +119,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"events/tasks/", "pk", "event_task"),
     (r"events/team-members/", "pk", "team_member"),
     (r"events/", "pk", "event"),
+    (r"feedback/surveys/", "pk", "survey"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"api/v1/\^customers/", "pk", "customer"),
@@ -230,7 +232,9 @@ def _records(department, author, label: str) -> dict:
     ContentFactory(campaign=campaign)
     batch = CouponBatchFactory(campaign=campaign, name=f"{label}券")
     event = EventFactory(department=department, title=f"{label}晚宴", owner=author)
+    survey = SurveyFactory(department=department, title=f"{label}调查", created_by=author)
     return {
+        "survey": survey,
         "event": event,
         "guest": GuestFactory(event=event, customer=customer),
         "event_goal": EventGoalFactory(event=event),
