@@ -235,7 +235,7 @@ class QuarterRow:
 
 
 def quarter_label(start: dt.date) -> str:
-    return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    return _("%(year)s Q%(quarter)s") % {"year": start.year, "quarter": (start.month - 1) // 3 + 1}
 
 
 def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
