@@ -219,6 +219,8 @@ def test_the_overview_shows_the_admins_chosen_department(world, admin_client_use
     body = admin_client_user.get(f"/feedback/satisfaction/?department={department_a.pk}")
     text = body.content.decode()
     assert 'data-figure="csat">50.0 %<' in text and 'data-figure="nps">25.0<' in text
+    row = text.split(f'data-survey="{world.pk}"')[1].split("</tr>")[0]
+    assert ">4<" in row and "50.0 %" in row and ">25.0<" in row
 
 
 def _page_figures(body: str) -> dict:
