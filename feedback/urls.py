@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback.views import items, surveys
+from feedback.views import items, results, surveys, targets
 
 app_name = "feedback"
 
@@ -18,4 +18,18 @@ urlpatterns = [
     path("questions/<int:pk>/move/", surveys.question_move_view, name="question-move"),
     path("questions/<int:pk>/delete/", surveys.question_delete_view, name="question-delete"),
     path("items/", items.item_list, name="items"),
+    path("surveys/<int:pk>/results/", results.survey_results_view, name="survey-results"),
+    path(
+        "surveys/<int:pk>/results/export.csv", results.survey_results_csv, name="survey-results-csv"
+    ),
+    path(
+        "surveys/<int:pk>/results/export.xlsx",
+        results.survey_results_xlsx,
+        name="survey-results-xlsx",
+    ),
+    path("satisfaction/", results.satisfaction_view, name="satisfaction"),
+    path("targets/", targets.targets_view, name="targets"),
+    path("targets/handled/", targets.targets_handled, name="targets-handled"),
+    path("targets/satisfaction/", targets.targets_satisfaction, name="targets-satisfaction"),
+    path("targets/vip-coverage/", targets.targets_vip, name="targets-vip"),
 ]

@@ -46,6 +46,7 @@ from campaigns.services.approval import (
 from campaigns.services.campaigns import campaign_create, campaign_update
 from carecrm.core.errors import staff_forbidden
 from carecrm.core.forms import add_service_errors
+from carecrm.core.registry import panels_for
 
 PAGE_SIZE = 25
 
@@ -219,6 +220,7 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks_open": task_counts.get(TaskStatus.OPEN, 0),
             "tasks_done": task_counts.get(TaskStatus.DONE, 0),
             "reason_form": ReasonForm(),
+            "panels": panels_for("campaign", campaign, user),
         },
     )
 

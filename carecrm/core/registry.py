@@ -5,7 +5,7 @@ editing another app's views or templates."""
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 
@@ -182,3 +182,35 @@ def calendar_entries(user, start: "datetime.date", end: "datetime.date") -> list
     """Every provider's entries between two dates, in date order."""
     entries = [entry for provider in calendar_providers for entry in provider(user, start, end)]
     return sorted((e for e in entries if start <= e.on <= end), key=lambda e: (e.on, str(e.title)))
+
+
+# --- panels on another app's record page ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A small card an app adds to another app's record page (a campaign's survey
+    results, ...): data, not HTML — label/value rows and an optional link."""
+
+    key: str
+    title: str | Promise
+    rows: list = field(default_factory=list)  # [(label, value), ...]
+    url: str | None = None
+    url_label: str | Promise = ""
+
+
+record_panels: dict[str, list[Callable]] = {}
+
+
+def register_record_panel(record_kind: str, fn: Callable) -> None:
+    """``fn(record, user) -> Panel | None`` on every page of ``record_kind`` records
+    (``"campaign"``); ``None`` when it has nothing to add for that record or user."""
+    providers = record_panels.setdefault(record_kind, [])
+    if fn not in providers:
+        providers.append(fn)
+
+
+def panels_for(record_kind: str, record, user) -> list[Panel]:
+    """The registered panels of ``record_kind`` that have something to show."""
+    panels = (fn(record, user) for fn in record_panels.get(record_kind, []))
+    return [panel for panel in panels if panel is not None]
