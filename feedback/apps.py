@@ -7,4 +7,4 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback and satisfaction")
 
     def ready(self) -> None:
-        from feedback import registrations  # noqa: F401
+        from feedback import registrations, registrations_items  # noqa: F401
