@@ -59,7 +59,7 @@ NEGATIVE_KEYWORDS: tuple[str, ...] = (
     "broken",
     "slow",
     "refund",
-    "disappointed",
+    "disappoint",
     "angry",
     "expensive",
     "worst",
@@ -69,7 +69,10 @@ NEGATIVE_KEYWORDS: tuple[str, ...] = (
 
 def _contains(text: str, word: str) -> bool:
     if word.isascii():
-        return re.search(rf"\b{re.escape(word)}", text, flags=re.IGNORECASE) is not None
+        return (
+            re.search(rf"\b{re.escape(word)}(?:s|es|ed|d|ing|t|ly)?\b", text, flags=re.IGNORECASE)
+            is not None
+        )
     return word in text
 
 

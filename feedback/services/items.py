@@ -146,8 +146,9 @@ def item_take(*, item: FeedbackItem, user) -> FeedbackItem:
     """Become the owner and start working on the item."""
     _check_can_change(item, user)
     item = FeedbackItem.objects.select_for_update().get(pk=item.pk)
-    if item.status != ItemStatus.IN_PROGRESS:
-        _move(item, ItemStatus.IN_PROGRESS)
+    if item.status not in (ItemStatus.NEW, ItemStatus.IN_PROGRESS):
+        raise ValidationError(_("Only an open item can be taken; reopen it first."))
+    item.status = ItemStatus.IN_PROGRESS
     item.owner = user
     item.save(update_fields=["status", "owner", "updated_at"])
     _log(item, "taken", user)
