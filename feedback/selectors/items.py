@@ -45,15 +45,15 @@ def breached_condition(now: dt.datetime) -> Q:
 
 
 def breach_level(item: FeedbackItem, now: dt.datetime) -> int:
-    """How many deadlines the item has missed (0, 1 or 2); escalation follows this."""
+    """The escalation level an open item has earned: 1 once the first response is late,
+    2 once the resolution is late (0 when on time or no longer open)."""
     if item.status not in OPEN_STATUSES:
         return 0
-    level = 0
-    if item.responded_at is None and item.respond_by < now:
-        level += 1
     if item.resolved_at is None and item.resolve_by < now:
-        level += 1
-    return level
+        return 2
+    if item.responded_at is None and item.respond_by < now:
+        return 1
+    return 0
 
 
 def is_breached(item: FeedbackItem, now: dt.datetime | None = None) -> bool:
