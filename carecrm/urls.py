@@ -13,6 +13,7 @@ from customers import api as customers_api
 from delivery import api as delivery_api
 from events import api as events_api
 from events import api_guests as events_api_guests
+from feedback import api_items as feedback_api_items
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
@@ -24,6 +25,7 @@ for app_api in (
     budgets_api,
     events_api,
     events_api_guests,
+    feedback_api_items,
 ):
     app_api.register(api_router)
 
