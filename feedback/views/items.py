@@ -211,7 +211,6 @@ def item_action(request, pk: int, action: str):
             request,
             "feedback/item_detail.html",
             _detail_context(request, item, **forms),
-            status=400,
         )
     return redirect("feedback:item", item.pk)
 
