@@ -347,3 +347,14 @@ def test_home_card_counts_my_open_items(staff_a_client, staff_a, department_a):
 
     assert my_open_items_count(staff_a) == 1
     assert "My open feedback items" in staff_a_client.get("/").content.decode()
+
+
+def test_an_unhappy_sms_reply_through_delivery_becomes_an_item(department_a):
+    from delivery.services.receipts import inbound_sms_record
+
+    customer = CustomerFactory(department=department_a)
+    inbound_sms_record(sender=customer.mobile, text="等了两周还没发货，太慢了")
+    item = FeedbackItem.objects.get(customer=customer)
+    assert (item.source, item.category) == (ItemSource.REPLY, Topic.SPEED)
+    inbound_sms_record(sender=customer.mobile, text="收到，谢谢")
+    assert FeedbackItem.objects.filter(customer=customer).count() == 1
