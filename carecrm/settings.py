@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryChannelEnum": "delivery.models.DeliveryChannel",
         "MessageStatusEnum": "delivery.models.MessageStatus",
         "SuppressionReasonEnum": "delivery.models.SuppressionReason",
+        "FeedbackTopicEnum": "feedback.models.Topic",
     },
 }
 

@@ -396,7 +396,11 @@ def items_escalate(*, now: dt.datetime | None = None) -> int:
     escalated = 0
     for pk in list(items_to_escalate(now).values_list("pk", flat=True)):
         with transaction.atomic():
-            item = FeedbackItem.objects.select_for_update().select_related("owner").get(pk=pk)
+            item = (
+                FeedbackItem.objects.select_for_update(of=("self",))
+                .select_related("owner")
+                .get(pk=pk)
+            )
             level = breach_level(item, now)
             if level <= item.escalation_level:
                 continue
