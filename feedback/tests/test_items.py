@@ -358,3 +358,32 @@ def test_an_unhappy_sms_reply_through_delivery_becomes_an_item(department_a):
     assert (item.source, item.category) == (ItemSource.REPLY, Topic.SPEED)
     inbound_sms_record(sender=customer.mobile, text="收到，谢谢")
     assert FeedbackItem.objects.filter(customer=customer).count() == 1
+
+
+def test_the_api_lists_in_scope_and_creates_with_the_suggestion(
+    api_client_for, staff_a, staff_b, department_a
+):
+    mine = FeedbackItemFactory(department=department_a, title="本部门反馈")
+    client = api_client_for(staff_a)
+    listed = client.get("/api/v1/feedback-items/").json()
+    assert [row["id"] for row in listed["results"]] == [mine.pk]
+    customer = CustomerFactory(department=department_a)
+    created = client.post(
+        "/api/v1/feedback-items/",
+        {"customer": customer.pk, "title": "The product arrived broken", "severity": "high"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["category"], body["suggested_category"], body["status"]) == (
+        "product",
+        "product",
+        "new",
+    )
+    other = api_client_for(staff_b)
+    assert other.get(f"/api/v1/feedback-items/{mine.pk}/").status_code == 404
+    refused = other.post(
+        "/api/v1/feedback-items/", {"customer": customer.pk, "title": "x"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "customer" in refused.json()
