@@ -88,6 +88,9 @@ class ItemFilterForm(forms.Form):
         if not user.is_admin_role:
             owners = owners.filter(department_id=user.department_id)
         self.fields["owner"].queryset = owners
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
 
 
 class NoteForm(forms.Form):
