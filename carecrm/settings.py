@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "delivery.models.MessageStatus",
         "SuppressionReasonEnum": "delivery.models.SuppressionReason",
         "ResponseSourceEnum": "feedback.models.ResponseSource",
+        "FeedbackTopicEnum": "feedback.models.Topic",
     },
 }
 

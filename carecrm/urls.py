@@ -14,6 +14,7 @@ from delivery import api as delivery_api
 from events import api as events_api
 from events import api_guests as events_api_guests
 from feedback import api as feedback_api
+from feedback import api_items as feedback_api_items
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
@@ -26,6 +27,7 @@ for app_api in (
     events_api,
     events_api_guests,
     feedback_api,
+    feedback_api_items,
 ):
     app_api.register(api_router)
 

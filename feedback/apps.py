@@ -7,4 +7,8 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback and satisfaction")
 
     def ready(self) -> None:
-        from feedback import registrations, registrations_results  # noqa: F401
+        from feedback import (  # noqa: F401
+            registrations,
+            registrations_items,
+            registrations_results,
+        )

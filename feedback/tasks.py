@@ -11,6 +11,7 @@ from feedback.services.distribution import (
     reminders_due,
     vip_quarterly_run,
 )
+from feedback.services.items import items_escalate
 from feedback.services.surveys import surveys_close_due
 
 
@@ -42,3 +43,9 @@ def after_purchase(day: str | None = None) -> dict:
 def after_events() -> dict:
     """Invite those who came to recently held events to the after-event survey."""
     return held_events_due()
+
+
+@shared_task(name="feedback.escalate_items")
+def escalate_items() -> dict:
+    """Escalate items that missed a deadline; once per level, so reruns send nothing."""
+    return {"escalated": items_escalate()}

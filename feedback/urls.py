@@ -32,4 +32,12 @@ urlpatterns = [
     path("targets/handled/", targets.targets_handled, name="targets-handled"),
     path("targets/satisfaction/", targets.targets_satisfaction, name="targets-satisfaction"),
     path("targets/vip-coverage/", targets.targets_vip, name="targets-vip"),
+    path("items/mine/", items.item_list, {"mine": True}, name="my-items"),
+    path("items/new/", items.item_create, name="item-create"),
+    path("items/suggest/", items.item_suggest, name="item-suggest"),
+    path("items/deadlines/", items.severity_deadlines, name="item-deadlines"),
+    path("items/<int:pk>/", items.item_detail, name="item"),
+] + [
+    path(f"items/<int:pk>/{action}/", items.item_action, {"action": action}, name=f"item-{action}")
+    for action in items.ACTIONS
 ]

@@ -65,7 +65,12 @@ from events.tests.factories import (
     EventTaskFactory,
     MilestoneFactory,
 )
-from feedback.tests.factories import QuestionFactory, ResponseFactory, SurveyFactory
+from feedback.tests.factories import (
+    FeedbackItemFactory,
+    QuestionFactory,
+    ResponseFactory,
+    SurveyFactory,
+)
 from segmentation.models import RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -197,6 +202,9 @@ def _world():
             "annual-budgets": annual.pk,
             "budget-plans": plan.pk,
             "budget-expenses": expense.pk,
+            "feedback-items": FeedbackItemFactory(
+                department=department, customer=customer, owner=owner
+            ).pk,
             "customers": customer.pk,
             "orders": order.pk,
             "interactions": interaction.pk,

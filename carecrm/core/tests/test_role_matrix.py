@@ -67,6 +67,7 @@ from events.tests.factories import (
     TeamMemberFactory,
 )
 from feedback.tests.factories import (
+    FeedbackItemFactory,
     QuestionFactory,
     ResponseFactory,
     SurveyFactory,
@@ -124,6 +125,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"events/tasks/", "pk", "event_task"),
     (r"events/team-members/", "pk", "team_member"),
     (r"events/", "pk", "event"),
+    (r"feedback/items/", "pk", "feedback_item"),
     (r"feedback/surveys/", "pk", "survey"),
     (r"feedback/questions/", "pk", "question"),
     (r"campaigns/", "channel", Fixed("sms")),
@@ -150,6 +152,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^annual-budgets/", "pk", "annual_budget"),
     (r"api/v1/\^budget-plans/", "pk", "budget_plan"),
     (r"api/v1/\^budget-expenses/", "pk", "budget_expense"),
+    (r"api/v1/\^feedback-items/", "pk", "feedback_item"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
 SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
@@ -161,6 +164,7 @@ ADMIN_ONLY = re.compile(
     r"|delivery/settings/(caps|quiet-hours|classes)/"
     r"|segments/policy/(edit|run|preview)/"
     r"|budgets/(settings|annual/\d+/edit)/"
+    r"|feedback/items/deadlines/"
     r")"
 )
 
@@ -255,6 +259,9 @@ def _records(department, author, label: str) -> dict:
         "milestone": MilestoneFactory(event=event, name=f"{label}节点", owner=author),
         "event_task": EventTaskFactory(event=event, title=f"{label}任务", owner=author),
         "team_member": TeamMemberFactory(event=event, user=author),
+        "feedback_item": FeedbackItemFactory(
+            department=department, customer=customer, title=f"{label}反馈", owner=author
+        ),
         "customer": customer,
         "second_customer": CustomerFactory(department=department, name=f"{label}客户乙"),
         "order": OrderFactory(customer=customer, store=f"{label}门店"),
