@@ -8,12 +8,14 @@ from carecrm.core.registry import (
     READ_ACTIONS,
     WORK_ACTIONS,
     HomeCard,
+    NavGroup,
     NavItem,
     TimelineEntry,
     model_permissions,
     register_demo_seeder,
     register_home_card,
     register_nav,
+    register_nav_group,
     register_role_permissions,
     register_timeline_kind,
     register_timeline_provider,
@@ -110,6 +112,7 @@ register_timeline_kind("care_task", _("Care tasks"))
 register_demo_seeder(60, _seed)
 tier_changed.connect(_on_tier_changed, dispatch_uid="campaigns.on_tier_changed")
 
+register_nav_group(NavGroup("campaigns", _("Campaigns"), "megaphone"))
 register_nav(
     NavItem(
         "campaigns",
@@ -118,6 +121,7 @@ register_nav(
         "megaphone",
         40,
         "campaigns.view_carecampaign",
+        group="campaigns",
     )
 )
 register_nav(
@@ -128,6 +132,7 @@ register_nav(
         "calendar3",
         41,
         "campaigns.view_carecampaign",
+        group="campaigns",
     )
 )
 register_nav(
@@ -138,6 +143,7 @@ register_nav(
         "telephone",
         42,
         "campaigns.view_caretask",
+        group="campaigns",
     )
 )
 register_home_card(

@@ -10,11 +10,13 @@ from carecrm.core.registry import (
     READ_ACTIONS,
     WORK_ACTIONS,
     HomeCard,
+    NavGroup,
     NavItem,
     model_permissions,
     register_demo_seeder,
     register_home_card,
     register_nav,
+    register_nav_group,
     register_role_permissions,
     register_timeline_provider,
 )
@@ -51,8 +53,17 @@ def _open_follow_ups(user) -> int:
     return open_follow_ups(user).count()
 
 
+register_nav_group(NavGroup("customers", _("Customers"), "people"))
 register_nav(
-    NavItem("customers", _("Customers"), "customers:list", "people", 10, "customers.view_customer")
+    NavItem(
+        "customers",
+        _("Customers"),
+        "customers:list",
+        "people",
+        10,
+        "customers.view_customer",
+        group="customers",
+    )
 )
 register_home_card(
     HomeCard(
@@ -82,6 +93,7 @@ register_nav(
         "shield-check",
         15,
         "customers.view_customer",
+        group="customers",
     )
 )
 register_home_card(

@@ -21,7 +21,7 @@ class SurveyKind(models.TextChoices):
 
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Collecting answers")
     CLOSED = "closed", _("Closed")
 
 

@@ -6,25 +6,35 @@ from carecrm.core.registry import (
     ALL_ACTIONS,
     READ_ACTIONS,
     WORK_ACTIONS,
+    NavGroup,
     NavItem,
     model_permissions,
     register_nav,
+    register_nav_group,
     register_role_permissions,
 )
 
+register_nav_group(NavGroup("feedback", _("Feedback"), "chat-square-heart"))
 register_nav(
     NavItem(
-        "surveys", _("Surveys"), "feedback:surveys", "clipboard-check", 50, "feedback.view_survey"
+        "surveys",
+        _("Surveys"),
+        "feedback:surveys",
+        "clipboard-check",
+        50,
+        "feedback.view_survey",
+        group="feedback",
     )
 )
 register_nav(
     NavItem(
         "feedback_items",
-        _("Feedback"),
+        _("Feedback items"),
         "feedback:items",
         "chat-square-text",
         51,
         "feedback.view_feedbackitem",
+        group="feedback",
     )
 )
 

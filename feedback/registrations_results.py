@@ -25,6 +25,7 @@ register_nav(
         "speedometer2",
         52,
         "feedback.view_survey",
+        group="feedback",
     )
 )
 
@@ -101,8 +102,9 @@ def _event_section(event, user):
             (gettext_lazy("Feedback rate"), show_percent(event_feedback_rate(event))),
         ],
         note=gettext_lazy(
-            "CSAT: answers of 4 or 5 ÷ all 1–5 ratings. NPS: % of 9–10 − % of 0–6 among "
-            "0–10 answers. Feedback rate: attendees checked in who answered ÷ attendees."
+            "CSAT: answers of 4 or 5 ÷ all 1–5 ratings. NPS: the share of 9–10 minus the "
+            "share of 0–6 among 0–10 answers, in points. Feedback rate: attendees checked in "
+            "who answered ÷ attendees."
         ),
     )
 

@@ -2,7 +2,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
 from carecrm.core.branding.selectors import current_brand
-from carecrm.core.registry import nav_items
+from carecrm.core.registry import nav_groups, nav_items
 
 
 def navigation(request):
@@ -19,10 +19,21 @@ def navigation(request):
         except NoReverseMatch:
             continue
         active = request.path.startswith(url) if url != "/" else request.path == "/"
-        items.append(
-            {"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active}
-        )
-    return {"nav_items": items}
+        entry = {"key": item.key, "label": item.label, "url": url, "icon": item.icon}
+        entry["active"] = active
+        group = nav_groups.get(item.group or "")
+        if group is None:
+            items.append(entry)
+            continue
+        menu = next((e for e in items if e.get("group") == group.key), None)
+        if menu is None:
+            menu = {"group": group.key, "label": group.label, "icon": group.icon, "items": []}
+            menu["active"] = False
+            items.append(menu)
+        menu["items"].append(entry)
+        menu["active"] = menu["active"] or active
+    # A menu of one is a plain link.
+    return {"nav_items": [e["items"][0] if len(e.get("items", ())) == 1 else e for e in items]}
 
 
 def brand(request):

@@ -12,12 +12,26 @@ from django.utils.functional import Promise
 
 @dataclass(frozen=True)
 class NavItem:
+    """An entry of the navigation bar; with ``group`` (a registered ``NavGroup``'s key) it
+    sits in that group's menu, so the bar stays one line however many areas there are."""
+
     key: str
     label: str | Promise
     url_name: str
     icon: str
     order: int
     permission: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A menu of the navigation bar; it takes the place of its first visible item and
+    shows as a plain link when the user may open only one of its items."""
+
+    key: str
+    label: str | Promise
+    icon: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,13 @@ def _add(registry: list, item, key: Callable) -> None:
 
 def register_nav(item: NavItem) -> None:
     _add(nav_items, item, lambda i: i.key)
+
+
+nav_groups: dict[str, NavGroup] = {}
+
+
+def register_nav_group(group: NavGroup) -> None:
+    nav_groups.setdefault(group.key, group)
 
 
 def register_home_card(card: HomeCard) -> None:

@@ -549,7 +549,11 @@ class Migration(migrations.Migration):
                 (
                     "status",
                     models.CharField(
-                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Collecting answers"),
+                            ("closed", "Closed"),
+                        ],
                         default="draft",
                         max_length=8,
                         verbose_name="status",

@@ -175,7 +175,7 @@ def _dimension_labels(key: str, values: set) -> dict:
     if key == "vip_level":
         return _labels(VipLevel)
     if key == "relationship_manager":
-        return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=values)}
+        return {u.pk: str(u) for u in User.objects.filter(pk__in=values)}
     if key == "event":
         return dict(Event.objects.filter(pk__in=values).values_list("pk", "title"))
     if key == "campaign":

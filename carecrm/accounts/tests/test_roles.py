@@ -142,15 +142,20 @@ def _granted(app_label: str, models: dict[str, str], extra: tuple[str, ...] = ()
 
 
 # What each role was given after the table above was retired: delivery's source controls,
-# then events and budgets (issue 15). Staff draft budgets and book expenses; managers also
-# approve them, delete plans and approve events.
+# then events and budgets (issue 15), then surveys and feedback items (issue 16). Staff
+# draft budgets and book expenses; managers also approve them, delete plans and surveys,
+# and approve events.
 EVENTS_STAFF = {"event": "vac", "eventgoal": "vacd", "milestone": "vacd", "teammember": "vacd"}
 EVENTS_STAFF |= {"eventtask": "vacd", "guest": "vac"}
 BUDGETS_STAFF = {"annualbudget": "v", "budgetplan": "vac", "budgetline": "vacd"}
 BUDGETS_STAFF |= {"expense": "vacd", "planreview": "v"}
+FEEDBACK_STAFF = {"survey": "vac", "question": "vacd", "choice": "vacd"}
+FEEDBACK_STAFF |= {"surveyinvitation": "vac", "response": "vac", "answer": "vac"}
+FEEDBACK_STAFF |= {"feedbackitem": "vac", "itemactivity": "vac", "severitydeadline": "v"}
 GRANTED_SINCE = {
     "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
-    | _granted("budgets", BUDGETS_STAFF),
+    | _granted("budgets", BUDGETS_STAFF)
+    | _granted("feedback", FEEDBACK_STAFF),
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
     | _granted(
         "events",
@@ -161,7 +166,8 @@ GRANTED_SINCE = {
         "budgets",
         {**BUDGETS_STAFF, "budgetplan": "vacd", "planreview": "vac"},
         ("approve_budgetplan",),
-    ),
+    )
+    | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"}),
 }
 
 
