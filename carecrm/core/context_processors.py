@@ -27,13 +27,15 @@ def navigation(request):
             continue
         menu = next((e for e in items if e.get("group") == group.key), None)
         if menu is None:
-            menu = {"group": group.key, "label": group.label, "icon": group.icon, "items": []}
+            menu = {"group": group.key, "label": group.label, "icon": group.icon, "children": []}
             menu["active"] = False
             items.append(menu)
-        menu["items"].append(entry)
+        menu["children"].append(entry)
         menu["active"] = menu["active"] or active
     # A menu of one is a plain link.
-    return {"nav_items": [e["items"][0] if len(e.get("items", ())) == 1 else e for e in items]}
+    return {
+        "nav_items": [e["children"][0] if len(e.get("children", ())) == 1 else e for e in items]
+    }
 
 
 def brand(request):
