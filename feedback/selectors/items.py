@@ -102,10 +102,13 @@ def low_scores(response) -> list[tuple[str, int]]:
 
 
 def score_0_100(kind: str, score: int) -> Decimal:
-    """Rating 1–5 → (score − 1) × 25; NPS 0–10 → score × 10."""
+    """The answer as the middle of its share of 0–100: rating r of 1–5 → (r − ½) × 20
+    (1 → 10, 2 → 30, 3 → 50), NPS n of 0–10 → (n + ½) × 100 / 11 (6 → 59.09, 7 → 68.18).
+    So every low answer — a rating of 2 or less, an NPS of 6 or less — lands below the
+    churn rule's default threshold of 60, and the answer just above the line does not."""
     if kind == QuestionKind.RATING:
-        return Decimal((max(score, 1) - 1) * 25)
-    return Decimal(score * 10)
+        return Decimal(max(score, 1) * 20 - 10)
+    return (Decimal(score * 2 + 1) * 50 / 11).quantize(Decimal("0.01"))
 
 
 def low_survey_scores(since: dt.datetime):

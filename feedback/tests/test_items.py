@@ -3,6 +3,7 @@ complaints and unhappy SMS replies; deadlines by severity; allowed transitions o
 check back; keyword suggestions; department scoping; clear errors."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -110,7 +111,24 @@ def test_scores_for_the_alerts_are_on_a_0_to_100_scale(department_a):
     answered(survey, customer, (QuestionKind.RATING, 2), (QuestionKind.NPS, 6))
     answered(survey, CustomerFactory(department=department_a), (QuestionKind.RATING, 5))
     since = timezone.now() - dt.timedelta(days=1)
-    assert sorted(score for _pk, score in low_survey_scores(since)) == [25, 60]
+    # rating 2 → (2 − ½) × 20 = 30; NPS 6 → 6½ × 100 / 11 = 59.09 (both below 60)
+    assert sorted(score for _pk, score in low_survey_scores(since)) == [
+        Decimal("30"),
+        Decimal("59.09"),
+    ]
+
+
+def test_an_nps_of_six_alone_raises_the_risk_alert(
+    department_a, manager_a, django_capture_on_commit_callbacks
+):
+    rm = UserFactory(role="staff", department=department_a)
+    customer = CustomerFactory(department=department_a, vip_level="gold", relationship_manager=rm)
+    survey = SurveyFactory(department=department_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        answered(survey, customer, (QuestionKind.NPS, 6))
+    alert = RiskAlert.objects.get(customer=customer)
+    assert alert.rule.kind == "low_survey"
+    assert alert.assigned_to == rm
 
 
 def test_good_scores_make_no_item_and_a_negative_comment_does(department_a):
