@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from carecrm.accounts.models import Role, User
+from carecrm.core.dispatch import task_enqueue
 from carecrm.core.scoping import visible_to
 from customers.models import Customer, Interaction
 from feedback.keywords import is_negative, suggest_category
@@ -32,6 +33,8 @@ from feedback.selectors.items import breach_level, deadline_hours, items_to_esca
 from segmentation.services.managers import department_managers
 
 FOLLOW_UP_DAYS = 3
+# segmentation's churn rules, low survey scores among them (segmentation/tasks.py)
+EVALUATE_ALERTS = "segmentation.evaluate_risk_alerts"
 TRANSITIONS = {
     ItemStatus.NEW: {ItemStatus.IN_PROGRESS, ItemStatus.RESOLVED},
     ItemStatus.IN_PROGRESS: {ItemStatus.RESOLVED},
@@ -303,14 +306,10 @@ def item_from_response(response: Response) -> FeedbackItem | None:
         response=response,
     )
     if lows and customer is not None:
-        transaction.on_commit(_evaluate_alerts)
+        # The churn rules run in a worker, not in the customer's request: a low score
+        # raises the alert within moments, whatever the number of customers.
+        task_enqueue(EVALUATE_ALERTS)
     return item
-
-
-def _evaluate_alerts() -> None:
-    from segmentation.services.alerts import alerts_evaluate
-
-    alerts_evaluate()
 
 
 def item_from_complaint(interaction: Interaction) -> FeedbackItem | None:
