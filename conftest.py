@@ -130,3 +130,15 @@ def browser(monkeypatch):
     with chromium(monkeypatch) as browser:
         yield browser
     connections.close_all()
+
+
+@pytest.fixture
+def eager_celery():
+    """Queued tasks run in process, at once: the Celery app's own setting (the Django
+    setting is read once, when the app is configured)."""
+    from carecrm.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -6,7 +6,6 @@ import pytest
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from carecrm.accounts.tests.factories import UserFactory
-from carecrm.celery import app as celery_app
 from carecrm.core.models import AuditAction, AuditEntry
 from customers.models import (
     ContactStatus,
@@ -345,14 +344,6 @@ def test_percentage_outside_5_to_10_is_refused(admin_client_user):
 
 def test_managers_cannot_change_the_policy(manager_a_client):
     assert manager_a_client.get("/customers/quality/policy/").status_code == 403
-
-
-@pytest.fixture
-def eager_celery():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def test_admin_draws_the_sample_now(

@@ -87,9 +87,8 @@ def test_negative_words_in_both_languages():
 
 
 def test_low_score_creates_an_item_and_a_risk_alert_for_the_manager(
-    department_a, manager_a, django_capture_on_commit_callbacks, settings
+    department_a, manager_a, django_capture_on_commit_callbacks, eager_celery
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # the alert task runs in process
     rm = UserFactory(role="staff", department=department_a)
     customer = CustomerFactory(department=department_a, vip_level="gold", relationship_manager=rm)
     survey = SurveyFactory(department=department_a)
@@ -121,9 +120,8 @@ def test_scores_for_the_alerts_are_on_a_0_to_100_scale(department_a):
 
 
 def test_an_nps_of_six_alone_raises_the_risk_alert(
-    department_a, manager_a, django_capture_on_commit_callbacks, settings
+    department_a, manager_a, django_capture_on_commit_callbacks, eager_celery
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # the alert task runs in process
     rm = UserFactory(role="staff", department=department_a)
     customer = CustomerFactory(department=department_a, vip_level="gold", relationship_manager=rm)
     survey = SurveyFactory(department=department_a)
