@@ -104,6 +104,14 @@ def test_a_customer_answers_the_survey_from_the_sms_on_a_phone(
     assert list(stored[choice_question.pk].choices.all()) == [again]
     assert stored[comment.pk].text == "Friendly staff <b>really</b>"
 
+    # The answer shows on the survey's results and on the customer's timeline.
+    results = staff.get(f"/feedback/surveys/{survey.pk}/results/").content.decode()
+    assert re.search(r'data-figure="responses">\s*1\s*<', results)
+    assert re.search(r'data-figure="csat">\s*100(\.0)? %\s*<', results)
+    assert "Friendly staff &lt;b&gt;really&lt;/b&gt;" in results
+    timeline = staff.get(f"/customers/{customer.pk}/").content.decode()
+    assert "Answered the survey: 服务调查" in timeline
+
 
 def test_answers_refused_after_the_cookie_was_lost_offer_a_way_forward(
     settings, live_server, department_a, monkeypatch
