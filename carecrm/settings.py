@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "campaigns",
     "events",
     "feedback",
+    "loyalty",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

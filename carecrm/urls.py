@@ -58,6 +58,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("budgets/", include("budgets.urls")),
     path("feedback/", include("feedback.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("delivery.urls_public")),
     path("", include("events.urls_public")),
     path("", include("feedback.urls_public")),

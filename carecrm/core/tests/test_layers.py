@@ -22,6 +22,8 @@ PACKAGES = (
     "campaigns",
     "events",
     "feedback",
+    "loyalty",
+    "dashboard",
 )
 
 

@@ -1,0 +1,1 @@
+"""What the dashboard adds to the shared registries (navigation, permissions, beat)."""
