@@ -181,6 +181,16 @@ class Customer(models.Model):
         on_delete=models.SET_NULL,
         related_name="managed_customers",
     )
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+        help_text=_("The customer who brought this one in (loyalty referrals)."),
+    )
+    referred_at = models.DateTimeField(_("referred at"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
