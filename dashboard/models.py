@@ -1,10 +1,13 @@
 """The care programme's targets, set by admins and drawn on the dashboard as lines."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from carecrm.core.scoping import ScopeRule
 
 _PERCENT = {
     "max_digits": 5,
@@ -80,3 +83,72 @@ class ProgrammeTargets(models.Model):
     def current(cls) -> "ProgrammeTargets":
         targets, _created = cls.objects.get_or_create(pk=1)
         return targets
+
+
+class ReportKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly care report")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class ReportDelivery(models.Model):
+    """One emailed report: to whom, for which period and scope, and what became of it.
+    Unique per recipient, period and kind, so a beat task that runs twice sends once;
+    a failed send keeps its error and is tried again on the next run."""
+
+    SCOPE = ScopeRule(department="department", owner="recipient")
+
+    recipient = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="report_deliveries",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every department (an administrator's report)."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ReportKind, default=ReportKind.MONTHLY
+    )
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("day after the last"))
+    email = models.EmailField(_("sent to"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "-pk"]
+        verbose_name = _("report delivery")
+        verbose_name_plural = _("report deliveries")
+        permissions = [("download_report", _("Can download care reports"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "period_start", "kind"],
+                name="dashboard_one_report_per_recipient_and_period",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "attempts"], name="dashboard_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start:%Y-%m} → {self.recipient}"
+
+    @property
+    def period_last_day(self):
+        return self.period_end - dt.timedelta(days=1)

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboard.views import reports
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/download.pdf", reports.report_download, {"kind": "pdf"}, name="report-pdf"),
+    path("reports/download.xlsx", reports.report_download, {"kind": "xlsx"}, name="report-xlsx"),
+    path("reports/deliveries/<int:pk>/send/", reports.delivery_send, name="report-delivery-send"),
+]

@@ -142,9 +142,10 @@ def _granted(app_label: str, models: dict[str, str], extra: tuple[str, ...] = ()
 
 
 # What each role was given after the table above was retired: delivery's source controls,
-# then events and budgets (issue 15), then surveys and feedback items (issue 16). Staff
-# draft budgets and book expenses; managers also approve them, delete plans and surveys,
-# and approve events.
+# then events and budgets (issue 15), then surveys and feedback items (issue 16), then
+# care reports (issue 17). Staff draft budgets and book expenses; managers also approve
+# them, delete plans and surveys, and approve events. Everyone downloads the care report
+# of their scope; managers also see their department's emailed reports and resend one.
 EVENTS_STAFF = {"event": "vac", "eventgoal": "vacd", "milestone": "vacd", "teammember": "vacd"}
 EVENTS_STAFF |= {"eventtask": "vacd", "guest": "vac"}
 BUDGETS_STAFF = {"annualbudget": "v", "budgetplan": "vac", "budgetline": "vacd"}
@@ -155,7 +156,8 @@ FEEDBACK_STAFF |= {"feedbackitem": "vac", "itemactivity": "vac", "severitydeadli
 GRANTED_SINCE = {
     "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
     | _granted("budgets", BUDGETS_STAFF)
-    | _granted("feedback", FEEDBACK_STAFF),
+    | _granted("feedback", FEEDBACK_STAFF)
+    | _granted("dashboard", {}, ("download_report",)),
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
     | _granted(
         "events",
@@ -167,7 +169,8 @@ GRANTED_SINCE = {
         {**BUDGETS_STAFF, "budgetplan": "vacd", "planreview": "vac"},
         ("approve_budgetplan",),
     )
-    | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"}),
+    | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"})
+    | _granted("dashboard", {"reportdelivery": "vc"}, ("download_report",)),
 }
 
 

@@ -56,6 +56,8 @@ from customers.models import ImportJob, ImportPreset, ImportStatus
 from customers.tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
+from dashboard.models import DeliveryStatus
+from dashboard.tests.factories import ReportDeliveryFactory
 from delivery.models import FrequencyCap, QuietHours
 from delivery.tests.outbox import message
 from events.tests.factories import (
@@ -128,6 +130,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"feedback/items/", "pk", "feedback_item"),
     (r"feedback/surveys/", "pk", "survey"),
     (r"feedback/questions/", "pk", "question"),
+    (r"dashboard/reports/deliveries/", "pk", "report_delivery"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"api/v1/\^customers/", "pk", "customer"),
@@ -261,6 +264,9 @@ def _records(department, author, label: str) -> dict:
         "team_member": TeamMemberFactory(event=event, user=author),
         "feedback_item": FeedbackItemFactory(
             department=department, customer=customer, title=f"{label}反馈", owner=author
+        ),
+        "report_delivery": ReportDeliveryFactory(
+            recipient=author, department=department, status=DeliveryStatus.FAILED
         ),
         "customer": customer,
         "second_customer": CustomerFactory(department=department, name=f"{label}客户乙"),
