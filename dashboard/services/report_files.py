@@ -241,7 +241,7 @@ def _event_sheet(sheet, report: CareReport) -> None:
 def _feedback_sheet(sheet, report: CareReport) -> None:
     feedback = report.feedback
     _title(sheet, _("Feedback"))
-    _headers(sheet, [_("Figure"), _("Value")])
+    _headers(sheet, [_("Figure"), _("Number")])
     percent = number_format(Unit.PERCENT)
     for label, value, code in [
         (_("Items opened in the period"), feedback.opened, None),
@@ -254,7 +254,9 @@ def _feedback_sheet(sheet, report: CareReport) -> None:
     ]:
         _append(sheet, [_text(label), value], {2: code} if code else None)
     sheet.append([])
-    _headers(sheet, [_("Category"), _("Opened"), _("Resolved"), _("Open now")])
+    _headers(
+        sheet, [_("Category"), _("New in the period"), _("Resolved in the period"), _("Open now")]
+    )
     for row in feedback.categories:
         sheet.append([_text(row.label), row.opened, row.resolved, row.open])
     sheet.append([])
@@ -294,7 +296,7 @@ def _breakdown_sheet(sheet, report: CareReport) -> None:
     for breakdown in report.figures.breakdowns:
         sheet.append([_text(breakdown.label)])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
-        _headers(sheet, [_("Group"), _("Count"), _("Share")])
+        _headers(sheet, [_("Category"), _("Count"), _("Share")])
         for row in breakdown.rows:
             share = Decimal(row.count) / breakdown.total if breakdown.total else Decimal(0)
             _append(sheet, [_text(row.label), row.count, share], {2: "#,##0", 3: "0.0%"})
