@@ -26,17 +26,27 @@ CHANGE_FORMATS = {
 }
 
 
-def number_format(unit: str) -> str:
+def _fractional(value) -> bool:
+    return isinstance(value, Decimal) and value != value.to_integral_value()
+
+
+def number_format(unit: str, value=None) -> str:
+    """The cell format of ``value`` in ``unit``; a count that is a rate (referrals per
+    VIP, 0.35) keeps its places."""
+    if unit in (Unit.COUNT, Unit.SMS_PARTS) and _fractional(value):
+        return "#,##0.00"
     return NUMBER_FORMATS.get(unit, "General")
 
 
-def change_format(unit: str) -> str:
+def change_format(unit: str, value=None) -> str:
+    if unit in (Unit.COUNT, Unit.SMS_PARTS) and _fractional(value):
+        return "+#,##0.00;-#,##0.00;0"
     return CHANGE_FORMATS.get(unit, "General")
 
 
 def _count(value) -> str:
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        return f"{value:,.1f}"
+    if _fractional(value):
+        return f"{value.normalize():,f}"
     return f"{int(value):,}"
 
 

@@ -215,7 +215,9 @@ def feedback_summary(
     first_quarter = quarter_start(period.last_day)
     for _step in range(TREND_QUARTERS - 1):
         first_quarter = previous_quarter(first_quarter)
-    window_start = Period(period.kind, first_quarter, period.end).bounds()[0]
+    window_start = dt.datetime.combine(
+        first_quarter, dt.time.min, tzinfo=timezone.get_current_timezone()
+    )
     return FeedbackSummary(
         categories=[
             CategoryRow(

@@ -107,7 +107,8 @@ def monthly_reports_send(today: dt.date | None = None) -> dict:
     cache = ReportCache()
     outcome = dict.fromkeys(DeliveryStatus.values, 0)
     for pk in list(deliveries_due().values_list("pk", flat=True)):
-        outcome[delivery_send(pk, cache=cache)] += 1
+        status = delivery_send(pk, cache=cache)
+        outcome[status] = outcome.get(status, 0) + 1
     return {"period": period.start.isoformat(), "planned": planned, **outcome}
 
 
@@ -188,7 +189,9 @@ def delivery_send(pk: int, *, cache: ReportCache | None = None) -> str:
     with its error, never raised past it, so one bad address cannot stop the run."""
     cache = cache or ReportCache()
     with transaction.atomic():
-        delivery = ReportDelivery.objects.select_for_update(of=("self",)).get(pk=pk)
+        delivery = ReportDelivery.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        if delivery is None:  # its recipient was deleted meanwhile
+            return "gone"
         if delivery.status not in DUE_STATUSES:
             return delivery.status
         recipient = delivery.recipient

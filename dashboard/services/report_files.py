@@ -137,7 +137,7 @@ def _kpi_sheet(sheet, report: CareReport) -> None:
     )
     sheet.freeze_panes = sheet.cell(row=sheet.max_row + 1, column=3)
     for figure in report.figures.kpis:
-        value_format = number_format(figure.unit)
+        value_format = number_format(figure.unit, figure.value)
         _append(
             sheet,
             [
@@ -150,7 +150,12 @@ def _kpi_sheet(sheet, report: CareReport) -> None:
                 _text(meets_target_text(figure.meets_target)),
                 _text(figure.note),
             ],
-            {3: value_format, 4: value_format, 5: change_format(figure.unit), 6: value_format},
+            {
+                3: value_format,
+                4: number_format(figure.unit, figure.previous),
+                5: change_format(figure.unit, figure.change),
+                6: number_format(figure.unit, figure.target),
+            },
         )
         if figure.url:
             sheet.cell(row=sheet.max_row, column=2).hyperlink = absolute_url(figure.url)

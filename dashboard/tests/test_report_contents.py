@@ -230,6 +230,7 @@ def test_every_figure_is_printed_by_its_unit(manager_a):
                 "spend", "消费额", Decimal("12345.60"), previous=Decimal("11345.60"), unit=Unit.YUAN
             ),
             Figure("sms", "短信条数", 4321, unit=Unit.SMS_PARTS),
+            Figure("referrals", "人均推荐", Decimal("0.35"), previous=Decimal("0.5")),
             Figure("nps", "净推荐值", None, unit=Unit.PERCENT, note="本期没有答卷"),
         ],
         breakdowns=[
@@ -249,6 +250,8 @@ def test_every_figure_is_printed_by_its_unit(manager_a):
         "¥12,345.60",
         "+¥1,000.00",
         "4,321",
+        "0.35",
+        "-0.15",
         "本期没有答卷",
         "渠道分布",
         "75.0 %",
@@ -257,7 +260,7 @@ def test_every_figure_is_printed_by_its_unit(manager_a):
     assert text.count("Missed") == 1 and text.count("Met") == 1
 
     rows = kpi_rows(report_xlsx(report))
-    assert list(rows) == ["vips", "satisfaction", "churn", "spend", "sms", "nps"]
+    assert list(rows) == ["vips", "satisfaction", "churn", "spend", "sms", "referrals", "nps"]
     for figure in figures.kpis:
         label, value, previous, change, *_target_and_met = rows[figure.key]
         assert label == figure.label
@@ -270,3 +273,5 @@ def test_every_figure_is_printed_by_its_unit(manager_a):
     spend_row = next(r for r in sheet.iter_rows(min_row=5) if r[0].value == "spend")
     assert isinstance(spend_row[2].value, (int, float))
     assert spend_row[2].number_format == "¥#,##0.00"
+    referrals_row = next(r for r in sheet.iter_rows(min_row=5) if r[0].value == "referrals")
+    assert referrals_row[2].number_format == "#,##0.00"
