@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboard.views import goals
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("goals/", goals.goal_list, name="goals"),
+]
