@@ -1,5 +1,5 @@
 """Celery tasks of the dashboard: thin, idempotent wrappers around its services (the beat
-schedule is created by migration 0003 and may be edited by admins)."""
+schedule is created by migration 0004 and may be edited by admins)."""
 
 from celery import shared_task
 

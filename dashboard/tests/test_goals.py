@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
 
 from campaigns.models import CampaignStatus, Coupon, GoalMetric
 from campaigns.selectors.delivery import campaign_metrics
@@ -344,6 +345,7 @@ def test_an_event_goal_is_recorded_the_day_after_its_deadline(world, manager_a):
     goal = world["attendance"]
     after = dt.date(2027, 6, 21)
     assert record_goal_outcomes.run() is not None  # the task itself runs (today: no deadline)
+    assert PeriodicTask.objects.filter(task="dashboard.record_goal_outcomes", enabled=True).exists()
     written = goal_outcomes_record(today=after)
     # attendance 3 ≥ 3 → met; satisfaction 75.0 < 90 → missed; coverage: measured by the
     # full review (no target segments here: no figure, left for a later run).

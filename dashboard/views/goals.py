@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboard.forms import GoalFilterForm
+from dashboard.forms_goals import GoalFilterForm
 from dashboard.scope import DashboardScope
 from dashboard.selectors.goals import (
     CAMPAIGN_PERMISSION,

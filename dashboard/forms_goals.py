@@ -1,5 +1,5 @@
-"""Filters of the dashboard's pages: what a user may narrow a list to, read from GET and
-checked, so a mistyped address shows what was ignored instead of failing."""
+"""The goals page's filters, read from GET and checked, so a mistyped address shows what
+was ignored instead of failing."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
