@@ -398,3 +398,12 @@ def test_the_dashboard_card_shows_the_top_goals(world, manager_a):
     html = render_to_string("dashboard/_goals.html", {"goals": goals})
     assert html.count("data-goal=") == 5 and 'href="/dashboard/goals/"' in html
     assert render_to_string("dashboard/_goals.html", {"goals": []}).count("data-goal=") == 0
+
+
+def test_an_admin_picks_a_department(world, admin_client_user, department_b):
+    url = reverse("dashboard:goals")
+    everything = admin_client_user.get(url).content.decode()
+    assert "隔壁" in everything and "复购关怀" in everything
+    picked = admin_client_user.get(url, {"department": department_b.pk}).content.decode()
+    assert "隔壁" in picked and "复购关怀" not in picked
+    assert f'id="goal-scope">{department_b.name} ·' in picked
