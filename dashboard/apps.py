@@ -7,4 +7,4 @@ class DashboardConfig(AppConfig):
     verbose_name = _("Dashboard and reports")
 
     def ready(self) -> None:
-        from dashboard import registrations  # noqa: F401
+        from dashboard import bench, registrations  # noqa: F401

@@ -1,10 +1,13 @@
-"""The care programme's targets, set by admins and drawn on the dashboard as lines."""
+"""The care programme's targets, set by admins and drawn on the dashboard as lines, and
+the recorded outcomes of campaign and event goals."""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.scoping import ScopeRule
@@ -152,3 +155,64 @@ class ReportDelivery(models.Model):
     @property
     def period_last_day(self):
         return self.period_end - dt.timedelta(days=1)
+
+
+class GoalKind(models.TextChoices):
+    CAMPAIGN = "campaign", _("Campaign")
+    EVENT = "event", _("Event")
+
+
+class GoalOutcome(models.Model):
+    """Whether a campaign's or an event's goal was met, recorded the day after its
+    deadline (``dashboard.record_goal_outcomes``) with the figure it was judged on, so
+    that orders, scores or answers arriving later do not rewrite the result. It belongs
+    to the goal as it stood: if the goal's metric, target or deadline is changed later,
+    the outcome no longer applies and the goal is judged again at its new deadline."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=GoalKind)
+    campaign = models.OneToOneField(
+        "campaigns.CareCampaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="goal_outcome",
+    )
+    event_goal = models.OneToOneField(
+        "events.EventGoal",
+        verbose_name=_("event goal"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outcome",
+    )
+    metric = models.CharField(_("metric"), max_length=20)
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    deadline = models.DateField(_("deadline"))
+    actual = models.DecimalField(_("actual"), max_digits=14, decimal_places=2)
+    met = models.BooleanField(_("met"))
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("goal outcome")
+        verbose_name_plural = _("goal outcomes")
+        ordering = ["-deadline", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="campaign", campaign__isnull=False, event_goal__isnull=True)
+                    | Q(kind="event", campaign__isnull=True, event_goal__isnull=False)
+                ),
+                name="goaloutcome_one_goal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.campaign_id or self.event_goal_id}: {self.met}"
+
+    def applies_to(self, *, metric: str, target, deadline) -> bool:
+        """Whether this outcome was decided for the goal as it stands now."""
+        return self.metric == metric and self.target == target and self.deadline == deadline

@@ -1,11 +1,12 @@
-"""Celery tasks: thin, idempotent wrappers around the services. The monthly reports'
-beat schedule is created by a migration and may be edited by admins."""
+"""Celery tasks: thin, idempotent wrappers around the services. Their beat schedules
+(monthly reports, goal outcomes) are created by migrations and may be edited by admins."""
 
 import datetime as dt
 
 from celery import shared_task
 from django.utils import timezone
 
+from dashboard.services.goals import goal_outcomes_record
 from dashboard.services.report_deliveries import delivery_send, monthly_reports_send
 
 
@@ -20,3 +21,9 @@ def send_monthly_reports(day: str | None = None) -> dict:
 def send_report_delivery(delivery_id: int) -> str:
     """One delivery someone asked to send again; nothing if it has been sent since."""
     return delivery_send(delivery_id)
+
+
+@shared_task(name="dashboard.record_goal_outcomes")
+def record_goal_outcomes() -> dict:
+    """Nightly: met or missed for the goals whose deadline passed (safe to rerun)."""
+    return goal_outcomes_record()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.views import reports
+from dashboard.views import goals, reports
 
 app_name = "dashboard"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/download.pdf", reports.report_download, {"kind": "pdf"}, name="report-pdf"),
     path("reports/download.xlsx", reports.report_download, {"kind": "xlsx"}, name="report-xlsx"),
     path("reports/deliveries/<int:pk>/send/", reports.delivery_send, name="report-delivery-send"),
+    path("goals/", goals.goal_list, name="goals"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from segmentation.views import alerts, managers, policy, segments
+from segmentation.views import alerts, managers, policy, segments, trends
 
 app_name = "segmentation"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/edit/", segments.segment_edit, name="edit"),
     path("<int:pk>/delete/", segments.segment_remove, name="delete"),
     path("<int:pk>/export.csv", segments.segment_export_csv, name="export"),
+    path("<int:pk>/trends/", trends.segment_trends_view, name="trends"),
+    path("<int:pk>/trends/export/", trends.segment_trends_download, name="trends-export"),
     path("policy/", policy.policy_detail, name="policy"),
     path("policy/edit/", policy.policy_edit, name="policy-edit"),
     path("policy/run/", policy.policy_run_now, name="policy-run"),
