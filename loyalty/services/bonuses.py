@@ -7,7 +7,6 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from customers.birthdays import birthday_filter
 from customers.models import Customer, CustomerStatus
@@ -71,7 +70,6 @@ def _grant_birthdays(year: int, celebrated: Q) -> int:
                         year=year,
                         earned_at=now,
                         created_at=now,
-                        note=_("Birthday bonus %(year)d") % {"year": year},
                     )
                     for pk in due
                 ]
