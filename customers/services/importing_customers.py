@@ -473,6 +473,8 @@ class CustomerImporter:
         ref = row.values.get("referrer")
         if ref is None:
             return ""
+        if isinstance(ref, str) and ref == row.values.get("mobile"):
+            return _("A customer cannot be their own referrer")
         target = referrers.node_for(ref, added)
         if target is None:
             if isinstance(ref, int):
@@ -483,7 +485,7 @@ class CustomerImporter:
                 "Unknown referrer: no customer you can see has the mobile phone %(mobile)s, "
                 "and no earlier row of the file adds one"
             ) % {"mobile": ref}
-        if target == node or (isinstance(ref, str) and ref == row.values.get("mobile")):
+        if target == node:
             return _("A customer cannot be their own referrer")
         current = customer.get("referred_by_id") if customer else None
         if current is not None:

@@ -152,10 +152,13 @@ BUDGETS_STAFF |= {"expense": "vacd", "planreview": "v"}
 FEEDBACK_STAFF = {"survey": "vac", "question": "vacd", "choice": "vacd"}
 FEEDBACK_STAFF |= {"surveyinvitation": "vac", "response": "vac", "answer": "vac"}
 FEEDBACK_STAFF |= {"feedbackitem": "vac", "itemactivity": "vac", "severitydeadline": "v"}
+# Issue 17: staff and managers read customers' points and redeem them.
+LOYALTY = {"pointsaccount": "v", "pointsentry": "v"}
 GRANTED_SINCE = {
     "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
     | _granted("budgets", BUDGETS_STAFF)
-    | _granted("feedback", FEEDBACK_STAFF),
+    | _granted("feedback", FEEDBACK_STAFF)
+    | _granted("loyalty", LOYALTY, ("redeem_points",)),
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
     | _granted(
         "events",
@@ -167,7 +170,8 @@ GRANTED_SINCE = {
         {**BUDGETS_STAFF, "budgetplan": "vacd", "planreview": "vac"},
         ("approve_budgetplan",),
     )
-    | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"}),
+    | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"})
+    | _granted("loyalty", LOYALTY, ("redeem_points",)),
 }
 
 
