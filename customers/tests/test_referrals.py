@@ -34,11 +34,11 @@ def test_a_referrer_is_recorded_and_audited(chain, staff_a, department_a):
     top, _middle, _bottom = chain
     newcomer = CustomerFactory(department=department_a, name="新客")
     assert referrer_set(
-        customer=newcomer, referrer=top, user=staff_a, referred_on=dt.date(2026, 3, 8)
+        customer=newcomer, referrer=top, user=staff_a, referred_on=dt.date(2024, 3, 8)
     )
     newcomer.refresh_from_db()
     assert newcomer.referred_by == top
-    assert timezone.localtime(newcomer.referred_at).date() == dt.date(2026, 3, 8)
+    assert timezone.localtime(newcomer.referred_at).date() == dt.date(2024, 3, 8)
     audit = AuditEntry.objects.get(customer_id=newcomer.pk, action="change")
     assert audit.detail["referrer"] == top.pk
     assert not referrer_set(customer=newcomer, referrer=top, user=staff_a)  # no change

@@ -189,7 +189,7 @@ class TestReferralPages:
         url = reverse("loyalty:referrer", args=[customer.pk])
         body = page(staff_a_client, url, q="1234")
         assert "介绍人李" in body and "137****1234" in body
-        response = staff_a_client.post(url, {"referrer": referrer.pk, "referred_on": "2026-01-05"})
+        response = staff_a_client.post(url, {"referrer": referrer.pk, "referred_on": "2024-01-05"})
         assert response.status_code == 302
         customer.refresh_from_db()
         assert customer.referred_by == referrer
