@@ -15,6 +15,7 @@ from events import api as events_api
 from events import api_guests as events_api_guests
 from feedback import api as feedback_api
 from feedback import api_items as feedback_api_items
+from loyalty import api as loyalty_api
 from segmentation import api as segmentation_api
 
 api_router = DefaultRouter()
@@ -28,6 +29,7 @@ for app_api in (
     events_api_guests,
     feedback_api,
     feedback_api_items,
+    loyalty_api,
 ):
     app_api.register(api_router)
 
@@ -59,6 +61,7 @@ urlpatterns = [
     path("budgets/", include("budgets.urls")),
     path("feedback/", include("feedback.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("", include("delivery.urls_public")),
     path("", include("events.urls_public")),
     path("", include("feedback.urls_public")),

@@ -41,14 +41,10 @@ from campaigns.models import (
     TriggerKind,
 )
 from campaigns.selectors.audience import campaign_audience, channel_audiences
+from customers.birthdays import LUNAR_CELEBRANT, birthday_filter
 from customers.models import Customer, Interaction, InteractionKind, Order
 
 ONE_DAY = dt.timedelta(days=1)
-# A customer celebrates the lunar birthday only when they say so and it is known;
-# everyone else celebrates the solar one.
-LUNAR_CELEBRANT = Q(
-    celebrates_lunar_birthday=True, lunar_birth_month__isnull=False, lunar_birth_day__isnull=False
-)
 RRULE_FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 # How far ahead "next dates" look: festivals come once a year, so ten need ten years.
 HORIZON_DAYS = {
@@ -146,18 +142,6 @@ def recurrence_dates(campaign: CareCampaign, first: dt.date, last: dt.date) -> l
         lower, upper = (dt.datetime.combine(d, dt.time.min) for d in (first, last))
         return [moment.date() for moment in rule.between(lower, upper, inc=True)]
     return []
-
-
-def birthday_filter(celebration: dt.date) -> Q:
-    """Customers whose birthday is celebrated on a date: solar (29 Feb on 28 Feb in other
-    years) or lunar (day 30 on day 29 of a short month) as each celebrates it."""
-    solar = Q(pk__in=[])
-    for month, day in solar_birthday_keys(celebration):
-        solar |= Q(birthday__month=month, birthday__day=day)
-    lunar = Q(pk__in=[])
-    for month, day in lunar_birthday_keys(celebration):
-        lunar |= Q(lunar_birth_month=month, lunar_birth_day=day)
-    return (~LUNAR_CELEBRANT & solar) | (LUNAR_CELEBRANT & lunar)
 
 
 def trigger_filter(trigger: str, event_day: dt.date) -> Q:

@@ -1,7 +1,7 @@
 """Extension points: apps add to the home page, the navigation, the customer timeline (its
-providers and kind labels), the calendar, the customer page's actions, the role groups'
-permissions and the demo data by registering here in their ``AppConfig.ready`` — never by
-editing another app's views or templates."""
+providers and kind labels), the calendar, the customer page's actions and panels, the role
+groups' permissions and the demo data, and hear of orders recorded, by registering here in
+their ``AppConfig.ready`` — never by editing another app's views or templates."""
 
 import datetime
 from collections.abc import Callable, Iterable
@@ -209,15 +209,29 @@ def calendar_entries(user, start: "datetime.date", end: "datetime.date") -> list
 
 
 @dataclass(frozen=True)
+class PanelAction:
+    """A button on a panel (redeem points, set the referrer, ...), already filtered by
+    the panel's provider to what the user may do."""
+
+    key: str
+    label: str | Promise
+    url: str
+    icon: str = ""
+
+
+@dataclass(frozen=True)
 class Panel:
     """A small card an app adds to another app's record page (a campaign's survey
-    results, ...): data, not HTML — label/value rows and an optional link."""
+    results, a customer's loyalty points, ...): data, not HTML — label/value rows, an
+    optional link, buttons and a short note."""
 
     key: str
     title: str | Promise
     rows: list = field(default_factory=list)  # [(label, value), ...]
     url: str | None = None
     url_label: str | Promise = ""
+    actions: list[PanelAction] = field(default_factory=list)
+    note: str | Promise = ""
 
 
 record_panels: dict[str, list[Callable]] = {}
@@ -225,7 +239,9 @@ record_panels: dict[str, list[Callable]] = {}
 
 def register_record_panel(record_kind: str, fn: Callable) -> None:
     """``fn(record, user) -> Panel | None`` on every page of ``record_kind`` records
-    (``"campaign"``); ``None`` when it has nothing to add for that record or user."""
+    (``"campaign"``, ``"customer"``); ``None`` when it has nothing to add for that record
+    or user. A provider on the customer page runs a constant few queries, whatever the
+    customer's history (the page's query budget is fixed)."""
     providers = record_panels.setdefault(record_kind, [])
     if fn not in providers:
         providers.append(fn)
@@ -235,3 +251,30 @@ def panels_for(record_kind: str, record, user) -> list[Panel]:
     """The registered panels of ``record_kind`` that have something to show."""
     panels = (fn(record, user) for fn in record_panels.get(record_kind, []))
     return [panel for panel in panels if panel is not None]
+
+
+# --- orders recorded --------------------------------------------------------------------
+
+order_listeners: list[Callable] = []
+
+
+def register_order_listener(listener: Callable) -> None:
+    """``listener(order_ids)`` runs after orders are recorded, corrected or imported, once
+    their transaction commits (loyalty accrues points for them). It should queue work,
+    not do it: it runs in the request or the import that wrote the orders."""
+    _add(order_listeners, listener, lambda fn: fn)
+
+
+def orders_recorded(order_ids: Iterable[int]) -> None:
+    """Tell the registered listeners, after the current transaction commits (at once
+    outside one), that these orders are new or changed; a rollback tells nobody."""
+    ids = list(order_ids)
+    if not ids or not order_listeners:
+        return
+    from django.db import transaction
+
+    def notify() -> None:
+        for listener in list(order_listeners):
+            listener(ids)
+
+    transaction.on_commit(notify)

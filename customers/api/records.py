@@ -49,6 +49,9 @@ RECORD_STATE_FIELDS = (
     "created_at",
     "updated_at",
 )
+# Who referred the customer: read here, set on the customer page (the loyalty app's
+# referrer form) or by the customer import, where the rules against circles are checked.
+REFERRAL_FIELDS = ("referred_by", "referred_at")
 # What the pages mask for users without view_customer_pii, and how.
 MASKS = {"mobile": mask_phone, "email": mask_email, "street": mask_street}
 HIDDEN_IDENTIFIERS = ("wecom_external_id", "push_token")
@@ -101,10 +104,11 @@ class CustomerSerializer(serializers.ModelSerializer):
             *services.EDITABLE_FIELDS,
             "tags",
             *RECORD_STATE_FIELDS,
+            *REFERRAL_FIELDS,
             *DERIVED_FIELDS,
             "masked",
         )
-        read_only_fields = (*RECORD_STATE_FIELDS, *DERIVED_FIELDS)
+        read_only_fields = (*RECORD_STATE_FIELDS, *REFERRAL_FIELDS, *DERIVED_FIELDS)
         # The unique active mobile is checked by the service on the normalised number.
         validators: list = []
 

@@ -9,6 +9,7 @@ itself and nobody can tell which row is right).
 Writing is set-based and lives in ``importing_writers``.
 """
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -35,7 +36,9 @@ from customers.services.importing_writers import (
     FETCHED,
     OrmWriter,
     PostgresWriter,
+    referrals_write,
 )
+from customers.services.referrals import closes_a_circle, referral_parents
 
 _MISSING = object()
 CACHE_SIZE = 20_000
@@ -49,6 +52,7 @@ class CustomerRow:
     signature: int = 0
     reason: str = ""
     duplicate_of: int = 0
+    referrer: tuple | None = None  # the referrer's node (see ``_ReferrerLookup``) to write
 
 
 class _Derived:
@@ -84,6 +88,64 @@ def preview_value(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+class _ReferrerLookup:
+    """The referrers a chunk names, resolved in two queries: by customer ID and by mobile
+    phone, each customer's visibility to the importing user, and the referral chains above
+    them. A referrer is a node: ``("c", id)`` for a customer on record, ``("m", mobile)``
+    for one an earlier row of the file adds (not written yet in a dry run, or in this
+    chunk)."""
+
+    def __init__(self, importer: "CustomerImporter", rows: list["CustomerRow"]) -> None:
+        refs = [row.values["referrer"] for row in rows if "referrer" in row.values]
+        ids = {ref for ref in refs if isinstance(ref, int)}
+        mobiles = {ref for ref in refs if isinstance(ref, str)}
+        self.by_id: dict[int, bool] = {}
+        self.by_mobile: dict[str, tuple[int, bool]] = {}
+        if ids or mobiles:
+            visible = (
+                Value(True)
+                if importer.scope_filter is None
+                else ExpressionWrapper(importer.scope_filter, output_field=BooleanField())
+            )
+            found = (
+                Customer.objects.filter(status=CustomerStatus.ACTIVE)
+                .filter(ids_in("pk", sorted(ids)) | active_with_contacts(mobiles, set()))
+                .annotate(is_visible=visible)
+                .values_list("pk", "mobile", "is_visible")
+            )
+            for pk, mobile, is_visible in found:
+                if pk in ids:
+                    self.by_id[pk] = is_visible
+                if mobile in mobiles:
+                    self.by_mobile[mobile] = (pk, is_visible)
+        self.known_mobiles = importer.added_mobiles
+        # Chains above every referrer on record, and above the first customer on record
+        # up the in-file chains of the others (a dry run has not written them).
+        roots = {pk for pk, is_visible in self.by_id.items() if is_visible}
+        roots |= {pk for pk, is_visible in self.by_mobile.values() if is_visible}
+        for node in list(importer.graph.values()):
+            while node is not None and node[0] != "c":
+                node = importer.graph.get(node)
+            if node is not None:
+                roots.add(node[1])
+        self.graph: dict = {
+            ("c", pk): ("c", parent) if parent else None
+            for pk, parent in referral_parents(roots).items()
+        }
+        self.graph.update(importer.graph)
+
+    def node_for(self, ref: int | str, added: set[str]) -> tuple | None:
+        """The referrer's node, or ``None`` when no customer the user can see is meant."""
+        if isinstance(ref, int):
+            return ("c", ref) if self.by_id.get(ref) else None
+        if ref in self.by_mobile:
+            pk, is_visible = self.by_mobile[ref]
+            return ("c", pk) if is_visible else None
+        if ref in added or ref in self.known_mobiles:
+            return ("m", ref)
+        return None
 
 
 def active_with_contacts(mobiles: set[str], emails: set[str]) -> Q:
@@ -144,6 +206,11 @@ class CustomerImporter:
         }
         self.has_tags = "tags" in self.mapped
         self.consent_fields = [field for field in self.mapped if field in CONSENT_FIELDS]
+        self.has_referrer = "referrer" in self.mapped
+        # Mobiles of the customers earlier chunks added, and the referrals they set: a
+        # later row may name them as referrer (in a dry run nothing is on record).
+        self.added_mobiles: set[str] = set()
+        self.graph: dict = {}
 
     # --- reading ------------------------------------------------------------------------
 
@@ -298,11 +365,24 @@ class CustomerImporter:
         updates: list[tuple[dict, CustomerRow, list[str]]] = []
         claims: dict[int, tuple[int, int]] = {}
         self.preview_budget = PREVIEW_ROWS - self.previewed
+        referrers = _ReferrerLookup(self, candidates) if self.has_referrer else None
+        added: set[str] = set()
+        edges: dict = {}
         for row in candidates:
+            row.referrer = None
             customer = self._match(row, by_mobile, by_email, outcome)
             if customer is False:
                 continue
             if customer is None:
+                mobile = row.values.get("mobile")
+                node = ("m", mobile) if mobile else ("row", row.number)
+                if referrers and (problem := self._referrer(row, node, None, referrers, added)):
+                    outcome.reject(self.job, row.number, row.cells, problem)
+                    continue
+                if row.referrer is not None:
+                    edges[node] = row.referrer
+                if mobile:
+                    added.add(mobile)
                 creates.append(row)
                 self._preview(outcome, row, "create", row.values)
                 continue
@@ -334,12 +414,20 @@ class CustomerImporter:
                         % {"row": earlier[0]},
                     )
                 continue
-            claims[customer_id] = (row.number, row.signature)
             if not self.update_mode:
+                claims[customer_id] = (row.number, row.signature)
                 outcome.skipped["existing"] += 1
                 self._preview(outcome, row, "skip", row.values)
                 continue
+            node = ("c", customer_id)
+            if referrers and (problem := self._referrer(row, node, customer, referrers, added)):
+                outcome.reject(self.job, row.number, row.cells, problem)
+                continue
+            claims[customer_id] = (row.number, row.signature)
             changed = self._apply_changes(customer, row, tags_of, consents_of)
+            if row.referrer is not None:
+                edges[node] = row.referrer
+                changed.append("referrer")
             if not changed:
                 outcome.skipped["unchanged"] += 1
                 self._preview(outcome, row, "skip", row.values)
@@ -356,15 +444,93 @@ class CustomerImporter:
         if not self.job.dry_run and (creates or updates):
             writer_class = PostgresWriter if connection.vendor == "postgresql" else OrmWriter
             writer = writer_class(self)
-            writer.write(creates, updates, tags_of, consents_of)
+            new_ids = writer.write(creates, updates, tags_of, consents_of)
+            if referrers:
+                self._write_referrals(creates, new_ids, updates)
         previewed = len(outcome.preview)
 
         def committed() -> None:
             self.claimed.update(claims)
             self.previewed += previewed
+            self.added_mobiles |= added
+            self.graph.update(edges)
 
         outcome.after_commit = committed
         return outcome
+
+    # --- referrers ------------------------------------------------------------------------
+
+    def _referrer(
+        self,
+        row: CustomerRow,
+        node: tuple,
+        customer: dict | None,
+        referrers: _ReferrerLookup,
+        added: set[str],
+    ) -> str:
+        """Why the row's referrer cannot be recorded (``""``: it can, or there is none);
+        sets ``row.referrer`` to the node to write."""
+        ref = row.values.get("referrer")
+        if ref is None:
+            return ""
+        if isinstance(ref, str) and ref == row.values.get("mobile"):
+            return _("A customer cannot be their own referrer")
+        target = referrers.node_for(ref, added)
+        if target is None:
+            if isinstance(ref, int):
+                return _("Unknown referrer: no customer you can see has the customer ID %(id)d") % {
+                    "id": ref
+                }
+            return _(
+                "Unknown referrer: no customer you can see has the mobile phone %(mobile)s, "
+                "and no earlier row of the file adds one"
+            ) % {"mobile": ref}
+        if target == node:
+            return _("A customer cannot be their own referrer")
+        current = customer.get("referred_by_id") if customer else None
+        if current is not None:
+            if ("c", current) == target:
+                return ""  # already recorded
+            return _(
+                "Already referred by customer %(id)d; change the referrer on the customer page"
+            ) % {"id": current}
+        if closes_a_circle(referrers.graph, node, target):
+            return _(
+                "This referrer was referred, directly or through others, by this customer; "
+                "referrals cannot go round in a circle"
+            )
+        referrers.graph[node] = target
+        row.referrer = target
+        return ""
+
+    def _write_referrals(self, creates: list[CustomerRow], new_ids: list[int], updates) -> None:
+        """Record the referrers of the rows just written, in one statement."""
+        links = [(pk, row) for pk, row in zip(new_ids, creates, strict=True) if row.referrer]
+        links += [(customer["id"], row) for customer, row, _fields in updates if row.referrer]
+        if not links:
+            return
+        mobiles = {row.referrer[1] for _pk, row in links if row.referrer[0] == "m"}
+        by_mobile = dict(
+            Customer.objects.filter(status=CustomerStatus.ACTIVE, mobile__in=mobiles).values_list(
+                "mobile", "pk"
+            )
+            if mobiles
+            else []
+        )
+        rows = []
+        for pk, row in links:
+            kind, value = row.referrer
+            referrer_id = value if kind == "c" else by_mobile.get(value)
+            if referrer_id is None or referrer_id == pk:
+                continue
+            registered = row.values.get("registered_on")
+            at = (
+                timezone.make_aware(dt.datetime.combine(registered, dt.time(12)))
+                if registered
+                else self.now
+            )
+            rows.append((pk, referrer_id, at))
+        referrals_write(rows)
 
     def _match(self, row: CustomerRow, by_mobile: dict, by_email: dict, outcome: ChunkOutcome):
         """The existing customer of a row, ``None`` for a new one, ``False`` if rejected."""

@@ -225,6 +225,27 @@ CUSTOMER_FIELDS: dict[str, ImportField] = {
             _text(None),
         ),
         ImportField(
+            "referrer",
+            gettext_lazy("Referrer (mobile phone or customer ID)"),
+            (
+                "推荐人",
+                "推荐人手机",
+                "推荐人手机号",
+                "推荐人电话",
+                "推荐人id",
+                "推荐人编号",
+                "推荐人客户id",
+                "介绍人",
+                "介绍人手机",
+                "referrer",
+                "referredby",
+                "referrermobile",
+                "referrerphone",
+                "referrerid",
+            ),
+            values.clean_referrer,
+        ),
+        ImportField(
             "consent_sms",
             gettext_lazy("Consent to SMS"),
             (

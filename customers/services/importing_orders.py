@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils.translation import gettext as _
 
+from carecrm.core.registry import orders_recorded
 from customers.models import Customer, CustomerStatus, ImportJob, Order, OrderLine
 from customers.services.importing import (
     CHUNK_CHARS,
@@ -324,6 +325,7 @@ class OrderImporter:
                 [line for group, order in new_orders for line in self._lines(group, order)],
                 batch_size=1000,
             )
+            orders_recorded([order.pk for _g, order in new_orders])
         previewed = len(outcome.preview)
 
         def committed() -> None:

@@ -430,3 +430,29 @@ def clean_customer_id(raw, *, label: str) -> int | None:
             _("%(field)s “%(value)s” is not a customer number") % {"field": label, "value": text}
         )
     return int(text)
+
+
+# A referrer is named by a customer ID (digits, at most this many, or "ID 123"/"#123") or
+# by a mobile phone; an 11-digit Chinese mobile is never mistaken for an ID.
+_REFERRER_ID = re.compile(r"(?:id|#)\s*[:：]?\s*(\d{1,18})", re.IGNORECASE)
+REFERRER_ID_DIGITS = 10
+
+
+def clean_referrer(raw, *, label: str) -> int | str | None:
+    """The referrer as a customer ID (``int``) or a mobile phone in E.164 (``str``)."""
+    text = _folded(raw)
+    if not text:
+        return None
+    if match := _REFERRER_ID.fullmatch(text):
+        return int(match.group(1))
+    if text.isdigit() and len(text) <= REFERRER_ID_DIGITS and not text.startswith("1"):
+        return int(text)
+    try:
+        return clean_mobile(text)
+    except CellError:
+        if text.isdigit() and len(text) <= REFERRER_ID_DIGITS:
+            return int(text)
+        raise CellError(
+            _("%(field)s “%(value)s” is neither a mobile phone nor a customer ID")
+            % {"field": label, "value": text}
+        ) from None

@@ -48,7 +48,14 @@ COLUMN_DEFAULTS: dict[str, object] = {
 COLUMNS = tuple(COLUMN_DEFAULTS)
 DERIVED = ("mobile_last4", "birth_month")
 # What matching and updating need to know of an existing customer.
-FETCHED = ("id", *COLUMNS, *DERIVED, "celebrates_lunar_birthday", "lunar_birth_month")
+FETCHED = (
+    "id",
+    *COLUMNS,
+    *DERIVED,
+    "celebrates_lunar_birthday",
+    "lunar_birth_month",
+    "referred_by_id",
+)
 
 
 class OrmWriter:
@@ -62,7 +69,8 @@ class OrmWriter:
         if not connection.features.can_return_rows_from_bulk_insert:
             raise ImproperlyConfigured("Importing needs a database that returns inserted ids.")
 
-    def write(self, creates, updates, tags_of, consents_of) -> None:
+    def write(self, creates, updates, tags_of, consents_of) -> list[int]:
+        """Write the chunk; the new customers' ids, in the order of ``creates``."""
         importer, now = self.importer, self.importer.now
         new_customers = [
             Customer(
@@ -122,6 +130,7 @@ class OrmWriter:
                 customer_ids=ids,
                 detail={"import_job": self.job.pk, "change": change},
             )
+        return [customer.pk for customer in new_customers]
 
 
 class PostgresWriter:
@@ -144,7 +153,8 @@ class PostgresWriter:
     def _column(self, name: str) -> str:
         return connection.ops.quote_name(Customer._meta.get_field(name).column)
 
-    def write(self, creates, updates, tags_of, consents_of) -> None:
+    def write(self, creates, updates, tags_of, consents_of) -> list[int]:
+        """Write the chunk; the new customers' ids, in the order of ``creates``."""
         importer, now = self.importer, self.importer.now
         with connection.cursor() as cursor:
             buffer = io.StringIO()
@@ -223,6 +233,7 @@ class PostgresWriter:
                     ],
                 )
             self._audit(cursor, new_ids, [customer["id"] for customer, _r, _f in updates], now)
+        return new_ids
 
     def _row(self, values: dict, *, is_new: bool) -> list:
         """One staged row for ``COPY … (FORMAT csv)``: strings quoted (so "" stays an
@@ -287,4 +298,26 @@ class PostgresWriter:
                 created + updated,
                 ["created"] * len(created) + ["updated"] * len(updated),
             ],
+        )
+
+
+def referrals_write(rows: list[tuple[int, int, object]]) -> None:
+    """Set ``referred_by`` and ``referred_at`` for ``(customer id, referrer id, at)`` rows:
+    one ``UPDATE … FROM unnest`` on PostgreSQL, ``bulk_update`` elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Customer.objects.bulk_update(
+            [Customer(id=pk, referred_by_id=referrer, referred_at=at) for pk, referrer, at in rows],
+            ["referred_by", "referred_at"],
+            batch_size=500,
+        )
+        return
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET referred_by_id = u.referrer, referred_at = u.at "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS u(id, referrer, at) "
+            "WHERE c.id = u.id",
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )

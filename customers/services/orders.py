@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from carecrm.accounts.models import User
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
+from carecrm.core.registry import orders_recorded
 from carecrm.money import yuan
 from customers.models import Customer, IntentEvent, IntentKind, Order, OrderLine
 from customers.services.records import FUTURE_TOLERANCE, ensure_active
@@ -123,6 +124,7 @@ def order_record(
         detail={"order_no": order_no, "amount": str(order.amount)},
         request=request,
     )
+    orders_recorded([order.pk])
     return order
 
 
@@ -172,6 +174,7 @@ def order_update(
             detail={"fields": changed, "amount": str(order.amount)},
             request=request,
         )
+        orders_recorded([order.pk])
     return changed
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecrm.core.audit import audit_record
 from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
-from carecrm.core.registry import customer_actions
+from carecrm.core.registry import customer_actions, panels_for
 from customers import selectors
 from customers.forms import (
     ConsentForm,
@@ -152,6 +152,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": customer.status == CustomerStatus.ACTIVE,
         "is_company": customer.kind == CustomerKind.COMPANY,
         "actions": _registered_actions(customer, request.user),
+        "panels": panels_for("customer", customer, request.user),
     }
     return render(request, "customers/detail.html", context)
 

@@ -153,11 +153,14 @@ BUDGETS_STAFF |= {"expense": "vacd", "planreview": "v"}
 FEEDBACK_STAFF = {"survey": "vac", "question": "vacd", "choice": "vacd"}
 FEEDBACK_STAFF |= {"surveyinvitation": "vac", "response": "vac", "answer": "vac"}
 FEEDBACK_STAFF |= {"feedbackitem": "vac", "itemactivity": "vac", "severitydeadline": "v"}
+# Issue 17: staff and managers read customers' points and redeem them.
+LOYALTY = {"pointsaccount": "v", "pointsentry": "v"}
 GRANTED_SINCE = {
     "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
     | _granted("budgets", BUDGETS_STAFF)
     | _granted("feedback", FEEDBACK_STAFF)
-    | _granted("dashboard", {}, ("download_report",)),
+    | _granted("dashboard", {}, ("download_report",))
+    | _granted("loyalty", LOYALTY, ("redeem_points",)),
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
     | _granted(
         "events",
@@ -170,7 +173,8 @@ GRANTED_SINCE = {
         ("approve_budgetplan",),
     )
     | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"})
-    | _granted("dashboard", {"reportdelivery": "vc"}, ("download_report",)),
+    | _granted("dashboard", {"reportdelivery": "vc"}, ("download_report",))
+    | _granted("loyalty", LOYALTY, ("redeem_points",)),
 }
 
 

@@ -2,8 +2,9 @@
 schema drf-spectacular builds for the running app, valid ones and deliberately wrong ones,
 and sends them through the real WSGI application as an admin, a manager and a member of
 staff, against a database holding customers of their own and another department, orders,
-interactions, campaigns with content, coupons, care tasks, messages, segments, risk alerts
-and imports — path ids name those real objects as well as ones that do not exist.
+interactions, campaigns with content, coupons, care tasks, messages, segments, risk alerts,
+imports, points and referrals — path ids name those real objects as well as ones that do
+not exist.
 
 Every response must: not be a server error; have a status code the schema documents; have
 the content type the schema documents; match the documented body. Generation is
@@ -71,6 +72,9 @@ from feedback.tests.factories import (
     ResponseFactory,
     SurveyFactory,
 )
+from loyalty.models import PointsAccount, PointsEntry
+from loyalty.services.accrual import orders_accrue
+from loyalty.services.bonuses import referral_bonuses_grant
 from segmentation.models import RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -141,7 +145,9 @@ def _world():
             birthday=dt.date(1990, 3, 10),
             value_tier="high",
         )
-        CustomerFactory(department=department)
+        referred = CustomerFactory(
+            department=department, referred_by=customer, referred_at=now, vip_level="silver"
+        )
         order = OrderFactory(customer=customer)
         OrderLineFactory(order=order)
         interaction = InteractionFactory(
@@ -192,7 +198,12 @@ def _world():
         survey = SurveyFactory(department=department, created_by=owner)
         QuestionFactory(survey=survey)
         survey_response = ResponseFactory(survey=survey, customer=customer)
+        orders_accrue()
+        referral_bonuses_grant()
         found = {
+            "points-accounts": PointsAccount.objects.get(customer=customer).pk,
+            "points-entries": PointsEntry.objects.filter(customer=customer).first().pk,
+            "referrals": referred.pk,
             "surveys": survey.pk,
             "survey-responses": survey_response.pk,
             "events": event.pk,

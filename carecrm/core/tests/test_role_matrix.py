@@ -75,6 +75,8 @@ from feedback.tests.factories import (
     SurveyFactory,
     SurveyInvitationFactory,
 )
+from loyalty.models import PointsAccount, PointsEntry
+from loyalty.services.ledger import entries_post
 from segmentation.models import PolicyPreview, PreviewStatus, RiskAlert, RiskRule, TierPolicy
 from segmentation.tests.factories import SegmentFactory
 
@@ -127,6 +129,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"events/tasks/", "pk", "event_task"),
     (r"events/team-members/", "pk", "team_member"),
     (r"events/", "pk", "event"),
+    (r"loyalty/customers/", "customer_id", "customer"),
     (r"feedback/items/", "pk", "feedback_item"),
     (r"feedback/surveys/", "pk", "survey"),
     (r"feedback/questions/", "pk", "question"),
@@ -156,6 +159,9 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^budget-plans/", "pk", "budget_plan"),
     (r"api/v1/\^budget-expenses/", "pk", "budget_expense"),
     (r"api/v1/\^feedback-items/", "pk", "feedback_item"),
+    (r"api/v1/\^points-accounts/", "pk", "points_account"),
+    (r"api/v1/\^points-entries/", "pk", "points_entry"),
+    (r"api/v1/\^referrals/", "pk", "second_customer"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
 SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
@@ -168,6 +174,7 @@ ADMIN_ONLY = re.compile(
     r"|segments/policy/(edit|run|preview)/"
     r"|budgets/(settings|annual/\d+/edit)/"
     r"|feedback/items/deadlines/"
+    r"|loyalty/settings/"
     r")"
 )
 
@@ -269,7 +276,16 @@ def _records(department, author, label: str) -> dict:
             recipient=author, department=department, status=DeliveryStatus.FAILED
         ),
         "customer": customer,
-        "second_customer": CustomerFactory(department=department, name=f"{label}客户乙"),
+        "second_customer": (
+            second := CustomerFactory(
+                department=department,
+                name=f"{label}客户乙",
+                referred_by=customer,
+                referred_at=now,
+                vip_level="silver",
+            )
+        ),
+        **_loyalty_records(customer, second),
         "order": OrderFactory(customer=customer, store=f"{label}门店"),
         "interaction": InteractionFactory(customer=customer, summary=f"{label}咨询"),
         "contact": ContactPersonFactory(customer=customer, name=f"{label}联系人"),
@@ -321,6 +337,23 @@ def _records(department, author, label: str) -> dict:
             expires_on=now.date() + dt.timedelta(days=30),
         ),
     }
+
+
+def _loyalty_records(customer, referred) -> dict:
+    """Points for the customer: a purchase, and the bonus for the referral of ``referred``."""
+    order = OrderFactory(customer=customer, order_no=f"PTS-{customer.pk}", amount=500)
+    earned = PointsEntry(
+        customer=customer,
+        kind="earn",
+        order=order,
+        points=50,
+        rate="0.1",
+        basis=500,
+        earned_at=order.ordered_at,
+    )
+    bonus = PointsEntry(customer=customer, kind="referral", referral=referred, points=100)
+    entries_post([earned, bonus])
+    return {"points_account": PointsAccount.objects.get(customer=customer), "points_entry": earned}
 
 
 def _budget_records(department, author, label: str) -> dict:

@@ -1,1 +1,0 @@
-"""Loyalty points and referrals."""
