@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboard.views import targets
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("settings/", targets.targets_edit, name="targets"),
+]

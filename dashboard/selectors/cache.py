@@ -1,0 +1,85 @@
+"""The dashboard's figures, kept a few minutes in Django's cache (Redis in production):
+the managers who open the page at 9:00 share one computation per scope, period and
+language instead of each running every aggregate. While one request computes, the
+others with the same key wait for its result rather than starting their own.
+
+Changing the programme targets starts a new generation of keys, so nobody reads a
+figure measured against the old targets.
+"""
+
+import dataclasses
+import time
+import uuid
+
+from django.core.cache import cache
+from django.utils.translation import get_language
+
+from dashboard.figures import DashboardFigures
+from dashboard.periods import Period
+from dashboard.scope import DashboardScope
+from dashboard.selectors.figures import dashboard_figures
+
+CACHE_SECONDS = 5 * 60
+LOCK_SECONDS = 60
+WAIT_SECONDS = 20.0
+POLL_SECONDS = 0.1
+GENERATION_KEY = "dashboard:generation"
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(GENERATION_KEY, 1)
+    return generation
+
+
+def new_generation() -> None:
+    """Forget every cached dashboard (the targets changed)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def cache_key(scope: DashboardScope, period: Period) -> str:
+    return (
+        f"dashboard:{_generation()}:{scope.cache_key}:{period.kind}:"
+        f"{period.start.isoformat()}:{period.end.isoformat()}:{get_language() or ''}"
+    )
+
+
+def _stored(figures: DashboardFigures) -> DashboardFigures:
+    """What goes into the cache: no user object, the reader's scope is put back."""
+    return dataclasses.replace(figures, scope=None)
+
+
+def cached_dashboard_figures(
+    scope: DashboardScope, period: Period, *, refresh: bool = False
+) -> DashboardFigures:
+    """The figures of :func:`dashboard_figures`, from the cache when another reader of
+    the same scope computed them less than ``CACHE_SECONDS`` ago. ``refresh`` computes
+    them again (the page's "refresh" link)."""
+    key = cache_key(scope, period)
+    if not refresh:
+        found = cache.get(key)
+        if found is not None:
+            return dataclasses.replace(found, scope=scope)
+    lock = f"{key}:computing"
+    token = uuid.uuid4().hex
+    if not refresh and not cache.add(lock, token, timeout=LOCK_SECONDS):
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            found = cache.get(key)
+            if found is not None:
+                return dataclasses.replace(found, scope=scope)
+            if cache.get(lock) is None:
+                break
+    try:
+        figures = dashboard_figures(scope, period)
+        cache.set(key, _stored(figures), timeout=CACHE_SECONDS)
+    finally:
+        if cache.get(lock) == token:
+            cache.delete(lock)
+    return figures
