@@ -190,6 +190,11 @@ class DashboardViewSet(viewsets.GenericViewSet):
     def list(self, request):
         period, problems = period_from_query(request.query_params)
         errors = {}
+        kind = request.query_params.get("period")
+        if kind and kind not in PeriodKind.CHOICES:
+            problems = [
+                _("Unknown period “%(kind)s”: use month, quarter, year or custom.") % {"kind": kind}
+            ]
         if problems:
             errors["period"] = problems
         department = request.query_params.get("department", "").strip()

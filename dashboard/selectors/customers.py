@@ -31,6 +31,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from carecrm.money import yuan
 from customers.models import LifecycleStage, Order, ValueTier, VipLevel
 from dashboard.figures import SeriesPoint
 from dashboard.periods import Period
@@ -204,7 +205,7 @@ def sales(scope: DashboardScope, windows: dict[str, Window]) -> dict[str, Sales]
     )
     row = orders.aggregate(**aggregates)
     return {
-        key: Sales(row[f"spend_{key}"] or ZERO, row[f"orders_{key}"], row[f"buyers_{key}"])
+        key: Sales(yuan(row[f"spend_{key}"] or ZERO), row[f"orders_{key}"], row[f"buyers_{key}"])
         for key in windows
     }
 
@@ -246,7 +247,7 @@ def monthly_sales(scope: DashboardScope, months: list[dt.date]) -> list[SeriesPo
     return [
         SeriesPoint(
             month=month,
-            spend=(by_month.get(month) or {}).get("spend") or ZERO,
+            spend=yuan((by_month.get(month) or {}).get("spend") or ZERO),
             orders=(by_month.get(month) or {}).get("orders", 0),
             buyers=(by_month.get(month) or {}).get("buyers", 0),
             vips=0,

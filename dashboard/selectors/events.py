@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgets.models import BudgetPlan, Expense
+from carecrm.money import yuan
 from dashboard.figures import EventRow
 from dashboard.scope import DashboardScope
 from events.models import Event, EventStatus
@@ -55,8 +56,8 @@ def event_rows(
             url=reverse("events:detail", args=[event.pk]),
             starts_on=timezone.localtime(event.starts_at, zone).date(),
             status=str(statuses.get(event.status, event.status)),
-            budget_total=event.budget_total,
-            spent=event.spent,
+            budget_total=None if event.budget_total is None else yuan(event.budget_total),
+            spent=yuan(event.spent),
         )
         for event in events
     ]
