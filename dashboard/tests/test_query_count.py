@@ -14,12 +14,21 @@ from customers.tests.factories import CustomerFactory, InteractionFactory, Order
 from dashboard.periods import Period
 from dashboard.scope import DashboardScope
 from dashboard.selectors.figures import dashboard_figures
-from dashboard.tests.world import NOW, SMS_TWO_PARTS, _sms, _vip_change, at, build_world
+from dashboard.tests.world import (
+    NOW,
+    SMS_TWO_PARTS,
+    _sms,
+    _vip_change,
+    at,
+    build_world,
+    risk_rule,
+)
 from delivery.models import MessageStatus
 from events.tests.factories import EventFactory
 from feedback.models import QuestionKind, Response
 from feedback.tests.factories import AnswerFactory, QuestionFactory, SurveyFactory
-from segmentation.models import RiskAlert, RiskRule, ScoringRun, TierPolicy
+from segmentation.models import RiskAlert, ScoringRun
+from segmentation.services.scoring import current_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +46,8 @@ def queries_for(user, department=None) -> int:
 
 def grow(world, times: int) -> None:
     """``times`` more of everything, in every department."""
-    run = ScoringRun.objects.create(
-        policy=TierPolicy.objects.order_by("-version").first(), trigger="manual", as_of=NOW
-    )
-    rule = RiskRule.objects.order_by("pk").first()
+    run = ScoringRun.objects.create(policy=current_policy(), trigger="manual", as_of=NOW)
+    rule = risk_rule()
     for department in (world.east, world.south, world.north):
         campaign = world.campaigns["CS" if department == world.south else "CE"]
         survey = SurveyFactory(department=department, created_by=world.manager)

@@ -88,10 +88,11 @@ from segmentation.models import (
     AlertStatus,
     RiskAlert,
     RiskRule,
+    RiskRuleKind,
     ScoringRun,
     TierChange,
-    TierPolicy,
 )
+from segmentation.services.scoring import current_policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
@@ -121,6 +122,15 @@ def _customer(world: World, key: str, department, **fields):
     customer = CustomerFactory(department=department, name=f"客户{key}", **fields)
     world.customers[key] = customer
     return customer
+
+
+def risk_rule() -> RiskRule:
+    """A rule to raise alerts under (a transactional test's flush removes the seeded ones)."""
+    rule, _created = RiskRule.objects.get_or_create(
+        kind=RiskRuleKind.NO_CONTACT,
+        defaults={"threshold": 30, "period_days": 30, "severity": "normal"},
+    )
+    return rule
 
 
 def _vip_change(customer, run, old: str, new: str, when: dt.datetime, field_name="vip_level"):
@@ -181,9 +191,7 @@ def build_world() -> World:
         world, "n1", north, value_tier="low", vip_level="silver", lifecycle_stage="churn_risk"
     )
 
-    run = ScoringRun.objects.create(
-        policy=TierPolicy.objects.order_by("-version").first(), trigger="manual", as_of=NOW
-    )
+    run = ScoringRun.objects.create(policy=current_policy(), trigger="manual", as_of=NOW)
     _vip_change(e1, run, "normal", "silver", at(2025, 6, 1))
     _vip_change(e1, run, "silver", "gold", at(2026, 3, 10))
     _vip_change(e2, run, "normal", "silver", at(2026, 10, 15))
@@ -277,7 +285,7 @@ def _contacts(world: World) -> None:
 
 def _alerts(world: World) -> None:
     c = world.customers
-    rule = RiskRule.objects.order_by("pk").first()
+    rule = risk_rule()
     common = {"rule": rule, "severity": "normal"}
     RiskAlert.objects.create(
         customer=c["e1"], created_at=at(2026, 11, 18, 9), due_at=at(2026, 11, 19, 9), **common

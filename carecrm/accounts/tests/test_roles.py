@@ -155,8 +155,10 @@ FEEDBACK_STAFF |= {"feedbackitem": "vac", "itemactivity": "vac", "severitydeadli
 GRANTED_SINCE = {
     "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
     | _granted("budgets", BUDGETS_STAFF)
-    | _granted("feedback", FEEDBACK_STAFF),
+    | _granted("feedback", FEEDBACK_STAFF)
+    | {("dashboard", "view_programmetargets")},
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
+    | {("dashboard", "view_programmetargets")}
     | _granted(
         "events",
         {**EVENTS_STAFF, "event": "vacd", "guest": "vacd"},

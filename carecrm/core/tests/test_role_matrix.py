@@ -165,6 +165,7 @@ ADMIN_ONLY = re.compile(
     r"|segments/policy/(edit|run|preview)/"
     r"|budgets/(settings|annual/\d+/edit)/"
     r"|feedback/items/deadlines/"
+    r"|dashboard/settings/"
     r")"
 )
 
