@@ -3,8 +3,13 @@ the managers who open the page at 9:00 share one computation per scope, period a
 language instead of each running every aggregate. While one request computes, the
 others with the same key wait for its result rather than starting their own.
 
-Changing the programme targets starts a new generation of keys, so nobody reads a
-figure measured against the old targets.
+A period that is over keeps its figures for an hour (only late imports change them); a
+running one five minutes. Changing the programme targets starts a new generation of
+keys, so nobody reads a figure measured against the old targets.
+
+Computing them is a few seconds of PostgreSQL for a whole company of a million customers
+and ten million orders (the twelve-month trend reads half the orders); the cache is what
+keeps the page fast.
 """
 
 import dataclasses
@@ -12,6 +17,7 @@ import time
 import uuid
 
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from dashboard.figures import DashboardFigures
@@ -20,6 +26,7 @@ from dashboard.scope import DashboardScope
 from dashboard.selectors.figures import dashboard_figures
 
 CACHE_SECONDS = 5 * 60
+CLOSED_PERIOD_SECONDS = 60 * 60
 LOCK_SECONDS = 60
 WAIT_SECONDS = 20.0
 POLL_SECONDS = 0.1
@@ -49,6 +56,10 @@ def cache_key(scope: DashboardScope, period: Period) -> str:
     )
 
 
+def _timeout(period: Period) -> int:
+    return CLOSED_PERIOD_SECONDS if period.bounds()[1] <= timezone.now() else CACHE_SECONDS
+
+
 def _stored(figures: DashboardFigures) -> DashboardFigures:
     """What goes into the cache: no user object, the reader's scope is put back."""
     return dataclasses.replace(figures, scope=None)
@@ -58,8 +69,8 @@ def cached_dashboard_figures(
     scope: DashboardScope, period: Period, *, refresh: bool = False
 ) -> DashboardFigures:
     """The figures of :func:`dashboard_figures`, from the cache when another reader of
-    the same scope computed them less than ``CACHE_SECONDS`` ago. ``refresh`` computes
-    them again (the page's "refresh" link)."""
+    the same scope computed them recently. ``refresh`` computes them again (the page's
+    "refresh" link)."""
     key = cache_key(scope, period)
     if not refresh:
         found = cache.get(key)
@@ -78,7 +89,7 @@ def cached_dashboard_figures(
                 break
     try:
         figures = dashboard_figures(scope, period)
-        cache.set(key, _stored(figures), timeout=CACHE_SECONDS)
+        cache.set(key, _stored(figures), timeout=_timeout(period))
     finally:
         if cache.get(lock) == token:
             cache.delete(lock)
