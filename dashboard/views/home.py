@@ -82,8 +82,8 @@ def chart_data(figures: DashboardFigures) -> dict:
             "values": [_number(figure.value) for figure in target_figures],
             "targets": [_number(figure.target) for figure in target_figures],
             "ceiling": [not figure.higher_is_better for figure in target_figures],
-            "labelValue": _("This period (%)"),
-            "labelTarget": _("Target (%)"),
+            "labelValue": _("This period, percent"),
+            "labelTarget": _("Target, percent"),
         },
         "breakdowns": [
             {
