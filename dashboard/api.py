@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from carecrm.core.schema import ApiAutoSchema
 from dashboard.periods import FIRST_DAY, LAST_DAY, PeriodKind, period_from_query
 from dashboard.scope import MAX_ID, DashboardScope
 from dashboard.selectors.cache import cached_dashboard_figures
@@ -131,6 +132,13 @@ class DashboardSerializer(serializers.Serializer):
     series = SeriesPointSerializer(many=True)
 
 
+class OneObjectSchema(ApiAutoSchema):
+    """The collection route answers one object (the figures), not a list of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 _DATE_RANGE = f"From {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
 
 
@@ -140,6 +148,7 @@ class DashboardViewSet(viewsets.GenericViewSet):
     one named by ``department``."""
 
     permission_classes = [IsAuthenticated]
+    schema = OneObjectSchema()
     pagination_class = None
     filter_backends: list = []
     serializer_class = DashboardSerializer

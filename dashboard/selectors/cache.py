@@ -27,6 +27,9 @@ from dashboard.selectors.figures import dashboard_figures
 
 CACHE_SECONDS = 5 * 60
 CLOSED_PERIOD_SECONDS = 60 * 60
+# "Refresh" within this long of the last computation reads it: a reader hammering the
+# link cannot keep the database busy.
+REFRESH_AFTER_SECONDS = 60
 LOCK_SECONDS = 60
 WAIT_SECONDS = 20.0
 POLL_SECONDS = 0.1
@@ -56,6 +59,11 @@ def cache_key(scope: DashboardScope, period: Period) -> str:
     )
 
 
+def _fresh(figures: DashboardFigures) -> bool:
+    age = timezone.now() - (figures.computed_at or timezone.now())
+    return age.total_seconds() < REFRESH_AFTER_SECONDS
+
+
 def _timeout(period: Period) -> int:
     return CLOSED_PERIOD_SECONDS if period.bounds()[1] <= timezone.now() else CACHE_SECONDS
 
@@ -70,12 +78,11 @@ def cached_dashboard_figures(
 ) -> DashboardFigures:
     """The figures of :func:`dashboard_figures`, from the cache when another reader of
     the same scope computed them recently. ``refresh`` computes them again (the page's
-    "refresh" link)."""
+    "refresh" link) unless they are less than a minute old."""
     key = cache_key(scope, period)
-    if not refresh:
-        found = cache.get(key)
-        if found is not None:
-            return dataclasses.replace(found, scope=scope)
+    found = cache.get(key)
+    if found is not None and (not refresh or _fresh(found)):
+        return dataclasses.replace(found, scope=scope)
     lock = f"{key}:computing"
     token = uuid.uuid4().hex
     if not refresh and not cache.add(lock, token, timeout=LOCK_SECONDS):
