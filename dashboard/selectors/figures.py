@@ -8,6 +8,7 @@ The definitions are in the modules that compute them (``customers``, ``care``,
 
 import dataclasses
 import datetime as dt
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
@@ -123,6 +124,11 @@ def _month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def _days_begun(start: dt.datetime, until: dt.datetime) -> int:
+    """Days of a period measured so far, the day under way counting as one."""
+    return math.ceil((until - start).total_seconds() / 86400)
+
+
 def _per_year(count: int, per: int, days: int) -> Decimal | None:
     """``count`` per ``per`` over ``days`` days, as a yearly rate with two places."""
     if not per or days <= 0:
@@ -206,10 +212,8 @@ def dashboard_figures(
     satisfaction_url = _url("feedback:satisfaction", **list_scope)
     vips_url = reverse("segmentation:vips")
     churn_window = dt.timedelta(days=days)
-    elapsed = (until - start).days + ((until - start).seconds > 0)
-    previous_elapsed = (previous_until - previous_start).days + (
-        (previous_until - previous_start).seconds > 0
-    )
+    elapsed = _days_begun(start, until)
+    previous_elapsed = _days_begun(previous_start, previous_until)
 
     kpis = [
         Figure(
