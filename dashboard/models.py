@@ -20,10 +20,7 @@ class ProgrammeTargets(models.Model):
     satisfaction_percent = models.DecimalField(
         _("satisfaction target (%)"),
         default=Decimal("90.0"),
-        help_text=_(
-            "CSAT: answers of 4 or 5 ÷ all answers to 1–5 rating questions, as on the "
-            "satisfaction pages."
-        ),
+        help_text=_("Share of satisfied answers (top two of five, or 9–10 of ten)."),
         **_PERCENT,
     )
     nps = models.DecimalField(
@@ -70,16 +67,6 @@ class ProgrammeTargets(models.Model):
         null=True,
         blank=True,
         related_name="+",
-    )
-
-    TARGET_FIELDS = (
-        "satisfaction_percent",
-        "nps",
-        "vip_repurchase_percent",
-        "vip_growth_percent",
-        "vip_contact_percent",
-        "churn_percent",
-        "referrals_per_vip",
     )
 
     class Meta:

@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0004_rfm_segment_choices'),
+        ("customers", "0004_rfm_segment_choices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='referred_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='referred at'),
+            model_name="customer",
+            name="referred_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="referred at"),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='referred_by',
-            field=models.ForeignKey(blank=True, help_text='The customer who brought this one in (loyalty referrals).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referrals', to='customers.customer', verbose_name='referred by'),
+            model_name="customer",
+            name="referred_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The customer who brought this one in (loyalty referrals).",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="referrals",
+                to="customers.customer",
+                verbose_name="referred by",
+            ),
         ),
     ]

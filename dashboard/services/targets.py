@@ -8,7 +8,15 @@ from carecrm.core.models import AuditAction
 from dashboard.models import ProgrammeTargets
 from dashboard.selectors.cache import new_generation
 
-TARGET_FIELDS = ProgrammeTargets.TARGET_FIELDS
+TARGET_FIELDS = (
+    "satisfaction_percent",
+    "nps",
+    "vip_repurchase_percent",
+    "vip_growth_percent",
+    "vip_contact_percent",
+    "churn_percent",
+    "referrals_per_vip",
+)
 
 
 def targets_update(*, values: dict, user, request=None) -> ProgrammeTargets:

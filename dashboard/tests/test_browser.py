@@ -60,6 +60,8 @@ def test_a_manager_reads_the_dashboard(world, live_server, browser, device, lang
     page.wait_for_selector("#kpis")
     all_charts_drawn(page)
     assert page.locator("[data-kpi]").count() == 13
+    # my work today: the counts follow the page
+    page.wait_for_function("!document.querySelector('#home-cards [aria-busy]')")
     assert page.locator("#home-cards .card").count() > 5
     assert fits_the_screen(page)
 

@@ -22,18 +22,26 @@ from dashboard.selectors.cache import cached_dashboard_figures
 TARGET_CHART_KEYS = ("vip_repurchase", "vip_contact", "satisfaction", "churn_rate", "vip_growth")
 
 
-def my_work_today(user) -> list[dict]:
-    """The registered home cards (alerts, tasks, approvals waiting for this user)."""
+def my_work_today(user, *, counted: bool = True) -> list[dict]:
+    """The registered home cards (alerts, tasks, approvals waiting for this user), with
+    their counts unless ``counted`` is false (the page asks for them after it loads)."""
     cards = []
     for card in sorted(home_cards, key=lambda c: c.order):
         try:
             url = reverse(card.url_name) if card.url_name else None
         except NoReverseMatch:
             url = None
-        cards.append(
-            {"label": card.label, "value": card.value(user), "url": url, "icon": card.icon}
-        )
+        value = card.value(user) if counted else None
+        cards.append({"label": card.label, "value": value, "url": url, "icon": card.icon})
     return cards
+
+
+@login_required
+@require_GET
+def work_today(request: HttpRequest) -> HttpResponse:
+    """The counts of "my work today": the user's own, so never cached with the figures,
+    and fetched after the page so they never hold it up."""
+    return render(request, "dashboard/_work_today.html", {"cards": my_work_today(request.user)})
 
 
 def _query(base: dict, **changes) -> str:
@@ -168,7 +176,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "tiles": _tiles(user, figures),
             "problems": problems,
             "setup_steps": setup_steps(user, figures),
-            "cards": my_work_today(user),
+            "cards": my_work_today(user, counted=False),
             "charts": chart_data(figures),
             "period": period,
             "period_kinds": [

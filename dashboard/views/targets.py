@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dashboard.forms import ProgrammeTargetsForm
+from dashboard.forms_targets import ProgrammeTargetsForm
 from dashboard.models import ProgrammeTargets
 from dashboard.services.targets import targets_update
 

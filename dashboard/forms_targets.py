@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.models import ProgrammeTargets
+from dashboard.services.targets import TARGET_FIELDS
 
 # Above these a target is a typing mistake (a growth of 5,000 % a year, 900 referrals).
 MAX_GROWTH = Decimal("1000")
@@ -16,8 +17,13 @@ MAX_REFERRALS = Decimal("100")
 class ProgrammeTargetsForm(forms.ModelForm):
     class Meta:
         model = ProgrammeTargets
-        fields = ProgrammeTargets.TARGET_FIELDS
+        fields = TARGET_FIELDS
         help_texts = {
+            # The satisfaction the dashboard measures is the feedback pages' CSAT.
+            "satisfaction_percent": _(
+                "CSAT: answers of 4 or 5 ÷ all answers to 1–5 rating questions, as on the "
+                "satisfaction pages."
+            ),
             "nps": _("From −100 to 100."),
             "vip_repurchase_percent": _(
                 "Share of VIPs who had bought before a period that buy again in it."
