@@ -10,6 +10,7 @@ from carecrm.accounts.api import ObtainExpiringAuthToken
 from carecrm.accounts.forms import LoginForm
 from carecrm.core import views as core_views
 from customers import api as customers_api
+from dashboard import api as dashboard_api
 from delivery import api as delivery_api
 from events import api as events_api
 from events import api_guests as events_api_guests
@@ -30,11 +31,12 @@ for app_api in (
     feedback_api,
     feedback_api_items,
     loyalty_api,
+    dashboard_api,
 ):
     app_api.register(api_router)
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", include("dashboard.urls_home")),
     path("health/", core_views.health, name="health"),
     path(
         "accounts/login/",

@@ -385,7 +385,12 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-ordered_at"]
-        indexes = [models.Index(fields=["customer", "ordered_at"], name="order_customer_date")]
+        indexes = [
+            models.Index(fields=["customer", "ordered_at"], name="order_customer_date"),
+            # Company-wide figures of a period (the dashboard's sales, churn windows and
+            # monthly trend) read the orders of a date range, whoever the customer.
+            models.Index(fields=["ordered_at"], name="order_date"),
+        ]
 
     def __str__(self) -> str:
         return self.order_no

@@ -7,7 +7,7 @@ objects, so a figure cannot say one thing on screen and another in the emailed r
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from dashboard.periods import Period
 from dashboard.scope import DashboardScope
@@ -18,6 +18,14 @@ class Unit:
     PERCENT = "percent"  # value is a percentage, 0–100, Decimal with one place
     YUAN = "yuan"
     SMS_PARTS = "sms_parts"
+    SCORE = "score"  # NPS: −100 to 100, Decimal with one place
+    RATIO = "ratio"  # e.g. referrals per VIP a year, Decimal with two places
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class Figure:
     higher_is_better: bool = True
     url: str = ""  # the filtered list behind the figure
     note: str = ""  # how it is computed, shown as help text
+    permission: str = ""  # needed to open ``url``; without it the tile is not a link
 
     @property
     def change(self) -> Decimal | int | None:
@@ -45,6 +54,17 @@ class Figure:
         if self.target is None or self.value is None:
             return None
         return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+    @property
+    def trend(self) -> str:
+        """``better``, ``worse`` or ``same`` against the previous period ("" when either
+        is unknown), so up is green only where higher is better."""
+        change = self.change
+        if change is None:
+            return ""
+        if change == 0:
+            return "same"
+        return "better" if (change > 0) == self.higher_is_better else "worse"
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,35 @@ class CampaignResult:
     unsubscribed: int
     converted: int
     sms_parts: int
+    # Added for rates: the customers the campaign reached and what went out per channel.
+    reached: int = 0
+    emails_sent: int = 0
+    emails_opened: int = 0
+    sms_sent: int = 0
+    sms_replied: int = 0
+    status: str = ""  # the campaign status's label
+
+    @property
+    def delivery_rate(self) -> Decimal | None:
+        return _percent(self.delivered, self.sent)
+
+    @property
+    def open_rate(self) -> Decimal | None:
+        """Emails opened ÷ emails sent: only email carries an open pixel."""
+        return _percent(self.emails_opened, self.emails_sent)
+
+    @property
+    def click_rate(self) -> Decimal | None:
+        return _percent(self.clicked, self.sent)
+
+    @property
+    def reply_rate(self) -> Decimal | None:
+        """SMS replied ÷ SMS sent: only SMS has replies."""
+        return _percent(self.sms_replied, self.sms_sent)
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        return _percent(self.converted, self.reached)
 
 
 @dataclass(frozen=True)
@@ -92,6 +141,13 @@ class EventRow:
     status: str  # the status's label
     budget_total: Decimal | None
     spent: Decimal
+
+    @property
+    def budget_used(self) -> Decimal | None:
+        """Spent as a percentage of the budget (None without a budget)."""
+        if not self.budget_total:
+            return None
+        return (self.spent * 100 / self.budget_total).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -105,6 +161,17 @@ class SeriesPoint:
     vips: int
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What the scope has at all, so an empty dashboard says what to do first."""
+
+    customers: bool = True
+    orders: bool = True
+    surveys: bool = True
+    campaigns: bool = True
+    events: bool = True
+
+
 @dataclass
 class DashboardFigures:
     scope: DashboardScope
@@ -115,6 +182,16 @@ class DashboardFigures:
     campaigns: list[CampaignResult] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     series: list[SeriesPoint] = field(default_factory=list)
+    # Added: when the figures were computed (they are cached a few minutes), what the
+    # scope has at all, the month the contact coverage is of, the days the event list
+    # covers (upcoming ones while the period runs, else the period's) and the VIP count
+    # the series' growth target starts from.
+    computed_at: dt.datetime | None = None
+    setup: Setup = field(default_factory=Setup)
+    coverage_month: dt.date | None = None
+    events_from: dt.date | None = None
+    events_until: dt.date | None = None  # exclusive
+    vip_target_series: list[Decimal | None] = field(default_factory=list)
 
     def kpi(self, key: str) -> Figure:
         for figure in self.kpis:

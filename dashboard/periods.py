@@ -12,6 +12,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+# Dates a period may start or end on: far enough back for any history a company imports,
+# and far enough from the calendar's ends that the previous period, the year before and
+# the next period still exist.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+# A custom period longer than this is a typing mistake, not a report.
+MAX_CUSTOM_DAYS = 3660
+
 
 class PeriodKind:
     MONTH = "month"
@@ -54,6 +62,8 @@ class Period:
     def custom(cls, first: dt.date, last: dt.date) -> "Period":
         if last < first:
             raise ValueError(_("The period ends before it starts."))
+        if (last - first).days >= MAX_CUSTOM_DAYS:
+            raise ValueError(_("A custom period may cover at most ten years."))
         return cls(PeriodKind.CUSTOM, first, last + dt.timedelta(days=1))
 
     @classmethod
@@ -155,10 +165,17 @@ def period_from_query(params, today: dt.date | None = None) -> tuple[Period, lis
         if not raw:
             return None
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
             errors.append(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw})
             return None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors.append(
+                _("%(value)s is outside the dates the dashboard covers (%(first)s to %(last)s).")
+                % {"value": raw, "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+            )
+            return None
+        return day
 
     if kind == PeriodKind.CUSTOM:
         first, last = read("from"), read("to")

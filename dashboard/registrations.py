@@ -1,16 +1,26 @@
-"""What the dashboard adds to the shared registries (navigation, permissions, beat)."""
+"""What the dashboard adds to the shared registries: its menu in the navigation (first:
+the dashboard is the home page) and the role groups' permissions. Everyone signed in
+opens the dashboard of their own scope; only admins change the programme targets."""
 
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.core.registry import (
+    READ_ACTIONS,
     NavGroup,
     NavItem,
+    model_permissions,
     register_nav,
     register_nav_group,
     register_role_permissions,
 )
 
 register_nav_group(NavGroup("dashboard", _("Dashboard"), "speedometer"))
+register_nav(NavItem("dashboard", _("Overview"), "home", "speedometer2", 1, group="dashboard"))
+
+_READ_TARGETS = model_permissions("dashboard", {"programmetargets": READ_ACTIONS})
+register_role_permissions("staff", _READ_TARGETS)
+register_role_permissions("manager", _READ_TARGETS)
+
 register_nav(
     NavItem(
         "reports",
@@ -33,4 +43,15 @@ register_role_permissions(
         "dashboard.view_reportdelivery",
         "dashboard.change_reportdelivery",
     ],
+)
+register_nav(
+    NavItem(
+        "goals",
+        _("Goals"),
+        "dashboard:goals",
+        "bullseye",
+        10,
+        None,
+        group="dashboard",
+    )
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.views import goals, reports
+from dashboard.views import goals, home, reports, targets
 
 app_name = "dashboard"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("reports/download.xlsx", reports.report_download, {"kind": "xlsx"}, name="report-xlsx"),
     path("reports/deliveries/<int:pk>/send/", reports.delivery_send, name="report-delivery-send"),
     path("goals/", goals.goal_list, name="goals"),
+    path("settings/", targets.targets_edit, name="targets"),
+    path("work/", home.work_today, name="work"),
 ]

@@ -160,8 +160,10 @@ GRANTED_SINCE = {
     | _granted("budgets", BUDGETS_STAFF)
     | _granted("feedback", FEEDBACK_STAFF)
     | _granted("dashboard", {}, ("download_report",))
-    | _granted("loyalty", LOYALTY, ("redeem_points",)),
+    | _granted("loyalty", LOYALTY, ("redeem_points",))
+    | {("dashboard", "view_programmetargets")},
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
+    | {("dashboard", "view_programmetargets")}
     | _granted(
         "events",
         {**EVENTS_STAFF, "event": "vacd", "guest": "vacd"},

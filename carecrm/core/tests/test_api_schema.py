@@ -121,6 +121,7 @@ def test_the_schema_covers_the_api():
     labels = {operation.label for operation in OPERATIONS}
     assert "GET /api/v1/customers/{id}/" in labels
     assert "POST /api/v1/campaigns/{id}/approve/" in labels
+    assert "GET /api/v1/dashboard/" in labels
     assert len(labels) > 60
 
 

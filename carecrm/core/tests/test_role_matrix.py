@@ -175,6 +175,7 @@ ADMIN_ONLY = re.compile(
     r"|budgets/(settings|annual/\d+/edit)/"
     r"|feedback/items/deadlines/"
     r"|loyalty/settings/"
+    r"|dashboard/settings/"
     r")"
 )
 
