@@ -141,6 +141,7 @@ class EventRow:
     status: str  # the status's label
     budget_total: Decimal | None
     spent: Decimal
+    department: str = ""  # which department runs it: events of two departments may share a name
 
     @property
     def budget_used(self) -> Decimal | None:

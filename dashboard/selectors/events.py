@@ -37,7 +37,8 @@ def event_rows(
     )
     events = (
         scope.restrict(Event.objects.exclude(status=EventStatus.CANCELLED))
-        .only("pk", "title", "starts_at", "status")
+        .select_related("department")
+        .only("pk", "title", "starts_at", "status", "department__name")
         .filter(
             starts_at__gte=dt.datetime.combine(first, dt.time.min, tzinfo=zone),
             starts_at__lt=dt.datetime.combine(until, dt.time.min, tzinfo=zone),
@@ -58,6 +59,7 @@ def event_rows(
             status=str(statuses.get(event.status, event.status)),
             budget_total=None if event.budget_total is None else yuan(event.budget_total),
             spent=yuan(event.spent),
+            department=event.department.name if event.department_id else "",
         )
         for event in events
     ]
