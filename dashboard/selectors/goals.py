@@ -54,7 +54,6 @@ from django.utils.translation import gettext_lazy
 from campaigns.models import APPROVED_STATUSES, CampaignStatus, CareCampaign, Coupon
 from campaigns.models import GoalMetric as CampaignMetric
 from campaigns.sources import CAMPAIGN
-from carecrm.money import format_yuan
 from customers.models import CustomerStatus, LifecycleStage
 from dashboard.models import GoalKind, GoalOutcome
 from dashboard.scope import DashboardScope
@@ -62,7 +61,7 @@ from delivery.models import SENT_STATUSES, OutboxMessage
 from events.models import EventGoal, EventStatus, Guest
 from events.models import GoalMetric as EventMetric
 from events.selectors.review import LOWER_IS_BETTER as EVENT_LOWER_IS_BETTER
-from events.selectors.review import format_percent, percent
+from events.selectors.review import goal_value_text, percent
 from feedback.models import Answer
 from feedback.selectors.results import Scores, score_aggregates
 from feedback.selectors.results import percent as feedback_percent
@@ -179,13 +178,7 @@ class GoalRow:
         return int(clamped.quantize(Decimal(1), ROUND_HALF_UP))
 
     def show(self, value: Decimal | None) -> str:
-        if value is None:
-            return DASH
-        if self.unit == "money":
-            return format_yuan(value)
-        if self.unit == "count":
-            return f"{value:,.0f}"
-        return format_percent(value)
+        return goal_value_text(self.unit, value)
 
     @property
     def baseline_text(self) -> str:

@@ -85,6 +85,17 @@ def format_percent(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.2f} %"
 
 
+def goal_value_text(unit: str, value: Decimal | None) -> str:
+    """A goal's figure as shown wherever goals are listed: money, a count or a percent."""
+    if value is None:
+        return "—"
+    if unit == "money":
+        return format_yuan(value)
+    if unit == "count":
+        return f"{value:,.0f}"
+    return format_percent(value)
+
+
 # --- the parts of a review ---------------------------------------------------------------
 
 
@@ -201,13 +212,7 @@ class GoalRow:
         return "count" if self.goal.metric == GoalMetric.ATTENDANCE else "percent"
 
     def show(self, value: Decimal | None) -> str:
-        if value is None:
-            return "—"
-        if self.kind == "money":
-            return format_yuan(value)
-        if self.kind == "count":
-            return f"{value:,.0f}"
-        return format_percent(value)
+        return goal_value_text(self.kind, value)
 
     @property
     def baseline_text(self) -> str:
