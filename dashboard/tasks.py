@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dashboard.services.goals import goal_outcomes_record
 from dashboard.services.report_deliveries import delivery_send, monthly_reports_send
+from dashboard.services.warming import dashboards_warm
 
 
 @shared_task(name="dashboard.send_monthly_reports")
@@ -27,3 +28,9 @@ def send_report_delivery(delivery_id: int) -> str:
 def record_goal_outcomes() -> dict:
     """Nightly: met or missed for the goals whose deadline passed (safe to rerun)."""
     return goal_outcomes_record()
+
+
+@shared_task(name="dashboard.warm_dashboards")
+def warm_dashboards() -> dict:
+    """Every ten minutes: this month's department and company dashboards, computed ahead."""
+    return dashboards_warm()

@@ -113,3 +113,9 @@ def cached_dashboard_goals(scope: DashboardScope) -> list:
         goals = dashboard_goals(scope)
         cache.set(key, goals, timeout=CACHE_SECONDS)
     return goals
+
+
+def store_dashboard_figures(scope: DashboardScope, period: Period, *, timeout: int) -> None:
+    """Compute and keep the figures for ``timeout`` seconds whatever is cached now: the
+    warming task's write, so the first reader of the morning finds them ready."""
+    cache.set(cache_key(scope, period), _stored(dashboard_figures(scope, period)), timeout)
