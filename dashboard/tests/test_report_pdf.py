@@ -59,7 +59,8 @@ def font_program(font) -> TTFont:
 
 def glyph_bitmap(image: Image.Image, page_height: float, box) -> Image.Image:
     """The character's glyph box cut from the page, trimmed to its ink, as black and
-    white at SIDE × SIDE — so where on the page it stood no longer matters. (A missing
+    white at SIDE × SIDE — so where on the page it stood, and in what colour, no longer
+    matters. (A missing
     glyph's box is the same for every character, so "tofu" still looks all alike.)"""
     left, bottom, right, top = box
     crop = image.crop(
@@ -70,7 +71,11 @@ def glyph_bitmap(image: Image.Image, page_height: float, box) -> Image.Image:
             int((page_height - bottom) * SCALE) + 1,
         )
     )
-    ink = crop.point(lambda value: 255 if value < 128 else 0)
+    # Ink is what is darker than halfway between the paper and the darkest stroke, so a
+    # character in a coloured badge or on a shaded header cell keeps all its strokes.
+    darkest, lightest = crop.getextrema()
+    cut = (darkest + lightest) / 2
+    ink = crop.point(lambda value: 255 if value < cut else 0)
     bounds = ink.getbbox()
     assert bounds is not None, "a character printed nothing"
     return ink.crop(bounds).resize((SIDE, SIDE)).point(lambda v: 255 if v >= 128 else 0)
@@ -166,10 +171,18 @@ def test_chinese_characters_render_as_themselves_not_as_boxes(chinese_report):
             alike_names = [other for other in alike if other in NAME_CHARACTERS]
             assert alike_names == [], f"{char} prints like {alike_names} in {font} {size} pt"
         assert len(alike) <= 1, f"{char} prints like {alike} in {font} {size} pt"
-    # and the same character looks the same wherever it is drawn
+    # and the same character looks like itself wherever it is drawn: of all the characters
+    # in its font and size, its own first drawing is the nearest (a pixel grid shifted by a
+    # fraction of a point moves an edge or two, never more than to another character)
     for found in characters:
-        again = first[(found["char"], found["font_name"], found["size"])]
-        assert difference(found["bitmap"], again) < DIFFERENT, found["char"]
+        font, size = found["font_name"], found["size"]
+        distances = {
+            char: difference(found["bitmap"], bitmap)
+            for (char, other_font, other_size), bitmap in first.items()
+            if (other_font, other_size) == (font, size)
+        }
+        nearest = min(distances.values())
+        assert distances[found["char"]] == nearest, (found["char"], distances[found["char"]])
 
 
 def test_the_fonts_inside_the_file_have_a_glyph_for_every_character(chinese_report):
