@@ -41,7 +41,7 @@ def signed_in(browser, live_server, user, path, *, device, language):
 
 def all_charts_drawn(page) -> None:
     page.wait_for_function(
-        f"[...document.querySelectorAll('canvas')].filter(c => c.dataset.drawn === '1')"
+        f"() => [...document.querySelectorAll('canvas')].filter(c => c.dataset.drawn === '1')"
         f".length === {CHARTS}"
     )
     assert page.evaluate(
@@ -61,7 +61,7 @@ def test_a_manager_reads_the_dashboard(world, live_server, browser, device, lang
     all_charts_drawn(page)
     assert page.locator("[data-kpi]").count() == 13
     # my work today: the counts follow the page
-    page.wait_for_function("!document.querySelector('#home-cards [aria-busy]')")
+    page.wait_for_function("() => !document.querySelector('#home-cards [aria-busy]')")
     assert page.locator("#home-cards .card").count() > 5
     assert fits_the_screen(page)
 

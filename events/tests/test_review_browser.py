@@ -54,7 +54,7 @@ def test_a_manager_reviews_a_held_event(
     assert page.locator('#review-headline [data-figure="incremental"]').inner_text() == (
         "¥1,116.67"
     )
-    page.wait_for_function("document.getElementById('review-chart').dataset.drawn === '1'")
+    page.wait_for_function("() => document.getElementById('review-chart').dataset.drawn === '1'")
     assert page.locator("#review-goals tr[data-goal=coverage]").get_attribute("data-state") == (
         "missed"
     )

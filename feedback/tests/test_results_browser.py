@@ -77,7 +77,7 @@ def test_a_manager_reads_the_results(
 
     page.wait_for_selector("#results-headline")
     page.wait_for_function(
-        "[...document.querySelectorAll('.js-result-chart, .js-trend-chart')]"
+        "() => [...document.querySelectorAll('.js-result-chart, .js-trend-chart')]"
         ".every(el => el.dataset.drawn === '1')"
     )
     assert page.locator(".js-result-chart").count() == 3
@@ -86,7 +86,7 @@ def test_a_manager_reads_the_results(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     page.goto(f"{live_server.url}/feedback/satisfaction/")
-    page.wait_for_function("document.querySelector('.js-trend-chart').dataset.drawn === '1'")
+    page.wait_for_function("() => document.querySelector('.js-trend-chart').dataset.drawn === '1'")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.goto(f"{live_server.url}/feedback/targets/")
     page.wait_for_selector("#targets")

@@ -32,7 +32,7 @@ def test_staff_open_the_trends_tab_and_pick_months(
     page.fill("#t-to", "2026-04")
     page.click("#trend-range button[type=submit]")
     page.wait_for_url("**from=2026-01**")
-    page.wait_for_function("document.getElementById('segment-trends').dataset.drawn === '1'")
+    page.wait_for_function("() => document.getElementById('segment-trends').dataset.drawn === '1'")
     for canvas in ("#trend-spend-chart", "#trend-frequency-chart", "#trend-category-chart"):
         assert page.locator(canvas).bounding_box()["height"] > 50
     assert page.locator("#trend-spend-table tbody tr").count() == 4
