@@ -305,3 +305,14 @@ def staff_page(browser, live_server, user, path: str, *, device: dict | None = N
 def fits_the_screen(page) -> bool:
     """Nothing wider than the window: the page never scrolls sideways."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def accept_confirmation(page) -> str:
+    """Answer the in-page confirmation dialog a ``data-confirm`` button opens with its
+    confirm button, and return the question it asked."""
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for(state="visible")
+    question = dialog.locator("[data-confirm-message]").inner_text()
+    dialog.locator("#confirm-dialog-ok").click()
+    dialog.wait_for(state="hidden")
+    return question

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE
+from carecrm.core.testing import PHONE, accept_confirmation
 from customers.models import Channel
 from customers.tests.factories import CustomerFactory
 from delivery.models import (
@@ -53,12 +53,6 @@ def open_as(browser, live_server, user, path, options, locale, language):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     dialogs: list[str] = []
-
-    def accept(dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
     page.goto(live_server.url + path)
     page.fill("#id_username", user.username)
     page.fill("#id_password", TEST_PASSWORD)
@@ -88,6 +82,7 @@ def test_an_admin_makes_a_kind_of_sender_exempt_from_caps(
     assert fits(page)
     page.check("#kind-classes-form [data-kind=campaign] input[value=service]")
     page.click("#kind-classes-save")
+    dialogs.append(accept_confirmation(page))
     page.wait_for_selector(".alert-success")
 
     assert len(dialogs) == 1
@@ -127,12 +122,14 @@ def test_a_manager_pauses_and_resumes_a_sender_from_its_page(
     assert fits(page)
 
     page.click("#source-pause")
+    dialogs.append(accept_confirmation(page))
     page.wait_for_selector("#source-paused-note")
     assert page.locator("#source-state").get_attribute("data-state") == "paused"
     assert MessageSource.objects.get(pk=source.pk).state == SourceState.PAUSED
     assert fits(page)
 
     page.click("#source-resume")
+    dialogs.append(accept_confirmation(page))
     page.wait_for_selector("#source-pause")
     assert MessageSource.objects.get(pk=source.pk).state == SourceState.ACTIVE
     assert len(dialogs) == 2

@@ -17,7 +17,7 @@ from campaigns.models import (
 )
 from campaigns.services.dispatch import touches_dispatch
 from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE, chromium
+from carecrm.core.testing import PHONE, accept_confirmation, chromium
 from delivery.services.sending import claim, delivery_recover
 from delivery.tests.senders import consenting_customers, due_campaign
 
@@ -70,12 +70,6 @@ def test_a_manager_settles_uncertain_messages(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     dialogs: list[str] = []
-
-    def accept(dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
     language = "zh-hans" if locale == "zh-CN" else "en"
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page.goto(live_server.url + "/delivery/")
@@ -87,6 +81,7 @@ def test_a_manager_settles_uncertain_messages(
     assert "6" in row.inner_text()
 
     row.get_by_role("button", name=button).click()
+    dialogs.append(accept_confirmation(page))
     page.wait_for_selector(".alert-success")
 
     assert len(dialogs) == 1

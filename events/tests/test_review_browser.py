@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from carecrm.accounts.tests.factories import TEST_PASSWORD
-from carecrm.core.testing import PHONE
+from carecrm.core.testing import PHONE, accept_confirmation
 from events.models import Event, EventGoal, EventStatus, GoalMetric
 from events.tests.factories import EventGoalFactory
 from events.tests.review_world import add_budget, build
@@ -39,12 +39,6 @@ def test_a_manager_reviews_a_held_event(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     dialogs: list[str] = []
-
-    def accept(dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
     page.goto(f"{live_server.url}/events/{event.pk}/review/")
     page.fill("#id_username", manager_a.username)
     page.fill("#id_password", TEST_PASSWORD)
@@ -62,6 +56,7 @@ def test_a_manager_reviews_a_held_event(
 
     page.fill("#id_summary", "到场 7 人，复购明显；下次提前两周邀请。")
     page.click("#review-mark")
+    dialogs.append(accept_confirmation(page))
     page.wait_for_selector("#reviewed-note")
     assert len(dialogs) == 1
     assert page.locator("#review-mark").count() == 0

@@ -9,9 +9,39 @@
     var el = event.target;
     if (el.classList && el.classList.contains("js-autosubmit") && el.form) { el.form.submit(); }
   });
+  // A button or link with data-confirm asks in an in-page dialog first; on "confirm" the
+  // same element is clicked again, so a form posts with its submitter's name and value.
+  var dialog = document.getElementById("confirm-dialog");
+  var pending = null;
+  function proceed(el) {
+    el.dataset.confirmed = "1";
+    try { el.click(); } finally { delete el.dataset.confirmed; }
+  }
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");
-    if (el && !window.confirm(el.dataset.confirm)) { event.preventDefault(); }
+    if (!el || el.dataset.confirmed === "1") { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    if (!dialog || !window.bootstrap) {
+      if (window.confirm(el.dataset.confirm)) { proceed(el); }
+      return;
+    }
+    pending = el;
+    dialog.querySelector("[data-confirm-message]").textContent = el.dataset.confirm;
+    var ok = document.getElementById("confirm-dialog-ok");
+    ok.className = "btn " + (el.classList.contains("btn-outline-danger") || el.classList.contains("btn-danger") ? "btn-danger" : "btn-primary");
+    window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+  }, true);
+  if (dialog) {
+    document.getElementById("confirm-dialog-ok").addEventListener("click", function () {
+      var el = pending;
+      pending = null;
+      window.bootstrap.Modal.getOrCreateInstance(dialog).hide();
+      if (el) { proceed(el); }
+    });
+    dialog.addEventListener("shown.bs.modal", function () { document.getElementById("confirm-dialog-ok").focus(); });
+  }
+  document.addEventListener("click", function (event) {
     var all = event.target.closest("[data-check-all]");
     if (all) {
       document.querySelectorAll(all.dataset.checkAll).forEach(function (box) { box.checked = all.checked; });
