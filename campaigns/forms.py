@@ -16,6 +16,7 @@ from campaigns.models import (
     TaskOutcome,
     TouchChannel,
 )
+from campaigns.recurrence_form import RecurrenceRuleFields
 from campaigns.selectors.campaigns import visible_company_days
 from campaigns.services.campaigns import EDITABLE_FIELDS, EDITABLE_RELATIONS
 from carecrm.accounts.models import Department, User
@@ -27,7 +28,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
     event_link = forms.URLField(label=_("Event link"), required=False, assume_scheme="https")
 
     class Meta:
@@ -68,6 +69,7 @@ class CampaignForm(forms.ModelForm):
         )
         self.fields["send_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["days_before"].help_text = _("0 = on the day itself.")
+        self.add_recurrence_fields()
         self.fields["care_kind"].required = False
         self.fields["care_kind"].help_text = _(
             "Customers may refuse one kind of care and keep the others. Left empty, it "
@@ -77,6 +79,11 @@ class CampaignForm(forms.ModelForm):
             self.initial.setdefault("department", user.department_id)
             self.initial.setdefault("owner", user.pk)
             self.initial.setdefault("days_before", 3)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.compose_recurrence(cleaned)
+        return cleaned
 
     def service_fields(self) -> dict:
         fields = {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from carecrm.core.scoping import ScopeRule
 from customers.models import (
@@ -45,6 +46,10 @@ def _money(label, default):
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
+
+
+# Stored untranslated (the first version is created by a migration); shown translated.
+DEFAULTS_NOTE = gettext_noop("Defaults from the care programme (§2)")
 
 
 class TierPolicy(models.Model):
@@ -204,6 +209,11 @@ class TierPolicy(models.Model):
 
     def __str__(self) -> str:
         return _("Tier policy v%(version)s") % {"version": self.version}
+
+    @property
+    def note_text(self) -> str:
+        """The reason in the reader's language when it is the built-in first version's."""
+        return _(DEFAULTS_NOTE) if self.note == DEFAULTS_NOTE else self.note
 
     def thresholds(self) -> dict:
         return {name: getattr(self, name) for name in self.THRESHOLD_FIELDS}

@@ -217,10 +217,10 @@ class CareCampaign(models.Model):
     send_at = models.DateTimeField(_("send at"), null=True, blank=True)
     recurrence = models.CharField(_("repeats"), max_length=10, choices=Recurrence, blank=True)
     rrule = models.CharField(
-        _("RRULE"),
+        _("repeating schedule"),
         max_length=300,
         blank=True,
-        help_text=_("e.g. FREQ=MONTHLY;BYDAY=1MO (first Monday of every month)"),
+        help_text=_("An RFC 5545 rule, composed by the form's pickers."),
     )
     starts_on = models.DateField(_("runs from"), null=True, blank=True)
     ends_on = models.DateField(_("runs until"), null=True, blank=True)

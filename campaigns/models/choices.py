@@ -88,7 +88,7 @@ class HolidaySource(models.TextChoices):
 class Recurrence(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
     QUARTERLY = "quarterly", _("Quarterly")
-    RRULE = "rrule", _("Custom rule (RRULE)")
+    RRULE = "rrule", _("Custom (e.g. every Monday and Thursday)")
 
 
 class TriggerKind(models.TextChoices):

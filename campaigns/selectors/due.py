@@ -41,6 +41,7 @@ from campaigns.models import (
     TriggerKind,
 )
 from campaigns.selectors.audience import campaign_audience, channel_audiences
+from campaigns.selectors.recurrence import describe_rule
 from customers.birthdays import LUNAR_CELEBRANT, birthday_filter
 from customers.models import Customer, Interaction, InteractionKind, Order
 
@@ -96,19 +97,21 @@ def parse_rrule(text: str, start: dt.date) -> rrule:
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if not text or "\n" in text or ":" in text:
-        raise ValueError(_("Give only the rule, e.g. FREQ=MONTHLY;BYMONTHDAY=1."))
+        raise ValueError(_("This repeating schedule cannot be read; choose it again."))
     match = re.search(r"(?i)FREQ=([A-Z]+)", text)
     if not match or match.group(1).upper() not in RRULE_FREQUENCIES:
-        raise ValueError(_("The rule must repeat yearly, monthly, weekly or daily (FREQ=…)."))
+        raise ValueError(_("Choose whether it repeats daily, weekly, monthly or yearly."))
     # Dates are local: an UNTIL written in UTC ("…Z") is read as a local date.
     text = re.sub(r"(?i)(UNTIL=\d{8}(?:T\d{6})?)Z", r"\1", text)
     try:
         rule = rrulestr(text, dtstart=dt.datetime.combine(start, dt.time.min))
     except (ValueError, TypeError) as exc:
-        raise ValueError(_("This is not a valid RRULE: %(error)s") % {"error": exc}) from exc
+        raise ValueError(
+            _("This repeating schedule cannot be used: %(error)s") % {"error": exc}
+        ) from exc
     horizon = dt.datetime.combine(start, dt.time.min) + dt.timedelta(days=366 * 5)
     if rule.before(horizon, inc=True) is None:
-        raise ValueError(_("This rule gives no date in the five years from the start date."))
+        raise ValueError(_("This schedule gives no date in the five years from the start date."))
     return rule
 
 
@@ -471,7 +474,7 @@ def schedule_summary(campaign: CareCampaign) -> str:
         }
     elif campaign.kind == CampaignKind.RECURRING:
         if campaign.recurrence == Recurrence.RRULE:
-            text = _("By the rule %(rule)s") % {"rule": campaign.rrule}
+            text = describe_rule(campaign.rrule)
         else:
             text = str(Recurrence(campaign.recurrence).label) if campaign.recurrence else ""
     else:

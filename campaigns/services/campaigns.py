@@ -154,7 +154,7 @@ def _validate_schedule(campaign: CareCampaign) -> None:
             need("starts_on", _("A recurring campaign needs a first date."))
         if campaign.recurrence == Recurrence.RRULE:
             if not campaign.rrule.strip():
-                need("rrule", _("Write the rule, e.g. FREQ=MONTHLY;BYDAY=1MO."))
+                need("rrule", _("Choose how often the campaign repeats."))
             else:
                 try:
                     parse_rrule(campaign.rrule, campaign.starts_on or dt.date.today())

@@ -88,6 +88,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import SCORED_FIELDS, LifecycleStage, ValueTier, VipLevel
 from segmentation.models import (
+    DEFAULTS_NOTE,
     VALUE_TIER_RANK,
     VIP_LEVEL_RANK,
     RfmSegment,
@@ -565,9 +566,7 @@ def current_policy() -> TierPolicy:
     """The policy in force: the highest version (version 1 holds the care programme's defaults)."""
     policy = TierPolicy.objects.order_by("-version").first()
     if policy is None:
-        policy = TierPolicy.objects.create(
-            version=1, note=str(_("Defaults from the care programme (§2)"))
-        )
+        policy = TierPolicy.objects.create(version=1, note=DEFAULTS_NOTE)
     return policy
 
 

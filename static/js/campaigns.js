@@ -18,9 +18,16 @@
       if (show && block.dataset.recurrence) { show = block.dataset.recurrence === recurrence; }
       block.hidden = !show;
     });
+    var frequency = value("rule_frequency");
+    var monthMode = value("rule_month_mode") || "day";
+    form.querySelectorAll(".js-rule").forEach(function (block) {
+      var show = block.dataset.frequencies.split(" ").indexOf(frequency) !== -1;
+      if (show && block.dataset.monthMode && frequency === "MONTHLY") { show = block.dataset.monthMode === monthMode; }
+      block.hidden = !show;
+    });
   }
   form.addEventListener("change", function (event) {
-    if (["kind", "holiday_source", "recurrence"].indexOf(event.target.name) !== -1) { update(); }
+    if (["kind", "holiday_source", "recurrence", "rule_frequency", "rule_month_mode"].indexOf(event.target.name) !== -1) { update(); }
   });
   update();
 })();
