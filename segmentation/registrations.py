@@ -94,12 +94,22 @@ def _seed(*, rng, options, stdout) -> None:
     """Demo data: score the demo customers, give VIPs managers and raise the first alerts,
     as the nightly and hourly tasks would."""
     from carecrm.accounts.models import User
-    from segmentation.models import RunTrigger
+    from customers.models import Customer
+    from segmentation.models import RelationshipManager, RunTrigger
     from segmentation.services.alerts import alerts_evaluate
     from segmentation.services.managers import managers_auto_assign
     from segmentation.services.scoring import scoring_run
 
     run = scoring_run(trigger=RunTrigger.MANUAL)
+    # The people the demo customers already name as their manager look after VIPs.
+    holders = (
+        Customer.objects.exclude(relationship_manager=None)
+        .values_list("relationship_manager", flat=True)
+        .distinct()
+    )
+    RelationshipManager.objects.bulk_create(
+        [RelationshipManager(user_id=pk) for pk in holders], ignore_conflicts=True
+    )
     admin = (
         User.objects.filter(is_superuser=True).first()
         or User.objects.filter(groups__name="admin").first()

@@ -164,6 +164,26 @@ def manager_loads(user) -> QuerySet[RelationshipManager]:
     )
 
 
+def unlisted_vip_holders(user) -> list[dict]:
+    """People in scope whom VIP customers name as their manager but who are not set up as
+    relationship managers: they hold VIPs yet take no part in auto-assignment."""
+    from carecrm.accounts.models import User
+
+    rows = (
+        visible_to(user, Customer.objects.all())
+        .filter(status=CustomerStatus.ACTIVE, vip_level__in=vip_levels_from("silver"))
+        .exclude(relationship_manager=None)
+        .exclude(relationship_manager__relationship_manager_profile__isnull=False)
+        .values("relationship_manager")
+        .annotate(vips=Count("pk"))
+        .order_by("-vips")
+    )
+    people = User.objects.select_related("department").in_bulk(
+        [row["relationship_manager"] for row in rows]
+    )
+    return [{"user": people[row["relationship_manager"]], "vips": row["vips"]} for row in rows]
+
+
 def alerts_inbox(user, *, scope: str = "mine") -> QuerySet[RiskAlert]:
     """``mine``: assigned or escalated to the user; ``all``: every alert the user may see."""
     queryset = RiskAlert.objects.select_related("customer", "rule", "assigned_to", "escalated_to")

@@ -251,3 +251,29 @@ def test_recompute_segments_prints_counts(department_a, capsys):
     assert "VIP level changes 1." in out
     # ¥150,000 ten days in: monthly average ¥150,000 × 30 / 90 = ¥50,000 > gold's ¥15,000.
     assert "  vip_level: gold: 1" in out
+
+
+def test_the_managers_page_agrees_with_coverage_for_people_not_yet_set_up(
+    manager_a_client, department_a, staff_a, staff_b
+):
+    """VIPs naming someone as their manager count on the coverage page; the managers page
+    names the same person with the same count and sets them up in one click."""
+    vips(department_a, 3, manager=staff_a)
+    vips(staff_b.department, 2, manager=staff_b)
+    month = timezone.localdate().replace(day=1)
+    coverage = {row["manager_id"]: row["vips"] for row in coverage_by_manager(staff_a, month=month)}
+    assert coverage == {staff_a.pk: 3}
+
+    page = manager_a_client.get("/segments/managers/").content.decode()
+    listed = page[page.index('id="unlisted-holders"') :]
+    assert f'data-unlisted="{staff_a.pk}"' in listed and "3" in listed
+    assert f'data-unlisted="{staff_b.pk}"' not in page  # another department
+
+    manager_a_client.post(
+        "/segments/managers/",
+        {"save_profile": "1", "profile-user": staff_a.pk, "profile-accepts_new": "on"},
+    )
+    page = manager_a_client.get("/segments/managers/").content.decode()
+    assert 'id="unlisted-holders"' not in page
+    row = page[page.index(f'data-manager="{staff_a.pk}"') :]
+    assert "3 / 50" in row[: row.index("</tr>")]

@@ -33,6 +33,7 @@ from segmentation.selectors import (
     manager_policy,
     real_contacts,
     tier_history,
+    unlisted_vip_holders,
     vip_customers,
 )
 from segmentation.services.managers import (
@@ -108,6 +109,7 @@ def manager_list(request: HttpRequest) -> HttpResponse:
             "cap": policy.max_vips_per_manager,
             "policy": policy,
             "unassigned_count": unassigned.count(),
+            "unlisted": unlisted_vip_holders(user),
             "profile_form": profile_form,
             "policy_form": policy_form,
             "can_manage": can_manage,
