@@ -30,6 +30,7 @@ urlpatterns = [
     path("vips/<int:pk>/", managers.vip_detail, name="vip"),
     path("coverage/", managers.coverage, name="coverage"),
     path("alerts/", alerts.alert_inbox, name="alerts"),
+    path("alerts/bulk/", alerts.alert_bulk, name="alerts-bulk"),
     path("alerts/<int:pk>/", alerts.alert_detail, name="alert"),
     path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge_view, name="alert-acknowledge"),
     path("alerts/<int:pk>/resolve/", alerts.alert_resolve_view, name="alert-resolve"),

@@ -284,6 +284,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Answers the in-page confirmation dialog (data-confirm) with its confirm button as soon as
+# it is shown; an init script runs in the page whatever its Content-Security-Policy.
+AUTO_CONFIRM = """
+document.addEventListener("shown.bs.modal", function (event) {
+  if (event.target.id === "confirm-dialog") {
+    document.getElementById("confirm-dialog-ok").click();
+  }
+});
+"""
+
+
 def staff_page(browser, live_server, user, path: str, *, device: dict | None = None):
     """A new browser context signed in as ``user`` (in English) on ``path``: the page and
     the list the console's errors collect in. Confirmation dialogs are accepted."""
@@ -295,6 +306,7 @@ def staff_page(browser, live_server, user, path: str, *, device: dict | None = N
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("dialog", lambda dialog: dialog.accept())
+    page.add_init_script(AUTO_CONFIRM)
     page.goto(live_server.url + path)
     page.fill("#id_username", user.username)
     page.fill("#id_password", TEST_PASSWORD)

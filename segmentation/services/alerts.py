@@ -231,3 +231,35 @@ def risk_rules_save(*, user, formset) -> None:
     for rule in formset.save(commit=False):
         rule.updated_by = user
         rule.save()
+
+
+@transaction.atomic
+def alerts_acknowledge_many(*, alert_ids: Iterable[int], user) -> tuple[int, int]:
+    """Acknowledge the open alerts among ``alert_ids`` the user may handle, in one UPDATE.
+    Returns (acknowledged, skipped): skipped ones were not open or not visible."""
+    if not user.has_perm(HANDLE_PERMISSION):
+        raise PermissionDenied(_("You cannot handle these alerts."))
+    ids = set(alert_ids)
+    done = visible_to(user, RiskAlert.objects.filter(pk__in=ids, status=AlertStatus.OPEN)).update(
+        status=AlertStatus.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
+    )
+    return done, len(ids) - done
+
+
+@transaction.atomic
+def alerts_assign_many(*, alert_ids: Iterable[int], assignee, user) -> tuple[int, int]:
+    """Give the unresolved alerts among ``alert_ids`` to ``assignee``, in one UPDATE. Only
+    managers and administrators assign, and only alerts of customers the assignee may see."""
+    if not user.has_perm(HANDLE_PERMISSION) or not (user.is_admin_role or user.is_manager_role):
+        raise PermissionDenied(_("Only managers and administrators assign alerts."))
+    if not assignee.is_active or not assignee.has_perm(HANDLE_PERMISSION):
+        raise ValidationError(_("%(name)s cannot handle alerts.") % {"name": assignee})
+    ids = set(alert_ids)
+    alerts = visible_to(user, RiskAlert.objects.filter(pk__in=ids)).exclude(
+        status=AlertStatus.RESOLVED
+    )
+    alerts = alerts.filter(pk__in=visible_to(assignee, RiskAlert.objects.all()).values("pk"))
+    done = RiskAlert.objects.filter(pk__in=list(alerts.values_list("pk", flat=True))).update(
+        assigned_to=assignee
+    )
+    return done, len(ids) - done

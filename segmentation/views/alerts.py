@@ -2,19 +2,27 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carecrm.accounts.models import User
 from carecrm.core.scoping import get_visible_or_404
 from segmentation.forms import AlertResolveForm, RiskRuleFormSet
 from segmentation.models import AlertStatus, RiskAlert, RiskRule, Severity
 from segmentation.selectors import alerts_inbox
-from segmentation.services.alerts import alert_acknowledge, alert_resolve, risk_rules_save
+from segmentation.services.alerts import (
+    alert_acknowledge,
+    alert_resolve,
+    alerts_acknowledge_many,
+    alerts_assign_many,
+    risk_rules_save,
+)
 from segmentation.views.segments import querystring_base
 
 
@@ -46,8 +54,59 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
             "severities": Severity.choices,
             "now": timezone.now(),
             "querystring_base": querystring_base(request),
+            "assignees": _assignees(request.user),
         },
     )
+
+
+def _assignees(user):
+    """Who a manager or administrator may give alerts to: active people in their scope."""
+    if not (user.is_admin_role or user.is_manager_role):
+        return User.objects.none()
+    people = User.objects.filter(is_active=True).select_related("department")
+    if not user.is_admin_role:
+        people = people.filter(department_id=user.department_id)
+    return people.order_by("department__name", "last_name", "first_name", "username")
+
+
+@login_required
+@permission_required("segmentation.handle_riskalert", raise_exception=True)
+@require_POST
+def alert_bulk(request: HttpRequest) -> HttpResponse:
+    """Acknowledge or assign the ticked alerts of the inbox at once."""
+    ids = [int(pk) for pk in request.POST.getlist("alert") if pk.isdigit()]
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    target = redirect(reverse("segmentation:alerts") + (f"?{query}" if query else ""))
+    if not ids:
+        messages.error(request, _("Tick the alerts first."))
+        return target
+    try:
+        if request.POST.get("action") == "assign":
+            assignee = _assignees(request.user).filter(pk=request.POST.get("assignee")).first()
+            if assignee is None:
+                messages.error(request, _("Choose who takes the alerts."))
+                return target
+            done, skipped = alerts_assign_many(alert_ids=ids, assignee=assignee, user=request.user)
+            messages.success(
+                request,
+                _("%(done)s alerts given to %(name)s.") % {"done": done, "name": assignee},
+            )
+        else:
+            done, skipped = alerts_acknowledge_many(alert_ids=ids, user=request.user)
+            messages.success(request, _("%(done)s alerts acknowledged.") % {"done": done})
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return target
+    if skipped:
+        messages.warning(
+            request,
+            _(
+                "%(skipped)s of the ticked alerts were left as they were (already handled "
+                "or not yours to change)."
+            )
+            % {"skipped": skipped},
+        )
+    return target
 
 
 @login_required
