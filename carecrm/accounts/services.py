@@ -201,7 +201,7 @@ def _refuse_removing_an_admin(actor: User, user: User, message_self: str) -> Non
     """``user`` is about to stop being an active admin: not oneself, not the last one."""
     if not user.is_admin_role or not user.is_active:
         return
-    if user.pk == actor.pk:
+    if user.pk == getattr(actor, "pk", None):
         raise ValidationError(message_self)
     if [u.pk for u in active_admins_for_update()] == [user.pk]:
         raise ValidationError(
@@ -285,7 +285,7 @@ def user_set_active(*, actor: User, user: User, active: bool, request=None) -> b
     if user.is_active == active:
         return False
     if not active:
-        if user.pk == actor.pk:
+        if user.pk == getattr(actor, "pk", None):
             raise ValidationError(_("You cannot deactivate yourself."))
         _refuse_removing_an_admin(actor, user, _("You cannot deactivate yourself."))
     user.is_active = active
