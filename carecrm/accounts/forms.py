@@ -172,6 +172,8 @@ class UserFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = department_choices()
+        for name in ("department", "role", "active"):
+            self.fields[name].widget.attrs["class"] = "form-select"
 
 
 class DepartmentForm(forms.Form):

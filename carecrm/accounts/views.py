@@ -196,12 +196,16 @@ def user_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _move_note(user, old, new) -> str:
     """What a department move means for what the user sees (``carecrm.core.scoping``)."""
-    count = managed_customer_count(user)
+    if user.is_admin_role:
+        return _(
+            "Administrators see every department: the move changes only where they are listed."
+        )
     return _(
-        "Their %(count)d customers stay in %(old)s with them as relationship manager, so "
-        "they still see those; otherwise they now see %(new)s's records instead of %(old)s's."
+        "Their %(count)d customers stay where they are, with them as relationship manager, "
+        "so they still see those; otherwise they now see %(new)s's records instead of "
+        "%(old)s's."
     ) % {
-        "count": count,
+        "count": managed_customer_count(user),
         "old": old or _("no department"),
         "new": new or _("no department"),
     }
