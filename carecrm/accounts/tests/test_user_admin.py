@@ -361,3 +361,66 @@ def test_the_settings_menu_holds_users_departments_and_the_brand(admin_client_us
     body = admin_client_user.get("/").content.decode()
     menu = re.search(r'data-nav-group="settings".*?</ul>', body, re.S).group(0)
     assert re.findall(r'data-nav="([^"]+)"', menu) == ["users", "departments", "brand"]
+
+
+def test_moving_a_user_on_the_page_says_what_they_see_now(
+    admin_client_user, staff_a, department_a, department_b
+):
+    CustomerFactory(department=department_a, relationship_manager=staff_a)
+    response = admin_client_user.post(
+        f"/settings/users/{staff_a.pk}/edit/",
+        {
+            "display_name": staff_a.display_name,
+            "email": staff_a.email,
+            "phone": "",
+            "department": department_b.pk,
+            "role": "staff",
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Their 1 customers stay where they are" in body
+    assert f"now see {department_b.name}&#x27;s records instead of {department_a.name}" in body
+    staff_a.refresh_from_db()
+    assert staff_a.department == department_b
+
+
+def test_a_manager_moved_without_a_department_is_refused_on_the_page(admin_client_user, manager_a):
+    response = admin_client_user.post(
+        f"/settings/users/{manager_a.pk}/edit/",
+        {"display_name": "经理", "email": "", "phone": "", "department": "", "role": "manager"},
+    )
+    assert response.status_code == 400
+    assert "Staff and managers need a department" in response.content.decode()
+    manager_a.refresh_from_db()
+    assert manager_a.department is not None
+
+
+def test_departments_are_listed_with_counts_created_and_renamed(
+    admin_client_user, staff_a, department_a
+):
+    CustomerFactory.create_batch(3, department=department_a)
+    body = admin_client_user.get("/settings/departments/").content.decode()
+    block = re.search(r'data-department="east-sales".*?</li>', body, re.S).group(0)
+    assert "1 member" in block and "3 customers" in block
+
+    created = admin_client_user.post(
+        "/settings/departments/", {"name": "西南销售部", "code": "south-west", "region": "西南"}
+    )
+    assert created.status_code == 302
+    department = Department.objects.get(code="south-west")
+    duplicate = admin_client_user.post(
+        "/settings/departments/", {"name": "西南销售部", "code": "other", "region": ""}
+    )
+    assert duplicate.status_code == 400 and "already exists" in duplicate.content.decode()
+
+    admin_client_user.post(
+        f"/settings/departments/{department.pk}/",
+        {"name": "西南大区", "code": "south-west", "region": "西南"},
+    )
+    department.refresh_from_db()
+    assert department.name == "西南大区"
+    assert (
+        admin_client_user.post(f"/settings/departments/{department.pk}/delete/").status_code == 302
+    )
+    assert not Department.objects.filter(pk=department.pk).exists()
