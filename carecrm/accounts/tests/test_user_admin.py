@@ -424,3 +424,34 @@ def test_departments_are_listed_with_counts_created_and_renamed(
         admin_client_user.post(f"/settings/departments/{department.pk}/delete/").status_code == 302
     )
     assert not Department.objects.filter(pk=department.pk).exists()
+
+
+def test_setting_a_weak_password_on_the_page_says_why(admin_client_user, staff_a):
+    response = admin_client_user.post(
+        f"/settings/users/{staff_a.pk}/password/",
+        {"action": "set", "password": "qwertyuiopas", "password_confirm": "qwertyuiopas"},
+    )
+    assert response.status_code == 400
+    assert "walk along the keyboard" in response.content.decode()
+    staff_a.refresh_from_db()
+    assert staff_a.check_password(TEST_PASSWORD)
+
+    admin_client_user.post(
+        f"/settings/users/{staff_a.pk}/password/",
+        {"action": "set", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert _log_in(Client(), "staff_a", NEW_PASSWORD).status_code == 302
+    assert _audit(staff_a, "password_set").detail == {
+        "event": "password_set",
+        "before": {},
+        "after": {},
+    }
+
+
+def test_the_reset_link_button_emails_the_user(smtp_inbox, admin_client_user, staff_a):
+    response = admin_client_user.post(
+        f"/settings/users/{staff_a.pk}/password/", {"action": "send_link"}, follow=True
+    )
+    assert f"was sent to {staff_a.email}" in response.content.decode()
+    [(recipients, _message)] = smtp_inbox.messages()
+    assert recipients == [staff_a.email]

@@ -124,5 +124,9 @@ def test_an_admin_creates_a_manager_in_a_department(live_server, browser, people
     assert entry.detail["after"]["role"] == "manager"
     assert entry.detail["after"]["department"] == "华南销售部"
     assert page.locator("#audit-lines li").count() == 1
+
+    page.goto(live_server.url + "/settings/departments/")
+    assert "3" in page.locator('[data-department="south-sales"]').inner_text()  # with 陈静
+    assert fits_the_screen(page)
     assert problems == []
     page.context.close()
