@@ -8,6 +8,7 @@ from budgets import api as budgets_api
 from campaigns import api as campaigns_api
 from carecrm.accounts.api import ObtainExpiringAuthToken
 from carecrm.accounts.forms import LoginForm
+from carecrm.accounts.views import SetPasswordDoneView, SetPasswordView
 from carecrm.core import views as core_views
 from customers import api as customers_api
 from dashboard import api as dashboard_api
@@ -54,6 +55,17 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path(
+        "accounts/set-password/done/",
+        SetPasswordDoneView.as_view(),
+        name="set_password_done",
+    ),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        SetPasswordView.as_view(),
+        name="set_password",
+    ),
+    path("settings/", include("carecrm.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("customers.urls")),
     path("segments/", include("segmentation.urls")),

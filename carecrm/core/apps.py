@@ -11,16 +11,25 @@ class CoreConfig(AppConfig):
         from carecrm.core import checks  # noqa: F401  (registers system checks)
         from carecrm.core.demo import seed_brand
         from carecrm.core.registry import (
+            NavGroup,
             NavItem,
             register_demo_seeder,
             register_nav,
+            register_nav_group,
             register_role_permissions,
         )
 
-        # "Settings" for now: the brand is the first thing admins set here.
+        # Admins' settings menu: users and departments (accounts), the sender brand.
+        register_nav_group(NavGroup("settings", _("Settings"), "gear"))
         register_nav(
             NavItem(
-                "brand", _("Settings"), "brand:settings", "building", 90, "core.change_senderbrand"
+                "brand",
+                _("Sender brand"),
+                "brand:settings",
+                "building",
+                90,
+                "core.change_senderbrand",
+                group="settings",
             )
         )
         register_demo_seeder(5, seed_brand)

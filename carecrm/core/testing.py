@@ -195,7 +195,7 @@ def chromium(monkeypatch):
 
 # Routes open by design; each checks its own credential (token, signature) or shows nothing.
 PUBLIC_ROUTES = re.compile(
-    r"^/(m/|s/|e/|q/|health/$|accounts/login/$|i18n/|brand/logo/|api/v1/delivery/|api/v1/auth/token/$)"
+    r"^/(m/|s/|e/|q/|health/$|accounts/login/$|accounts/set-password/|i18n/|brand/logo/|api/v1/delivery/|api/v1/auth/token/$)"
 )
 
 # Sample values for URL converters: enough to reach the view (which then finds nothing).

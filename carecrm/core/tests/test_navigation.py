@@ -23,6 +23,12 @@ def test_campaigns_calendar_and_care_tasks_are_one_menu(manager_a_client):
     assert _menu(body, "dashboard") == ["dashboard", "goals", "reports"]
     assert 'data-nav="segments"' in body
     assert 'data-nav-group="segments"' not in body
+    assert 'data-nav="users"' not in body  # admins' settings
+
+
+def test_admins_settings_menu_holds_users_departments_and_the_brand(admin_client_user):
+    body = admin_client_user.get("/").content.decode()
+    assert _menu(body, "settings") == ["users", "departments", "brand"]
 
 
 def test_a_menu_whose_user_may_open_one_item_is_a_plain_link(staff_a_client, monkeypatch):

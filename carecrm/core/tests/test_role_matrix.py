@@ -136,6 +136,8 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"dashboard/reports/deliveries/", "pk", "report_delivery"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
+    (r"settings/users/", "pk", "member"),
+    (r"settings/departments/", "pk", "department"),
     (r"api/v1/\^customers/", "pk", "customer"),
     (r"api/v1/\^orders/", "pk", "order"),
     (r"api/v1/\^interactions/", "pk", "interaction"),
@@ -169,7 +171,7 @@ SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
 # Settings pages: staff and managers are refused, admins served (care programme: admins
 # configure tiers, caps, quiet hours, channels, the brand).
 ADMIN_ONLY = re.compile(
-    r"^/(settings/brand/"
+    r"^/(settings/(brand|users|departments)/"
     r"|delivery/settings/(caps|quiet-hours|classes)/"
     r"|segments/policy/(edit|run|preview)/"
     r"|budgets/(settings|annual/\d+/edit)/"
@@ -258,6 +260,8 @@ def _records(department, author, label: str) -> dict:
     survey = SurveyFactory(department=department, title=f"{label}调查", created_by=author)
     survey_invitation = SurveyInvitationFactory(survey=survey, customer=customer)
     return {
+        "member": author,
+        "department": department,
         "survey": survey,
         "question": QuestionFactory(survey=survey, text=f"{label}问题"),
         "survey_invitation": survey_invitation,
