@@ -56,6 +56,18 @@ def segment_customers(segment: Segment, *, user=None) -> QuerySet[Customer]:
     return rules_customers(segment.rules, user=user, department_id=segment.department_id)
 
 
+SUGGESTED_FIELDS = ("region", "province", "city", "industry")
+
+
+def place_values(user, field: str, *, limit: int = 500) -> list[str]:
+    """The distinct non-empty values of a text field (region, city, …) among the active
+    customers ``user`` may see: the suggestions of the builder's pickers."""
+    if field not in SUGGESTED_FIELDS:
+        raise ValueError(field)
+    queryset = visible_to(user, _active_customers()).exclude(**{field: ""})
+    return list(queryset.order_by(field).values_list(field, flat=True).distinct()[:limit])
+
+
 def visible_segments(user) -> QuerySet[Segment]:
     return visible_to(user, Segment.objects.select_related("department", "static_list"))
 
