@@ -626,8 +626,8 @@ def describe_condition(condition: dict, names: RuleNames | None = None) -> str:
         return str(_("No relationship manager"))
     names = names or RuleNames({"conditions": [condition]})
     if spec.kind == "choice":
-        labels = dict(spec.choices)
-        shown = _list(labels.get(v, v) for v in value)
+        chosen = {str(v) for v in value}
+        shown = _list(label for key, label in spec.choices if key in chosen)
     elif spec.kind == "text":
         shown = _list(value)
     else:
