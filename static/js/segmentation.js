@@ -18,6 +18,8 @@
   var PICKED_KINDS = ["choice", "tags", "static_list", "department", "text"];
   var touched = new WeakMap();
   var submitted = false;
+  var rendering = false;
+  var refocus = null;
   var rows = [];
   var uid = 0;
   var rules;
@@ -130,6 +132,19 @@
       problem.textContent = any ? labels.errorSummary : "";
       problem.classList.toggle("d-none", !any);
     }
+  }
+
+  // Leaving a condition by pressing a button (Save, Add condition): a message appearing
+  // at mousedown would move the button away before mouseup and eat the click, so wait.
+  var pointerDown = false;
+  var pending = false;
+  document.addEventListener("pointerdown", function () { pointerDown = true; }, true);
+  document.addEventListener("pointerup", function () {
+    pointerDown = false;
+    if (pending) { pending = false; setTimeout(showErrors, 0); }
+  }, true);
+  function showErrorsSafely() {
+    if (pointerDown) { pending = true; } else { showErrors(); }
   }
 
   // A searchable list of checkboxes with the chosen values as removable chips above it.
@@ -329,6 +344,7 @@
       cond.op = f.ops[0].key;
       cond.value = defaultValue(f, cond.op);
       touched.delete(cond);
+      refocus = { cond: cond, selector: ".rule-field" };
       render();
     });
     var opSelect = select(field.ops.map(function (o) { return [o.key, o.label]; }), cond.op,
@@ -336,6 +352,7 @@
     opSelect.addEventListener("change", function () {
       cond.value = defaultValue(field, opSelect.value, cond.value);
       cond.op = opSelect.value;
+      refocus = { cond: cond, selector: ".rule-op" };
       render();
     });
     var remove = el("button", "btn btn-sm btn-outline-danger rule-remove", "×");
@@ -365,9 +382,10 @@
     row.appendChild(grid);
     // A condition counts as touched once the user has left it (or changed a choice).
     row.addEventListener("focusout", function (event) {
+      if (rendering || !row.isConnected) { return; }  // redrawn, not left by the user
       if (event.relatedTarget && row.contains(event.relatedTarget)) { return; }
       touched.set(cond, true);
-      showErrors();
+      showErrorsSafely();
     });
     rows.push({ cond: cond, node: row, error: error });
     return row;
@@ -432,7 +450,15 @@
   }
   function render() {
     rows = [];
-    root.replaceChildren(groupBox(rules, null, 0, 1));
+    rendering = true;
+    try { root.replaceChildren(groupBox(rules, null, 0, 1)); } finally { rendering = false; }
+    if (refocus) {
+      // Keep the keyboard where it was: the redrawn field or operator select.
+      var again = rows.filter(function (r) { return r.cond === refocus.cond; })[0];
+      var control = again && again.node.querySelector(refocus.selector);
+      if (control) { control.focus(); }
+      refocus = null;
+    }
     changed();
   }
 
