@@ -405,3 +405,18 @@ def test_xlsx_export_is_masked_and_neutralised(people, department_a):
     first = next(row for row in rows if row[0] == people[1].pk)
     assert first[1] == "'=cmd()"
     assert first[2] == "139****5678"
+
+
+def test_pickers_offer_only_what_the_user_may_see(manager_a_client, people, department_a):
+    from django.core.cache import cache
+
+    cache.clear()
+    response = manager_a_client.get("/segments/new/")
+    catalogue = {field["key"]: field for field in response.context["catalogue"]}
+
+    assert [value for value, _label in catalogue["city"]["choices"]] == sorted(
+        {"上海市", "杭州市", "南京市", "苏州市"}
+    )  # 广州市 is department B's only
+    assert catalogue["city"]["suggest"] is True
+    assert catalogue["department"]["choices"] == [[str(department_a.pk), str(department_a)]]
+    assert [op["key"] for op in catalogue["total_spend"]["ops"]] == ["gte", "lte", "between"]

@@ -433,7 +433,11 @@
 
   var countTimer = null;
   function refreshCount() {
-    if (!window.htmx || allProblems().length) { return; }
+    var preview = document.getElementById("live-count");
+    var incomplete = allProblems().length > 0;
+    // An unfinished condition leaves the last preview greyed out rather than wrong.
+    if (preview) { preview.classList.toggle("opacity-50", incomplete); }
+    if (!window.htmx || incomplete) { return; }
     var department = form.querySelector("[name=department]");
     var kind = form.querySelector("[name=kind]");
     htmx.ajax("POST", root.dataset.countUrl, {
