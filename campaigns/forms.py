@@ -47,7 +47,7 @@ class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
             "review_departments": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, segment: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         from segmentation.selectors import visible_segments
 
@@ -79,6 +79,10 @@ class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
             self.initial.setdefault("department", user.department_id)
             self.initial.setdefault("owner", user.pk)
             self.initial.setdefault("days_before", 3)
+            # "Use in a new …" on a segment's page: ?segment=<id> comes preselected.
+            if segment and segment.isdigit() and not self.is_bound:
+                chosen = self.fields["include_segments"].queryset.filter(pk=int(segment))
+                self.initial["include_segments"] = list(chosen.values_list("pk", flat=True))
 
     def clean(self):
         cleaned = super().clean()

@@ -39,7 +39,7 @@ class EventForm(forms.ModelForm):
             "target_segments": forms.SelectMultiple(attrs={"size": 6}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, segment: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["target_segments"].queryset = visible_segments(user).order_by("name")
@@ -58,6 +58,10 @@ class EventForm(forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("department", user.department_id)
             self.initial.setdefault("owner", user.pk)
+            # "Use in a new …" on a segment's page: ?segment=<id> comes preselected.
+            if segment and segment.isdigit() and not self.is_bound:
+                chosen = self.fields["target_segments"].queryset.filter(pk=int(segment))
+                self.initial["target_segments"] = list(chosen.values_list("pk", flat=True))
             del self.fields["shift_milestones"]
         else:
             self.fields["shift_milestones"].help_text = _(

@@ -9,6 +9,11 @@ and a condition is ``{"field": key, "op": op, "value": ...}`` with the fields an
 operators of :data:`FIELDS`. Groups nest up to :data:`MAX_DEPTH` levels; an empty group
 matches every customer. Values are validated on save (:func:`validate_rules`) so that
 :func:`compile_rules` never meets a surprise.
+
+Numbers, amounts, day counts and ages take ``gte`` / ``lte`` (one number as the value) or
+``between`` (``{"min": a, "max": b}``, both ends included). Rules saved before ``gte`` and
+``lte`` existed hold a one-sided ``between`` (``{"min": a, "max": null}``); it still means
+"at least a" and is still accepted, so saved segments keep their members.
 """
 
 import datetime as dt
@@ -17,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q
 from django.utils.functional import Promise
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.money import yuan
@@ -49,16 +55,37 @@ class FieldSpec:
     choices: tuple = ()
     minimum: int | None = None
     maximum: int | None = None
+    # The label in summaries ("Total spend ≥ ¥5,000"), without the unit the form label has.
+    short: str | Promise = ""
+    # A searchable picker with suggestions may also take typed values (text fields).
+    suggest: bool = False
 
+    @property
+    def name(self) -> str | Promise:
+        return self.short or self.label
+
+
+NUMBER_OPS = (
+    ("gte", "≥"),
+    ("lte", "≤"),
+    ("between", _("between")),
+)
+NUMBER_KINDS = ("int_range", "money_range", "days_since", "age")
 
 OPS = {
     "choice": (("in", _("is any of")), ("not_in", _("is none of"))),
     "text": (("in", _("is any of")), ("not_in", _("is none of"))),
-    "int_range": (("between", _("between")),),
-    "money_range": (("between", _("between")),),
+    "department": (("in", _("is any of")), ("not_in", _("is none of"))),
+    "int_range": NUMBER_OPS,
+    "money_range": NUMBER_OPS,
+    "days_since": NUMBER_OPS,
+    "age": NUMBER_OPS,
     "date": (
         ("within_days", _("within the last … days")),
         ("not_within_days", _("not within the last … days")),
+        ("on_or_after", _("on or after")),
+        ("on_or_before", _("on or before")),
+        ("date_between", _("between")),
         ("after", _("after")),
         ("before", _("before")),
         ("never", _("never")),
@@ -110,12 +137,28 @@ FIELDS: dict[str, FieldSpec] = {
             minimum=0,
             maximum=100,
         ),
-        FieldSpec("region", _("Region"), "text", "region"),
-        FieldSpec("industry", _("Industry"), "text", "industry"),
-        FieldSpec("province", _("Province"), "text", "province"),
+        FieldSpec("region", _("Region"), "text", "region", suggest=True),
+        FieldSpec("province", _("Province"), "text", "province", suggest=True),
+        FieldSpec("city", _("City"), "text", "city", suggest=True),
+        FieldSpec("industry", _("Industry"), "text", "industry", suggest=True),
+        FieldSpec("department", _("Department"), "department", "department_id"),
         FieldSpec("tags", _("Tags"), "tags"),
-        FieldSpec("total_spend", _("Total spend (¥)"), "money_range", "total_spend"),
-        FieldSpec("spend_12m", _("Spend in last 12 months (¥)"), "money_range", "spend_12m"),
+        FieldSpec(
+            "total_spend",
+            _("Total spend (¥)"),
+            "money_range",
+            "total_spend",
+            minimum=0,
+            short=_("Total spend"),
+        ),
+        FieldSpec(
+            "spend_12m",
+            _("Spend in last 12 months (¥)"),
+            "money_range",
+            "spend_12m",
+            minimum=0,
+            short=_("Spend in last 12 months"),
+        ),
         FieldSpec("purchase_count", _("Purchases"), "int_range", "purchase_count", minimum=0),
         FieldSpec(
             "purchase_count_12m",
@@ -125,6 +168,14 @@ FIELDS: dict[str, FieldSpec] = {
             minimum=0,
         ),
         FieldSpec("last_purchase_on", _("Last purchase"), "date", "last_purchase_on"),
+        FieldSpec(
+            "days_since_purchase",
+            _("Days since last purchase"),
+            "days_since",
+            "last_purchase_on",
+            minimum=0,
+        ),
+        FieldSpec("age", _("Age"), "age", "birthday", minimum=0, maximum=150),
         FieldSpec("birth_month", _("Birthday month"), "choice", "birth_month", MONTHS),
         FieldSpec("consent", _("Consent"), "consent", choices=_choices(Channel.choices)),
         FieldSpec("relationship_manager", _("Relationship manager"), "manager"),
@@ -144,6 +195,7 @@ def field_catalogue() -> list[dict]:
             "choices": [[value, str(label)] for value, label in spec.choices],
             "min": spec.minimum,
             "max": spec.maximum,
+            "suggest": spec.suggest,
         }
         for spec in FIELDS.values()
     ]
@@ -196,6 +248,35 @@ def _id_list(value, spec: FieldSpec, model) -> list[int]:
     return ids
 
 
+def _date(value, spec: FieldSpec) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError as exc:
+        raise RuleError(_("%(field)s: give a date.") % {"field": spec.label}) from exc
+
+
+def _validate_number(spec: FieldSpec, op: str, value):
+    """``gte``/``lte``: one number; ``between``: ``{"min", "max"}`` — both ends from the
+    builder, one end in rules saved before ``gte``/``lte`` existed."""
+    parse = _money if spec.kind == "money_range" else _int
+    if op in ("gte", "lte"):
+        if isinstance(value, dict):  # a range handed to a one-sided operator: take its end
+            value = value.get("min" if op == "gte" else "max")
+        number = parse(value, spec, _("the value"))
+        if number is None:
+            raise RuleError(_("%(field)s: give a number.") % {"field": spec.label})
+        return number
+    if not isinstance(value, dict):
+        raise RuleError(_("%(field)s: give a minimum or a maximum.") % {"field": spec.label})
+    low = parse(value.get("min"), spec, _("the minimum"))
+    high = parse(value.get("max"), spec, _("the maximum"))
+    if low is None and high is None:
+        raise RuleError(_("%(field)s: give a minimum or a maximum.") % {"field": spec.label})
+    if low is not None and high is not None and Decimal(low) > Decimal(high):
+        raise RuleError(_("%(field)s: the minimum is above the maximum.") % {"field": spec.label})
+    return {"min": low, "max": high}
+
+
 def _validate_condition(condition: dict) -> dict:
     spec = FIELDS.get(condition.get("field"))
     if spec is None:
@@ -219,29 +300,24 @@ def _validate_condition(condition: dict) -> dict:
         value = sorted({str(v).strip() for v in value if str(v).strip()})
         if not value:
             raise RuleError(_("%(field)s: give at least one value.") % {"field": spec.label})
-    elif spec.kind in ("int_range", "money_range"):
-        if not isinstance(value, dict):
-            raise RuleError(_("%(field)s: give a minimum or a maximum.") % {"field": spec.label})
-        parse = _int if spec.kind == "int_range" else _money
-        low = parse(value.get("min"), spec, _("the minimum"))
-        high = parse(value.get("max"), spec, _("the maximum"))
-        if low is None and high is None:
-            raise RuleError(_("%(field)s: give a minimum or a maximum.") % {"field": spec.label})
-        if low is not None and high is not None and Decimal(low) > Decimal(high):
-            raise RuleError(
-                _("%(field)s: the minimum is above the maximum.") % {"field": spec.label}
-            )
-        value = {"min": low, "max": high}
+    elif spec.kind in NUMBER_KINDS:
+        value = _validate_number(spec, op, value)
     elif spec.kind == "date":
         if op in ("within_days", "not_within_days"):
             value = _int(value, FieldSpec(spec.key, spec.label, "int", minimum=1), _("the days"))
             if value is None:
                 raise RuleError(_("%(field)s: give a number of days.") % {"field": spec.label})
-        elif op in ("after", "before"):
-            try:
-                value = dt.date.fromisoformat(str(value)).isoformat()
-            except ValueError as exc:
-                raise RuleError(_("%(field)s: give a date.") % {"field": spec.label}) from exc
+        elif op in ("after", "before", "on_or_after", "on_or_before"):
+            value = _date(value, spec)
+        elif op == "date_between":
+            if not isinstance(value, dict):
+                raise RuleError(_("%(field)s: give both dates.") % {"field": spec.label})
+            start, end = _date(value.get("min"), spec), _date(value.get("max"), spec)
+            if start > end:
+                raise RuleError(
+                    _("%(field)s: the first date is after the second.") % {"field": spec.label}
+                )
+            value = {"min": start, "max": end}
         else:
             value = None
     elif spec.kind == "tags":
@@ -258,6 +334,10 @@ def _validate_condition(condition: dict) -> dict:
             value = _id_list(value, spec, User)
     elif spec.kind == "static_list":
         value = _id_list(value, spec, StaticList)
+    elif spec.kind == "department":
+        from carecrm.accounts.models import Department
+
+        value = _id_list(value, spec, Department)
     return {"field": spec.key, "op": op, "value": value}
 
 
@@ -299,6 +379,22 @@ def _range(column: str, value: dict, cast) -> Q:
     return query
 
 
+def _bounds(op: str, value) -> tuple:
+    """(low, high) of a number condition, ``None`` for an open end."""
+    if op == "gte":
+        return value, None
+    if op == "lte":
+        return None, value
+    return value.get("min"), value.get("max")
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
 def _tagged(tag_id: int) -> Q:
     return Q(pk__in=Customer.tags.through.objects.filter(tag_id=tag_id).values("customer_id"))
 
@@ -311,12 +407,50 @@ def _compile_condition(condition: dict, today: dt.date) -> Q:
             value = [int(v) for v in value]
         query = Q(**{f"{spec.column}__in": value})
         return ~query if op == "not_in" else query
-    if spec.kind == "int_range":
-        return _range(spec.column, value, int)
-    if spec.kind == "money_range":
-        return _range(spec.column, value, Decimal)
+    if spec.kind in NUMBER_KINDS:
+        low, high = _bounds(op, value)
+        if spec.kind == "int_range":
+            return _range(spec.column, {"min": low, "max": high}, int)
+        if spec.kind == "money_range":
+            return _range(spec.column, {"min": low, "max": high}, Decimal)
+        if spec.kind == "days_since":
+            # N days or more since the last purchase = bought on or before today − N.
+            return _range(
+                spec.column,
+                {
+                    "min": None if high is None else today - dt.timedelta(days=int(high)),
+                    "max": None if low is None else today - dt.timedelta(days=int(low)),
+                },
+                lambda day: day,
+            )
+        # age: at least A = born on or before today − A years; at most B = born after
+        # today − (B + 1) years.
+        return _range(
+            spec.column,
+            {
+                "min": None
+                if high is None
+                else _years_before(today, int(high) + 1) + dt.timedelta(days=1),
+                "max": None if low is None else _years_before(today, int(low)),
+            },
+            lambda day: day,
+        )
+    if spec.kind == "department":
+        query = Q(department_id__in=value)
+        return ~query if op == "not_in" else query
     if spec.kind == "date":
         column = spec.column
+        if op == "on_or_after":
+            return Q(**{f"{column}__gte": dt.date.fromisoformat(value)})
+        if op == "on_or_before":
+            return Q(**{f"{column}__lte": dt.date.fromisoformat(value)})
+        if op == "date_between":
+            return Q(
+                **{
+                    f"{column}__gte": dt.date.fromisoformat(value["min"]),
+                    f"{column}__lte": dt.date.fromisoformat(value["max"]),
+                }
+            )
         if op == "within_days":
             return Q(**{f"{column}__gte": today - dt.timedelta(days=value)})
         if op == "not_within_days":
@@ -375,45 +509,159 @@ def compile_rules(rules: dict, *, today: dt.date) -> Q:
     return query
 
 
-def _describe_condition(condition: dict) -> str:
+def _list(values) -> str:
+    """Values joined as the language lists them: "Gold, Silver" / "金卡、银卡"."""
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    return separator.join(str(v) for v in values)
+
+
+def _amount(value) -> str:
+    """¥5,000 (whole yuan without cents) and ¥999.99."""
+    amount = yuan(value)
+    text = f"¥{abs(amount):,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    return f"-{text}" if amount < 0 else text
+
+
+def _number(value) -> str:
+    return f"{int(value):,}"
+
+
+# Models whose ids rules hold, by field kind (names looked up once per summary).
+_ID_KINDS = ("tags", "static_list", "manager", "department")
+
+
+def _id_models() -> dict:
+    from carecrm.accounts.models import Department, User
+
+    return {"tags": Tag, "static_list": StaticList, "manager": User, "department": Department}
+
+
+class RuleNames:
+    """Names of the tags, lists, managers and departments some rule sets refer to, read
+    with one query per kind (a page of segments shows all their summaries)."""
+
+    def __init__(self, *rule_sets: dict):
+        wanted: dict[str, set[int]] = {kind: set() for kind in _ID_KINDS}
+        for rules in rule_sets:
+            for key, spec in FIELDS.items():
+                if spec.kind in _ID_KINDS:
+                    wanted[spec.kind] |= referenced_ids(rules or {}, key)
+        self.names: dict[str, dict[int, str]] = {}
+        for kind, model in _id_models().items():
+            ids = wanted[kind]
+            self.names[kind] = (
+                {obj.pk: str(obj) for obj in model.objects.filter(pk__in=ids)} if ids else {}
+            )
+
+    def of(self, kind: str, ids) -> list[str]:
+        return [self.names[kind].get(int(i), f"#{i}") for i in ids]
+
+
+def _describe_number(spec: FieldSpec, op: str, value) -> str:
+    low, high = _bounds(op, value)
+    if spec.kind == "days_since":
+        if low is not None and high is not None:
+            return _("Last purchase %(low)s to %(high)s days ago") % {"low": low, "high": high}
+        if high is not None:
+            return ngettext(
+                "Bought in the last %(days)s day", "Bought in the last %(days)s days", high
+            ) % {"days": high}
+        return ngettext(
+            "No purchase for at least %(days)s day", "No purchase for at least %(days)s days", low
+        ) % {"days": low}
+    show = _amount if spec.kind == "money_range" else _number
+    if low is not None and high is not None:
+        return _("%(field)s between %(low)s and %(high)s") % {
+            "field": spec.name,
+            "low": show(low),
+            "high": show(high),
+        }
+    if low is not None:
+        return _("%(field)s ≥ %(value)s") % {"field": spec.name, "value": show(low)}
+    return _("%(field)s ≤ %(value)s") % {"field": spec.name, "value": show(high)}
+
+
+def _describe_date(op: str, value) -> str:
+    if op == "within_days":
+        return ngettext(
+            "Bought in the last %(days)s day", "Bought in the last %(days)s days", value
+        ) % {"days": value}
+    if op == "not_within_days":
+        return ngettext(
+            "No purchase in the last %(days)s day", "No purchase in the last %(days)s days", value
+        ) % {"days": value}
+    if op == "never":
+        return str(_("Never bought"))
+    if op == "date_between":
+        return _("Last purchase between %(start)s and %(end)s") % {
+            "start": value["min"],
+            "end": value["max"],
+        }
+    template = {
+        "after": _("Last purchase after %(date)s"),
+        "before": _("Last purchase before %(date)s"),
+        "on_or_after": _("Last purchase on or after %(date)s"),
+        "on_or_before": _("Last purchase on or before %(date)s"),
+    }[op]
+    return template % {"date": value}
+
+
+def describe_condition(condition: dict, names: RuleNames | None = None) -> str:
+    """One condition as a phrase in the active language: "Bought in the last 90 days",
+    "Total spend ≥ ¥5,000", "VIP level: Gold (SVIP), Diamond (SVIP+)"."""
     spec = FIELDS[condition["field"]]
-    op_label = dict(OPS[spec.kind])[condition["op"]]
-    value = condition["value"]
+    op, value = condition["op"], condition["value"]
+    if spec.kind in NUMBER_KINDS:
+        return _describe_number(spec, op, value)
+    if spec.kind == "date":
+        return _describe_date(op, value)
+    if spec.kind == "consent":
+        channel = dict(spec.choices).get(value, value)
+        if op == "not_granted":
+            return _("Has not agreed to %(channel)s") % {"channel": channel}
+        return _("Has agreed to %(channel)s") % {"channel": channel}
+    if spec.kind == "manager" and op == "none":
+        return str(_("No relationship manager"))
+    names = names or RuleNames({"conditions": [condition]})
     if spec.kind == "choice":
-        labels = dict(spec.choices)
-        shown = ", ".join(str(labels.get(v, v)) for v in value)
+        chosen = {str(v) for v in value}
+        shown = _list(label for key, label in spec.choices if key in chosen)
     elif spec.kind == "text":
-        shown = ", ".join(value)
-    elif spec.kind in ("int_range", "money_range"):
-        low = value.get("min")
-        high = value.get("max")
-        shown = f"{low if low is not None else '…'} – {high if high is not None else '…'}"
-    elif spec.kind == "consent":
-        shown = str(dict(spec.choices).get(value, value))
-    elif spec.kind == "tags":
-        shown = ", ".join(Tag.objects.filter(pk__in=value).values_list("name", flat=True))
-    elif spec.kind == "static_list":
-        shown = ", ".join(StaticList.objects.filter(pk__in=value).values_list("name", flat=True))
-    elif spec.kind == "manager" and value:
-        from carecrm.accounts.models import User
-
-        shown = ", ".join(str(u) for u in User.objects.filter(pk__in=value))
+        shown = _list(value)
     else:
-        shown = "" if value is None else str(value)
-    return f"{spec.label} {op_label} {shown}".strip()
+        shown = _list(names.of(spec.kind, value))
+    if op in ("not_in", "has_none"):
+        return _("%(field)s: none of %(values)s") % {"field": spec.name, "values": shown}
+    if op == "has_all":
+        return _("%(field)s: all of %(values)s") % {"field": spec.name, "values": shown}
+    return _("%(field)s: %(values)s") % {"field": spec.name, "values": shown}
 
 
-def describe_rules(rules: dict, *, _nested: bool = False) -> str:
-    """The rule set in words, for the segment page."""
-    conditions = rules.get("conditions") or []
-    if not conditions:
+def rule_lines(rules: dict, names: RuleNames | None = None) -> list[str]:
+    """The top-level conditions of a rule set as phrases (groups in brackets)."""
+    names = names or RuleNames(rules)
+    return [
+        describe_rules(item, names=names, _nested=True)
+        if "conditions" in item
+        else describe_condition(item, names)
+        for item in rules.get("conditions") or []
+    ]
+
+
+def describe_rules(rules: dict, *, names: RuleNames | None = None, _nested: bool = False) -> str:
+    """The rule set in words, in the active language: "Bought in the last 90 days and
+    Total spend ≥ ¥5,000"; an empty rule set reads "All customers"."""
+    lines = rule_lines(rules or {}, names)
+    if not lines:
         return str(_("All customers"))
-    joiner = f" {_('and') if rules.get('match', 'all') == 'all' else _('or')} "
-    text = joiner.join(
-        describe_rules(item, _nested=True) if "conditions" in item else _describe_condition(item)
-        for item in conditions
-    )
-    return f"({text})" if _nested and len(conditions) > 1 else text
+    if (rules.get("match") or "all") == "all":
+        joiner = pgettext("joins rules", " and ")
+    else:
+        joiner = pgettext("joins rules", " or ")
+    text = joiner.join(lines)
+    return f"({text})" if _nested and len(lines) > 1 else text
 
 
 def referenced_ids(rules: dict, field: str) -> set[int]:

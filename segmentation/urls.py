@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", segments.segment_edit, name="edit"),
     path("<int:pk>/delete/", segments.segment_remove, name="delete"),
     path("<int:pk>/export.csv", segments.segment_export_csv, name="export"),
+    path("<int:pk>/export.xlsx", segments.segment_export_xlsx_view, name="export-xlsx"),
     path("<int:pk>/trends/", trends.segment_trends_view, name="trends"),
     path("<int:pk>/trends/export/", trends.segment_trends_download, name="trends-export"),
     path("policy/", policy.policy_detail, name="policy"),

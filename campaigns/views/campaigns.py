@@ -127,7 +127,7 @@ def _save(request, form, campaign=None):
 @login_required
 @permission_required("campaigns.add_carecampaign", raise_exception=True)
 def campaign_create_view(request: HttpRequest) -> HttpResponse:
-    form = CampaignForm(request.POST or None, user=request.user)
+    form = CampaignForm(request.POST or None, user=request.user, segment=request.GET.get("segment"))
     if request.method == "POST" and form.is_valid():
         campaign = _save(request, form)
         if campaign is not None:

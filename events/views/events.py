@@ -156,7 +156,7 @@ def _save(request, form, formset, event=None) -> Event | None:
 @login_required
 @permission_required("events.add_event", raise_exception=True)
 def event_create_view(request: HttpRequest) -> HttpResponse:
-    form = EventForm(request.POST or None, user=request.user)
+    form = EventForm(request.POST or None, user=request.user, segment=request.GET.get("segment"))
     formset = GoalFormSet(request.POST or None, instance=Event(), prefix="goals")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         event = _save(request, form, formset)

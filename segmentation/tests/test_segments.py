@@ -229,9 +229,7 @@ def test_rules_read_as_words(population):
     )
     with translation.override("en"):
         text = describe_rules(rules)
-    assert text == (
-        "VIP level is any of Gold (SVIP) and (Region is any of 华东 or Consent has agreed to SMS)"
-    )
+    assert text == "VIP level: Gold (SVIP) and (Region: 华东 or Has agreed to SMS)"
 
 
 def test_staff_cannot_file_a_segment_under_another_department(staff_a, department_b):

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +19,16 @@ from carecrm.core.scoping import department_choices_for, get_visible_or_404
 from customers.models import Tag
 from segmentation.forms import SegmentForm
 from segmentation.models import Segment, SegmentKind
-from segmentation.rules import RuleError, describe_rules, field_catalogue, validate_rules
+from segmentation.rules import (
+    RuleError,
+    RuleNames,
+    describe_rules,
+    field_catalogue,
+    rule_lines,
+    validate_rules,
+)
 from segmentation.selectors import (
+    place_values,
     rules_customers,
     segment_customers,
     visible_segments,
@@ -31,6 +39,7 @@ from segmentation.services.segments import (
     segment_count,
     segment_delete,
     segment_export,
+    segment_export_xlsx,
     segment_save,
 )
 
@@ -55,6 +64,13 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     if kind in SegmentKind.values:
         segments = segments.filter(kind=kind)
     page = Paginator(segments.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    names = RuleNames(*(s.rules for s in page.object_list if s.kind == SegmentKind.DYNAMIC))
+    for segment in page.object_list:
+        segment.summary = (
+            describe_rules(segment.rules, names=names)
+            if segment.kind == SegmentKind.DYNAMIC
+            else ""
+        )
     return render(
         request,
         "segmentation/segment_list.html",
@@ -74,13 +90,19 @@ def _builder_context(user) -> dict:
         managers = managers.filter(department_id=user.department_id)
     catalogue = field_catalogue()
     extra = {
-        "tags": [[str(t.pk), t.name] for t in Tag.objects.all()[:500]],
+        "tags": [[str(t.pk), t.name] for t in Tag.objects.order_by("name")[:500]],
         "relationship_manager": [[str(u.pk), str(u)] for u in managers[:500]],
         "static_list": [[str(s.pk), s.name] for s in visible_static_lists(user)[:500]],
+        "department": [
+            [str(d.pk), str(d)]
+            for d in department_choices_for(user, Department.objects.all()).order_by("name")
+        ],
     }
     for spec in catalogue:
         if spec["key"] in extra:
             spec["choices"] = extra[spec["key"]]
+        elif spec["suggest"]:
+            spec["choices"] = [[value, value] for value in place_values(user, spec["key"])]
     return {"catalogue": catalogue}
 
 
@@ -158,6 +180,8 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "customers": page.object_list,
             "description": describe_rules(segment.rules) if segment.kind == "dynamic" else "",
+            "rule_lines": rule_lines(segment.rules) if segment.kind == "dynamic" else [],
+            "match_any": (segment.rules or {}).get("match") == "any",
             "can_export": request.user.has_perm(EXPORT_PERMISSION),
             "querystring_base": querystring_base(request),
         },
@@ -169,7 +193,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def segment_live_count(request: HttpRequest) -> HttpResponse:
     """htmx: how many customers the rules being edited match right now."""
-    error, count = "", None
+    error, count, summary, lines, match_any = "", None, "", [], False
     try:
         rules = validate_rules(json.loads(request.POST.get("rules_json") or "{}"))
         department_id = request.POST.get("department") or None
@@ -179,6 +203,10 @@ def segment_live_count(request: HttpRequest) -> HttpResponse:
         if kind == SegmentKind.STATIC:
             error = _("Static segments count their list's members.")
         else:
+            names = RuleNames(rules)
+            summary = describe_rules(rules, names=names)
+            lines = rule_lines(rules, names)
+            match_any = rules.get("match") == "any"
             count = rules_customers(
                 rules,
                 user=request.user,
@@ -189,7 +217,14 @@ def segment_live_count(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "segmentation/_live_count.html",
-        {"count": count, "error": error, "at": timezone.localtime()},
+        {
+            "count": count,
+            "error": error,
+            "at": timezone.localtime(),
+            "summary": summary,
+            "rule_lines": lines,
+            "match_any": match_any,
+        },
     )
 
 
@@ -202,6 +237,19 @@ def segment_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     filename = f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@permission_required("segmentation.view_segment", raise_exception=True)
+def segment_export_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = get_visible_or_404(request.user, Segment.objects.all(), pk=pk)
+    handle = segment_export_xlsx(segment=segment, user=request.user, request=request)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @login_required
