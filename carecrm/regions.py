@@ -151,4 +151,3 @@ def normalise_city(value: str | None) -> str:
     """ "上海" / "上海市区" → "上海市", "深圳" → "深圳市"; others as written."""
     text = _clean(value)
     return _CITY_SPELLINGS.get(text, text)
-

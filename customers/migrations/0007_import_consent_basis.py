@@ -4,50 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_order_date_index'),
+        ("customers", "0006_order_date_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channelconsent',
-            name='basis',
-            field=models.CharField(blank=True, max_length=200, verbose_name='consent basis'),
+            model_name="channelconsent",
+            name="basis",
+            field=models.CharField(blank=True, max_length=200, verbose_name="consent basis"),
         ),
         migrations.AddField(
-            model_name='channelconsent',
-            name='basis_date',
-            field=models.DateField(blank=True, null=True, verbose_name='consent given on'),
+            model_name="channelconsent",
+            name="basis_date",
+            field=models.DateField(blank=True, null=True, verbose_name="consent given on"),
         ),
         migrations.AddField(
-            model_name='channelconsent',
-            name='basis_source',
-            field=models.CharField(blank=True, max_length=200, verbose_name='consent source'),
+            model_name="channelconsent",
+            name="basis_source",
+            field=models.CharField(blank=True, max_length=200, verbose_name="consent source"),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='consent_basis',
-            field=models.CharField(blank=True, max_length=200, verbose_name='consent basis'),
+            model_name="importjob",
+            name="consent_basis",
+            field=models.CharField(blank=True, max_length=200, verbose_name="consent basis"),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='consent_basis_channels',
-            field=models.JSONField(blank=True, default=list, verbose_name='channels the consent basis covers'),
+            model_name="importjob",
+            name="consent_basis_channels",
+            field=models.JSONField(
+                blank=True, default=list, verbose_name="channels the consent basis covers"
+            ),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='consent_basis_date',
-            field=models.DateField(blank=True, null=True, verbose_name='consent given on'),
+            model_name="importjob",
+            name="consent_basis_date",
+            field=models.DateField(blank=True, null=True, verbose_name="consent given on"),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='consent_basis_source',
-            field=models.CharField(blank=True, max_length=200, verbose_name='consent source'),
+            model_name="importjob",
+            name="consent_basis_source",
+            field=models.CharField(blank=True, max_length=200, verbose_name="consent source"),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='reach',
-            field=models.JSONField(blank=True, default=dict, verbose_name='unreachable rows per channel'),
+            model_name="importjob",
+            name="reach",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="unreachable rows per channel"
+            ),
         ),
     ]
