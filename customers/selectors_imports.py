@@ -6,6 +6,7 @@ from itertools import islice
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carecrm.channels import CONSENT_CHANNELS
 from carecrm.core.scoping import visible_to
@@ -135,7 +136,11 @@ def import_reach(job: ImportJob) -> dict:
             )
             if count
         ]
-        head = _("%(channel)s: %(count)s rows cannot be reached") % {
+        head = ngettext(
+            "%(channel)s: %(count)s row cannot be reached",
+            "%(channel)s: %(count)s rows cannot be reached",
+            total,
+        ) % {
             "channel": channel.label,
             "count": intcomma(total),
         }
