@@ -371,6 +371,8 @@ def consent_set(
     consent.note = note.strip()[:200]
     consent.changed_at = at
     consent.recorded_by = user if user is not None and user.pk else None
+    # A decision made here rests on itself, not on an imported file's basis.
+    consent.basis, consent.basis_date, consent.basis_source = "", None, ""
     consent.save()
     audit_record(
         actor=user,

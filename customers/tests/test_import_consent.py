@@ -334,3 +334,49 @@ def test_a_basis_makes_the_covered_channels_reachable_in_the_dry_run(manager_a):
     assert "phone" not in job.reach  # every row has a number and consent on the basis
     assert job.reach["email"] == {"not_asked": 3}
     assert not ChannelConsent.objects.exists()
+
+
+# --- the basis on the consent record afterwards ---------------------------------------------
+
+
+def test_the_customer_page_shows_the_basis_and_a_later_decision_clears_it(
+    manager_a, manager_a_client
+):
+    from customers.services.records import consent_set
+
+    _start(manager_a, [["姓名", "手机号"], ["王伟", "13800000001"]], basis=REGISTRATION)
+    customer = Customer.objects.get(mobile="+8613800000001")
+
+    page = manager_a_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "注册时同意 · 2026-03-01 · 门店会员登记表 2026-03" in page
+
+    consent_set(
+        customer=customer, channel="sms", granted=False, method=ConsentMethod.CALL, user=manager_a
+    )
+    sms = _consents("+8613800000001")["sms"]
+    assert (sms.granted, sms.basis, sms.basis_date, sms.basis_source) == (False, "", None, "")
+    assert _consents("+8613800000001")["phone"].basis == "注册时同意"  # untouched
+
+
+def test_a_merge_carries_the_winning_consent_with_its_basis(manager_a, department_a):
+    from customers.services.merge import customer_merge
+
+    survivor = CustomerFactory(department=department_a, mobile="+8613800000007")
+    _start(manager_a, [["姓名", "手机号"], ["王伟", "13800000008"]], basis=REGISTRATION)
+    duplicate = Customer.objects.get(mobile="+8613800000008")
+    ChannelConsent.objects.create(
+        customer=survivor,
+        channel="sms",
+        granted=True,
+        changed_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        method=ConsentMethod.FORM,
+    )
+
+    customer_merge(survivor=survivor, duplicate=duplicate, field_choices={}, user=manager_a)
+
+    sms = ChannelConsent.objects.get(customer=survivor, channel="sms")
+    assert (sms.method, sms.basis, sms.basis_source) == (
+        ConsentMethod.IMPORT,
+        "注册时同意",
+        "门店会员登记表 2026-03",
+    )
