@@ -42,6 +42,7 @@ from customers.models import (
 )
 from customers.services.importing_consent import (
     ConsentBasis,
+    consent_basis_check,
     import_consent_basis_record,
     reach_merge,
 )
@@ -221,16 +222,22 @@ def import_job_create(
     preset: ImportPreset | None = None,
     start: bool = True,
     queue: bool = True,
+    consent_basis: ConsentBasis | None = None,
 ) -> ImportJob:
     """Store an uploaded file as an import job. With ``start`` the mapping (recognised
     headers, then the preset, then ``mapping``) must be complete and the job is queued for
     a worker after commit (``queue=False``: the caller runs it, as the shell commands do);
     without, the job waits as a draft for the mapping page. ``user`` ``None`` means a
-    shell import acting for ``department``."""
+    shell import acting for ``department``. ``consent_basis`` is recorded (and audited)
+    with the job (see ``importing_consent``)."""
     kind = ImportKind(kind)
     existing_mode = ExistingCustomerMode(existing_mode)
     _check_permission(user, kind, existing_mode)
     department = _target_department(user, department)
+    if consent_basis is not None:  # refused before the file is stored
+        if kind != ImportKind.CUSTOMERS:
+            raise ValidationError(_("A consent basis belongs to a customer import."))
+        consent_basis_check(consent_basis)
     name = getattr(file, "name", "") or "import.csv"
     name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
     table = _read_columns(file, name)
@@ -263,6 +270,8 @@ def import_job_create(
     file.seek(0)
     job.file.save(name, file, save=False)
     job.save()
+    if consent_basis is not None:
+        import_consent_basis_record(job=job, user=user, basis=consent_basis)
     if start and queue:
         _queue(job)
     return job

@@ -380,3 +380,53 @@ def test_a_merge_carries_the_winning_consent_with_its_basis(manager_a, departmen
         "注册时同意",
         "门店会员登记表 2026-03",
     )
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def test_the_api_takes_a_basis_and_reports_it_with_the_reach(
+    settings, manager_a, api_client_for, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client = api_client_for(manager_a)
+    upload = ContentFile(csv_bytes([["姓名", "手机号"], ["王伟", "13800000001"]]), name="a.csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/imports/",
+            {
+                "file": upload,
+                "dry_run": "true",
+                "consent_basis": "注册时同意",
+                "consent_basis_date": "2026-03-01",
+                "consent_basis_source": "门店会员登记表",
+                "consent_basis_channels": ["sms", "phone"],
+            },
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+
+    body = client.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert body["consent_basis"] == {
+        "basis": "注册时同意",
+        "date": "2026-03-01",
+        "source": "门店会员登记表",
+        "channels": ["sms", "phone"],
+    }
+    assert body["status"] == "done", body
+    assert body["reach"]["email"] == {"not_asked": 1}
+    assert "sms" not in body["reach"]
+    assert AuditEntry.objects.filter(action=AuditAction.CONSENT).count() == 1
+
+
+def test_the_api_refuses_a_basis_without_channels_and_stores_nothing(manager_a, api_client_for):
+    upload = ContentFile(csv_bytes([["姓名", "手机号"], ["王伟", "13800000001"]]), name="a.csv")
+    response = api_client_for(manager_a).post(
+        "/api/v1/imports/",
+        {"file": upload, "consent_basis": "注册时同意", "consent_basis_date": "2026-03-01"},
+        format="multipart",
+    )
+
+    assert response.status_code == 400
+    assert "consent_basis_channels" in response.json()
+    assert not ImportJob.objects.exists()
