@@ -430,3 +430,33 @@ def test_the_api_refuses_a_basis_without_channels_and_stores_nothing(manager_a, 
     assert response.status_code == 400
     assert "consent_basis_channels" in response.json()
     assert not ImportJob.objects.exists()
+
+
+def test_the_shell_import_takes_a_basis(manager_a, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    path = tmp_path / "members.csv"
+    path.write_bytes(csv_bytes([["姓名", "手机号"], ["王伟", "13800000001"]]))
+    out = io.StringIO()
+
+    call_command(
+        "import_customers",
+        str(path),
+        "--user",
+        manager_a.username,
+        "--consent-basis",
+        "注册时同意",
+        "--consent-date",
+        "2026-03-01",
+        "--consent-source",
+        "门店会员登记表",
+        "--consent-channels",
+        "sms,phone",
+        stdout=out,
+    )
+
+    assert _consents("+8613800000001")["sms"].basis_source == "门店会员登记表"
+    assert "Cannot be reached by email: 1 rows (not asked 1)." in out.getvalue()
+    assert "by sms" not in out.getvalue()
