@@ -207,7 +207,6 @@ class CustomerImporter:
         }
         self.has_tags = "tags" in self.mapped
         self.consent_fields = [field for field in self.mapped if field in CONSENT_FIELDS]
-        self.column_channels = {CONSENT_FIELDS[field] for field in self.consent_fields}
         self.basis = ConsentBasis.of(job)
         self.basis_channels = tuple(self.basis.channels) if self.basis else ()
         self.has_referrer = "referrer" in self.mapped
