@@ -388,7 +388,7 @@ class CustomerImporter:
                     added.add(mobile)
                 creates.append(row)
                 states.append((row.values, self.consents_after(None, row, consents_of)))
-                self._preview(outcome, row, "create", row.values)
+                self._preview(outcome, row, "create", row.values, states[-1][1])
                 continue
             if not customer["is_visible"]:
                 outcome.reject(
@@ -443,7 +443,7 @@ class CustomerImporter:
                 key: customer[key] if key in COLUMN_DEFAULTS else value
                 for key, value in row.values.items()
             }
-            self._preview(outcome, row, "update", merged)
+            self._preview(outcome, row, "update", merged, states[-1][1])
         outcome.preview.sort(key=lambda entry: entry["row"])
         outcome.reach = reach_count(states)
         outcome.created = len(creates)
@@ -594,16 +594,23 @@ class CustomerImporter:
             changed.append("consent")
         return changed
 
-    def _preview(self, outcome: ChunkOutcome, row: CustomerRow, action: str, values: dict) -> None:
+    def _preview(
+        self,
+        outcome: ChunkOutcome,
+        row: CustomerRow,
+        action: str,
+        values: dict,
+        consents: dict | None = None,
+    ) -> None:
+        """One row of the preview; ``consents`` (after the import) shows the consents the
+        file's basis grants as well as those of the file's columns."""
         if len(outcome.preview) >= self.preview_budget:
             return
-        outcome.preview.append(
-            {
-                "row": row.number,
-                "action": action,
-                "values": {key: preview_value(values[key]) for key in self.mapped if key in values},
-            }
-        )
+        shown = {key: preview_value(values[key]) for key in self.mapped if key in values}
+        for channel in self.basis_channels:
+            if consents and channel in consents:
+                shown.setdefault(f"consent_{channel}", consents[channel])
+        outcome.preview.append({"row": row.number, "action": action, "values": shown})
 
     # --- values for writing -------------------------------------------------------------
 

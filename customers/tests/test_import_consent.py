@@ -334,6 +334,9 @@ def test_a_basis_makes_the_covered_channels_reachable_in_the_dry_run(manager_a):
     assert "phone" not in job.reach  # every row has a number and consent on the basis
     assert job.reach["email"] == {"not_asked": 3}
     assert not ChannelConsent.objects.exists()
+    # the preview shows what the basis grants, though the file has no consent column
+    assert [entry["values"].get("consent_sms") for entry in job.preview] == [True, True, True]
+    assert [entry["values"].get("consent_phone") for entry in job.preview] == [True] * 3
 
 
 # --- the basis on the consent record afterwards ---------------------------------------------
