@@ -18,6 +18,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.accounts.models import Department
+from carecrm.regions import normalise_city, normalise_province
 from customers.models import (
     Channel,
     ChannelConsent,
@@ -129,8 +130,8 @@ class CustomerFilterSet(django_filters.FilterSet):
         empty_label=ANY_LABEL,
     )
     region = django_filters.CharFilter(label=_("Region"), field_name="region")
-    province = django_filters.CharFilter(label=_("Province"), field_name="province")
-    city = django_filters.CharFilter(label=_("City"), field_name="city")
+    province = django_filters.CharFilter(label=_("Province"), method="filter_province")
+    city = django_filters.CharFilter(label=_("City"), method="filter_city")
     industry = django_filters.CharFilter(label=_("Industry"), field_name="industry")
     tag = django_filters.ModelChoiceFilter(
         label=_("Tag"),
@@ -215,6 +216,14 @@ class CustomerFilterSet(django_filters.FilterSet):
     def filter_tag(self, queryset: QuerySet, name: str, value: Tag) -> QuerySet:
         tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag=value)
         return queryset.filter(Exists(tagged))
+
+    def filter_province(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """ "广东" finds the customers stored as "广东省" (one spelling, carecrm.regions)."""
+        return queryset.filter(province=normalise_province(value)) if value else queryset
+
+    def filter_city(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """ "上海" finds the customers stored as "上海市" (one spelling, carecrm.regions)."""
+        return queryset.filter(city=normalise_city(value)) if value else queryset
 
     def filter_consent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         granted = ChannelConsent.objects.filter(

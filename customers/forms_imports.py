@@ -4,9 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.accounts.models import Department
+from carecrm.channels import ConsentChannel
 from carecrm.core.scoping import department_choices_for
 from customers.models import ExistingCustomerMode, ImportKind, ImportPreset
 from customers.selectors_imports import visible_import_presets
+from customers.services.importing_consent import ConsentBasis
 from customers.services.importing_fields import field_choices
 
 ACCEPTED_FILES = ",".join(
@@ -89,8 +91,32 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportMappingForm(forms.Form):
-    """One select per column of the file, pre-filled with the job's mapping."""
+    """One select per column of the file, pre-filled with the job's mapping; for customers
+    also the file's consent basis (optional)."""
 
+    consent_basis = forms.CharField(
+        label=_("Consent basis"),
+        max_length=200,
+        required=False,
+        help_text=_("What the customers agreed to and when, e.g. “consented at registration”."),
+    )
+    consent_basis_date = forms.DateField(
+        label=_("Consent given on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    consent_basis_source = forms.CharField(
+        label=_("Where it is recorded"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. the store's membership sign-up forms, 2026-03"),
+    )
+    consent_basis_channels = forms.MultipleChoiceField(
+        label=_("Channels it covers"),
+        choices=ConsentChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     preset_name = forms.CharField(
         label=_("Save this mapping as a preset named"),
         max_length=100,
@@ -101,6 +127,10 @@ class ImportMappingForm(forms.Form):
     def __init__(self, *args, columns: list[str], kind: str, mapping: dict, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
+        self.kind = kind
+        if kind != ImportKind.CUSTOMERS:
+            for name in [name for name in self.fields if name.startswith("consent_basis")]:
+                del self.fields[name]
         choices = [("", _("— do not import —")), *field_choices(kind)]
         for index, column in enumerate(columns):
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -115,3 +145,20 @@ class ImportMappingForm(forms.Form):
             column: self.cleaned_data.get(f"column_{index}", "")
             for index, column in enumerate(self.columns)
         }
+
+    def basis_fields(self):
+        return [self[name] for name in self.fields if name.startswith("consent_basis")]
+
+    def basis(self) -> ConsentBasis | None:
+        """The basis the user filled in (checked by the service), ``None`` if left empty."""
+        data = self.cleaned_data
+        if self.kind != ImportKind.CUSTOMERS or not any(
+            data.get(name) for name in self.fields if name.startswith("consent_basis")
+        ):
+            return None
+        return ConsentBasis(
+            basis=data.get("consent_basis", ""),
+            on=data.get("consent_basis_date"),
+            source=data.get("consent_basis_source", ""),
+            channels=tuple(data.get("consent_basis_channels") or ()),
+        )

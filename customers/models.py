@@ -356,6 +356,12 @@ class ChannelConsent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The legal basis a consent given elsewhere rests on (an import's "consented at
+    # registration", the day it was given and where it is written down); blank when the
+    # customer decided in CareCRM or the file said so row by row.
+    basis = models.CharField(_("consent basis"), max_length=200, blank=True)
+    basis_date = models.DateField(_("consent given on"), null=True, blank=True)
+    basis_source = models.CharField(_("consent source"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("channel consent")
@@ -566,6 +572,17 @@ class ImportJob(models.Model):
     )
     skipped_reasons = models.JSONField(_("why rows were skipped"), default=dict, blank=True)
     preview = models.JSONField(_("preview"), default=list, blank=True)
+    # A consent basis for the whole file: rows with no consent value of their own for a
+    # covered channel are recorded as granted on this basis (see importing_consent).
+    consent_basis = models.CharField(_("consent basis"), max_length=200, blank=True)
+    consent_basis_date = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_basis_source = models.CharField(_("consent source"), max_length=200, blank=True)
+    consent_basis_channels = models.JSONField(
+        _("channels the consent basis covers"), default=list, blank=True
+    )
+    # Rows that cannot be reached per channel after the import: {"sms": {"not_asked": n,
+    # "refused": n, "no_address": n}, …}
+    reach = models.JSONField(_("unreachable rows per channel"), default=dict, blank=True)
     failure = models.TextField(_("failure"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -3,9 +3,12 @@ stored preview as a table masked for the viewer."""
 
 from itertools import islice
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from carecrm.channels import CONSENT_CHANNELS
 from carecrm.core.scoping import visible_to
 from customers.models import (
     Channel,
@@ -107,3 +110,48 @@ def import_preview(job: ImportJob, user) -> dict:
             }
         )
     return {"headers": [fields[key].label for key in keys], "rows": rows, "masked": not unmasked}
+
+
+def import_reach(job: ImportJob) -> dict:
+    """Per channel, the rows of a customer import nobody could reach afterwards, as the
+    sentences the result page shows ("SMS: 1,204 rows cannot be reached (not asked 1,180,
+    refused 24)"), and whether to suggest a consent basis or column."""
+    lines = []
+    not_asked_total = 0
+    for channel in CONSENT_CHANNELS:
+        counts = (job.reach or {}).get(channel.value, {})
+        not_asked = counts.get("not_asked", 0)
+        refused = counts.get("refused", 0)
+        no_address = counts.get("no_address", 0)
+        total = not_asked + refused + no_address
+        not_asked_total += not_asked
+        if not total:
+            continue
+        parts = [
+            text % {"count": intcomma(count)}
+            for text, count in (
+                (_("not asked %(count)s"), not_asked),
+                (_("refused %(count)s"), refused),
+                (_("no number or address %(count)s"), no_address),
+            )
+            if count
+        ]
+        head = ngettext(
+            "%(channel)s: %(count)s row cannot be reached",
+            "%(channel)s: %(count)s rows cannot be reached",
+            total,
+        ) % {
+            "channel": channel.label,
+            "count": intcomma(total),
+        }
+        lines.append(
+            {
+                "channel": channel.value,
+                "total": total,
+                "not_asked": not_asked,
+                "refused": refused,
+                "no_address": no_address,
+                "text": _("%(head)s (%(parts)s)") % {"head": head, "parts": _(", ").join(parts)},
+            }
+        )
+    return {"lines": lines, "suggest_basis": not_asked_total > 0}

@@ -26,6 +26,7 @@ from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.money import yuan
+from carecrm.regions import normalise_city, normalise_province
 from customers.models import (
     Channel,
     ChannelConsent,
@@ -399,12 +400,19 @@ def _tagged(tag_id: int) -> Q:
     return Q(pk__in=Customer.tags.through.objects.filter(tag_id=tag_id).values("customer_id"))
 
 
+# Places are stored in one spelling (carecrm.regions); a rule written "广东" matches
+# the customers stored as "广东省", as the customer list's filter does.
+_PLACE_SPELLING = {"province": normalise_province, "city": normalise_city}
+
+
 def _compile_condition(condition: dict, today: dt.date) -> Q:
     spec = FIELDS[condition["field"]]
     op, value = condition["op"], condition["value"]
     if spec.kind in ("choice", "text"):
         if spec.key == "birth_month":
             value = [int(v) for v in value]
+        if spec.key in _PLACE_SPELLING:
+            value = sorted({_PLACE_SPELLING[spec.key](v) for v in value})
         query = Q(**{f"{spec.column}__in": value})
         return ~query if op == "not_in" else query
     if spec.kind in NUMBER_KINDS:

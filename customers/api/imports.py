@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from carecrm.accounts.models import Department
+from carecrm.channels import ConsentChannel
 from carecrm.core.api import ScopedViewSetMixin, drf_validation_error
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
@@ -22,6 +23,7 @@ from carecrm.core.scoping import visible_to
 from customers.models import ExistingCustomerMode, ImportJob, ImportKind, ImportPreset
 from customers.selectors_imports import can_download_rejected_rows, import_preview
 from customers.services.importing import import_job_create, skip_reason_label
+from customers.services.importing_consent import ConsentBasis
 
 
 class ImportCreateSerializer(serializers.Serializer):
@@ -42,6 +44,36 @@ class ImportCreateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text='JSON object {"column header": "field"}; "" leaves a column out.',
     )
+
+    consent_basis = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="What the file's consents rest on, e.g. 注册时同意 (customers only). Rows "
+        "without a consent value for a covered channel are recorded as granted on it.",
+    )
+    consent_basis_date = serializers.DateField(required=False, allow_null=True)
+    consent_basis_source = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    consent_basis_channels = serializers.MultipleChoiceField(
+        choices=ConsentChannel.choices, required=False
+    )
+
+    def basis(self) -> ConsentBasis | None:
+        data = self.validated_data
+        names = (
+            "consent_basis",
+            "consent_basis_date",
+            "consent_basis_source",
+            "consent_basis_channels",
+        )
+        if not any(data.get(name) for name in names):
+            return None
+        return ConsentBasis(
+            basis=data.get("consent_basis", ""),
+            on=data.get("consent_basis_date"),
+            source=data.get("consent_basis_source", ""),
+            channels=tuple(data.get("consent_basis_channels") or ()),
+        )
 
     def validate_preset(self, preset):
         if preset is not None:
@@ -73,6 +105,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     skipped_reasons = serializers.SerializerMethodField()
     preview = serializers.SerializerMethodField()
     rejected_rows_url = serializers.SerializerMethodField()
+    consent_basis = serializers.SerializerMethodField()
+    reach = serializers.JSONField(
+        read_only=True,
+        help_text='Rows nobody could reach afterwards, per channel: {"sms": {"not_asked": n, '
+        '"refused": n, "no_address": n}, …}',
+    )
 
     class Meta:
         model = ImportJob
@@ -96,6 +134,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "skipped_reasons",
             "preview",
             "rejected_rows_url",
+            "consent_basis",
+            "reach",
             "failure",
             "created_at",
             "started_at",
@@ -118,6 +158,17 @@ class ImportJobSerializer(serializers.ModelSerializer):
                 for row in table["rows"]
             ],
             "masked": table["masked"],
+        }
+
+    def get_consent_basis(self, job) -> dict | None:
+        basis = ConsentBasis.of(job)
+        if basis is None:
+            return None
+        return {
+            "basis": basis.basis,
+            "date": basis.on.isoformat() if basis.on else None,
+            "source": basis.source,
+            "channels": list(basis.channels),
         }
 
     def get_rejected_rows_url(self, job) -> str | None:
@@ -162,6 +213,7 @@ class ImportJobViewSet(
                 dry_run=data["dry_run"],
                 department=data.get("department"),
                 preset=data.get("preset"),
+                consent_basis=serializer.basis(),
             )
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc

@@ -40,6 +40,12 @@ from customers.models import (
     ImportRejection,
     ImportStatus,
 )
+from customers.services.importing_consent import (
+    ConsentBasis,
+    consent_basis_check,
+    import_consent_basis_record,
+    reach_merge,
+)
 from customers.services.importing_fields import missing_fields, resolve_mapping
 from customers.services.importing_files import ImportFileError, Table, open_table
 from customers.services.importing_values import cell_text
@@ -113,6 +119,7 @@ class ChunkOutcome:
     skipped: Counter = field(default_factory=Counter)
     rejections: list[ImportRejection] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
+    reach: Counter = field(default_factory=Counter)  # importing_consent.reach_count
     after_commit: Callable[[], None] | None = None
 
     def reject(self, job: ImportJob, number: int, cells: list, reason: str) -> None:
@@ -215,16 +222,22 @@ def import_job_create(
     preset: ImportPreset | None = None,
     start: bool = True,
     queue: bool = True,
+    consent_basis: ConsentBasis | None = None,
 ) -> ImportJob:
     """Store an uploaded file as an import job. With ``start`` the mapping (recognised
     headers, then the preset, then ``mapping``) must be complete and the job is queued for
     a worker after commit (``queue=False``: the caller runs it, as the shell commands do);
     without, the job waits as a draft for the mapping page. ``user`` ``None`` means a
-    shell import acting for ``department``."""
+    shell import acting for ``department``. ``consent_basis`` is recorded (and audited)
+    with the job (see ``importing_consent``)."""
     kind = ImportKind(kind)
     existing_mode = ExistingCustomerMode(existing_mode)
     _check_permission(user, kind, existing_mode)
     department = _target_department(user, department)
+    if consent_basis is not None:  # refused before the file is stored
+        if kind != ImportKind.CUSTOMERS:
+            raise ValidationError(_("A consent basis belongs to a customer import."))
+        consent_basis_check(consent_basis)
     name = getattr(file, "name", "") or "import.csv"
     name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
     table = _read_columns(file, name)
@@ -257,14 +270,19 @@ def import_job_create(
     file.seek(0)
     job.file.save(name, file, save=False)
     job.save()
+    if consent_basis is not None:
+        import_consent_basis_record(job=job, user=user, basis=consent_basis)
     if start and queue:
         _queue(job)
     return job
 
 
 @transaction.atomic
-def import_job_start(*, job: ImportJob, mapping: dict) -> ImportJob:
-    """Confirm a draft's column mapping and queue it."""
+def import_job_start(
+    *, job: ImportJob, mapping: dict, user=None, consent_basis: ConsentBasis | None = None
+) -> ImportJob:
+    """Confirm a draft's column mapping — and, for customers, the file's consent basis
+    (recorded and audited for ``user``) — and queue it."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportStatus.DRAFT:
         raise ValidationError(_("This import has already been started."))
@@ -272,6 +290,8 @@ def import_job_start(*, job: ImportJob, mapping: dict) -> ImportJob:
     problems = missing_fields(resolved, job.kind)
     if problems:
         raise ValidationError(problems)
+    if consent_basis is not None:
+        import_consent_basis_record(job=job, user=user, basis=consent_basis)
     job.mapping = resolved
     job.status = ImportStatus.PENDING
     job.save(update_fields=["mapping", "status"])
@@ -303,6 +323,9 @@ def import_job_repeat(*, job: ImportJob, user, dry_run: bool = False) -> ImportJ
             _("The file of this import is no longer stored; upload it again.")
         ) from exc
     repeat.save()
+    basis = ConsentBasis.of(job)
+    if basis is not None:  # the same basis, recorded (and audited) for this import too
+        import_consent_basis_record(job=repeat, user=user, basis=basis)
     _queue(repeat)
     return repeat
 
@@ -494,8 +517,11 @@ def _record(job: ImportJob, outcome: ChunkOutcome) -> None:
     if len(job.preview) < PREVIEW_ROWS:
         job.preview = job.preview + outcome.preview[: PREVIEW_ROWS - len(job.preview)]
     job.total_rows = max(job.total_rows, job.processed_rows)
+    if outcome.reach:
+        job.reach = reach_merge(job.reach, outcome.reach)
     job.save(
         update_fields=[
+            "reach",
             "skipped_reasons",
             "created_count",
             "updated_count",

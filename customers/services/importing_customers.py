@@ -28,6 +28,7 @@ from customers.models import (
     Tag,
 )
 from customers.services.importing import PREVIEW_ROWS, ChunkOutcome, ImportScope
+from customers.services.importing_consent import ConsentBasis, reach_count
 from customers.services.importing_fields import CONSENT_FIELDS, CUSTOMER_FIELDS
 from customers.services.importing_files import oversized_cell
 from customers.services.importing_values import CellError, cell_text
@@ -206,6 +207,8 @@ class CustomerImporter:
         }
         self.has_tags = "tags" in self.mapped
         self.consent_fields = [field for field in self.mapped if field in CONSENT_FIELDS]
+        self.basis = ConsentBasis.of(job)
+        self.basis_channels = tuple(self.basis.channels) if self.basis else ()
         self.has_referrer = "referrer" in self.mapped
         # Mobiles of the customers earlier chunks added, and the referrals they set: a
         # later row may name them as referrer (in a dry run nothing is on record).
@@ -331,7 +334,7 @@ class CustomerImporter:
             links = Customer.tags.through.objects.filter(ids_in("customer_id", customer_ids))
             for customer_id, name in links.values_list("customer_id", "tag__name"):
                 tags[customer_id].add(name)
-        if customer_ids and self.consent_fields:
+        if customer_ids:  # every channel: the reach counts read them too
             rows = ChannelConsent.objects.filter(ids_in("customer_id", customer_ids))
             for customer_id, channel, granted in rows.values_list(
                 "customer_id", "channel", "granted"
@@ -357,9 +360,9 @@ class CustomerImporter:
         for customer in existing:
             if customer["email"]:
                 by_email[customer["email"]].append(customer)
-        tags_of, consents_of = (
-            self._related([c["id"] for c in existing]) if self.update_mode else ({}, {})
-        )
+        tags_of, consents_of = self._related([c["id"] for c in existing])
+        # Each row's customer as it will be, and its consents: the reach counts.
+        states: list[tuple[dict, dict]] = []
 
         creates: list[CustomerRow] = []
         updates: list[tuple[dict, CustomerRow, list[str]]] = []
@@ -384,7 +387,8 @@ class CustomerImporter:
                 if mobile:
                     added.add(mobile)
                 creates.append(row)
-                self._preview(outcome, row, "create", row.values)
+                states.append((row.values, self.consents_after(None, row, consents_of)))
+                self._preview(outcome, row, "create", row.values, states[-1][1])
                 continue
             if not customer["is_visible"]:
                 outcome.reject(
@@ -416,6 +420,7 @@ class CustomerImporter:
                 continue
             if not self.update_mode:
                 claims[customer_id] = (row.number, row.signature)
+                states.append((customer, self.consents_after(customer_id, None, consents_of)))
                 outcome.skipped["existing"] += 1
                 self._preview(outcome, row, "skip", row.values)
                 continue
@@ -428,6 +433,7 @@ class CustomerImporter:
             if row.referrer is not None:
                 edges[node] = row.referrer
                 changed.append("referrer")
+            states.append((customer, self.consents_after(customer_id, row, consents_of)))
             if not changed:
                 outcome.skipped["unchanged"] += 1
                 self._preview(outcome, row, "skip", row.values)
@@ -437,8 +443,9 @@ class CustomerImporter:
                 key: customer[key] if key in COLUMN_DEFAULTS else value
                 for key, value in row.values.items()
             }
-            self._preview(outcome, row, "update", merged)
+            self._preview(outcome, row, "update", merged, states[-1][1])
         outcome.preview.sort(key=lambda entry: entry["row"])
+        outcome.reach = reach_count(states)
         outcome.created = len(creates)
         outcome.updated = len(updates)
         if not self.job.dry_run and (creates or updates):
@@ -583,26 +590,27 @@ class CustomerImporter:
         ]
         if new_tags:
             changed.append("tags")
-        for field in self.consent_fields:
-            granted = row.values.get(field)
-            if (
-                granted is not None
-                and consents_of.get((customer_id, CONSENT_FIELDS[field])) != granted
-            ):
-                changed.append("consent")
-                break
+        if self.consent_changes(customer_id, row, consents_of):
+            changed.append("consent")
         return changed
 
-    def _preview(self, outcome: ChunkOutcome, row: CustomerRow, action: str, values: dict) -> None:
+    def _preview(
+        self,
+        outcome: ChunkOutcome,
+        row: CustomerRow,
+        action: str,
+        values: dict,
+        consents: dict | None = None,
+    ) -> None:
+        """One row of the preview; ``consents`` (after the import) shows the consents the
+        file's basis grants as well as those of the file's columns."""
         if len(outcome.preview) >= self.preview_budget:
             return
-        outcome.preview.append(
-            {
-                "row": row.number,
-                "action": action,
-                "values": {key: preview_value(values[key]) for key in self.mapped if key in values},
-            }
-        )
+        shown = {key: preview_value(values[key]) for key in self.mapped if key in values}
+        for channel in self.basis_channels:
+            if consents and channel in consents:
+                shown.setdefault(f"consent_{channel}", consents[channel])
+        outcome.preview.append({"row": row.number, "action": action, "values": shown})
 
     # --- values for writing -------------------------------------------------------------
 
@@ -618,13 +626,37 @@ class CustomerImporter:
         return values
 
     def consent_changes(self, customer_id: int, row: CustomerRow, consents_of: dict) -> list:
+        """``(customer id, channel, granted, on the file's basis)`` for each consent the
+        row changes: its consent columns first; then, for a channel the file's basis
+        covers, granted on that basis — unless the row or an earlier decision on record
+        says otherwise (a basis never overrides a customer's own refusal)."""
         changes = []
         for field in self.consent_fields:
             granted = row.values.get(field)
             channel = CONSENT_FIELDS[field]
             if granted is not None and consents_of.get((customer_id, channel)) != granted:
-                changes.append((customer_id, channel, granted))
+                changes.append((customer_id, channel, granted, False))
+        for channel in self.basis_channels:
+            if row.values.get(f"consent_{channel}") is None and (
+                (customer_id, channel) not in consents_of
+            ):
+                changes.append((customer_id, channel, True, True))
         return changes
+
+    def consents_after(self, customer_id: int | None, row: CustomerRow | None, consents_of):
+        """``{channel: granted}`` of a customer once the row is imported (``row`` ``None``:
+        the row leaves the customer alone, as when existing customers are skipped)."""
+        after = {
+            channel: consents_of[(customer_id, channel)]
+            for channel in CONSENT_FIELDS.values()
+            if customer_id is not None and (customer_id, channel) in consents_of
+        }
+        if row is not None:
+            for _id, channel, granted, _basis in self.consent_changes(
+                customer_id or 0, row, consents_of if customer_id is not None else {}
+            ):
+                after[channel] = granted
+        return after
 
     def tag_ids(self, names: set[str]) -> dict[str, int]:
         if not names:

@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from carecrm.regions import normalise_city, normalise_province
 from customers.models import Customer, ImportKind, Order, OrderLine
 from customers.services import importing_values as values
 
@@ -133,9 +134,17 @@ CUSTOMER_FIELDS: dict[str, ImportField] = {
             "gender", _verbose(Customer, "gender"), ("性别", "gender", "sex"), values.clean_gender
         ),
         ImportField(
-            "province", _verbose(Customer, "province"), ("省份", "省", "province"), _text(30)
+            "province",
+            _verbose(Customer, "province"),
+            ("省份", "省", "province"),
+            partial(values.clean_place, max_length=30, normalise=normalise_province),
         ),
-        ImportField("city", _verbose(Customer, "city"), ("城市", "市", "city"), _text(30)),
+        ImportField(
+            "city",
+            _verbose(Customer, "city"),
+            ("城市", "市", "city"),
+            partial(values.clean_place, max_length=30, normalise=normalise_city),
+        ),
         ImportField(
             "district",
             _verbose(Customer, "district"),

@@ -69,6 +69,11 @@ def clean_text(raw, *, max_length: int | None, label: str) -> str:
     return text
 
 
+def clean_place(raw, *, max_length: int, normalise: Callable[[str], str], label: str) -> str:
+    """A province or city in its one official spelling ("上海" → "上海市")."""
+    return clean_text(normalise(cell_text(raw)), max_length=max_length, label=label)
+
+
 def _refuse_control_characters(text: str, *, label: str) -> None:
     character = control_character_in(text)
     if character:
@@ -308,11 +313,32 @@ _YES_NO = _words(
             "yes",
             "true",
             "1",
+            "opt-in",
+            "optin",
+            "opt in",
+            "opted in",
             "√",
             "✓",
             "✔",
         ),
-        "no": ("否", "不同意", "拒绝", "不允许", "退订", "n", "no", "false", "0", "×", "✗"),
+        "no": (
+            "否",
+            "不同意",
+            "拒绝",
+            "已拒绝",
+            "不允许",
+            "退订",
+            "n",
+            "no",
+            "false",
+            "0",
+            "×",
+            "✗",
+            "opt-out",
+            "optout",
+            "opt out",
+            "opted out",
+        ),
     }
 )
 
@@ -350,9 +376,20 @@ def clean_channel(raw, *, label: str) -> str:
     return _choice(raw, _CHANNELS, label=label, allowed=_labels(Channel)) or ""
 
 
+_NOT_ASKED = frozenset(("未征询", "未询问", "未知", "not asked", "unknown", "-"))
+
+
 def clean_consent(raw, *, label: str) -> bool | None:
-    """是/否, Y/N, 1/0 …; an empty cell says nothing about consent (``None``)."""
-    answer = _choice(raw, _YES_NO, label=label, allowed=lambda: "是/否/Y/N/1/0")
+    """是/否, 同意/拒绝, yes/no, 1/0, true/false, opt-in/opt-out …; an empty cell (or
+    未征询, "not asked") says nothing about consent (``None``)."""
+    if _folded(raw).lower() in _NOT_ASKED:
+        return None
+    answer = _choice(
+        raw,
+        _YES_NO,
+        label=label,
+        allowed=lambda: "是/否/同意/拒绝/yes/no/1/0/true/false/opt-in/opt-out",
+    )
     return None if answer is None else answer == "yes"
 
 

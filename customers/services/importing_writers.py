@@ -55,7 +55,20 @@ FETCHED = (
     "celebrates_lunar_birthday",
     "lunar_birth_month",
     "referred_by_id",
+    "wecom_external_id",  # for the reach counts
+    "push_token",
 )
+
+
+BASIS_FIELDS = ("basis", "basis_date", "basis_source")
+
+
+def basis_values(basis) -> dict:
+    """The consent record's basis fields for a consent granted on the file's basis
+    (``importing_consent.ConsentBasis``), or blank ones."""
+    if basis is None:
+        return {"basis": "", "basis_date": None, "basis_source": ""}
+    return {"basis": basis.basis, "basis_date": basis.on, "basis_source": basis.source}
 
 
 class OrmWriter:
@@ -100,6 +113,7 @@ class OrmWriter:
             batch_size=self.batch_size,
             ignore_conflicts=True,
         )
+        basis = importer.basis
         consents = [
             ChannelConsent(
                 customer_id=customer_id,
@@ -109,16 +123,26 @@ class OrmWriter:
                 method=ConsentMethod.IMPORT,
                 note=importer.consent_note,
                 recorded_by_id=self.job.created_by_id,
+                **(basis_values(basis) if on_basis else basis_values(None)),
             )
             for pair_id, row in pairs
-            for customer_id, channel, granted in importer.consent_changes(pair_id, row, consents_of)
+            for customer_id, channel, granted, on_basis in importer.consent_changes(
+                pair_id, row, consents_of
+            )
         ]
         ChannelConsent.objects.bulk_create(
             consents,
             batch_size=self.batch_size,
             update_conflicts=True,
             unique_fields=["customer", "channel"],
-            update_fields=["granted", "changed_at", "method", "note", "recorded_by"],
+            update_fields=[
+                "granted",
+                "changed_at",
+                "method",
+                "note",
+                "recorded_by",
+                *BASIS_FIELDS,
+            ],
         )
         for ids, change in (
             ([c.pk for c in new_customers], "created"),
@@ -212,24 +236,34 @@ class PostgresWriter:
                 for change in importer.consent_changes(customer_id, row, consents_of)
             ]
             if consents:
+                basis = basis_values(importer.basis)
                 cursor.execute(
                     f"INSERT INTO {ChannelConsent._meta.db_table} "  # noqa: S608
-                    "(customer_id, channel, granted, changed_at, method, note, recorded_by_id) "
-                    "SELECT u.customer_id, u.channel, u.granted, %s, %s, %s, %s "
-                    "FROM unnest(%s::bigint[], %s::text[], %s::boolean[]) "
-                    "AS u(customer_id, channel, granted) "
+                    "(customer_id, channel, granted, changed_at, method, note, recorded_by_id, "
+                    "basis, basis_date, basis_source) "
+                    "SELECT u.customer_id, u.channel, u.granted, %s, %s, %s, %s, "
+                    "CASE WHEN u.on_basis THEN %s ELSE '' END, "
+                    "CASE WHEN u.on_basis THEN %s::date END, "
+                    "CASE WHEN u.on_basis THEN %s ELSE '' END "
+                    "FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[]) "
+                    "AS u(customer_id, channel, granted, on_basis) "
                     "ON CONFLICT (customer_id, channel) DO UPDATE SET "
                     "granted = EXCLUDED.granted, changed_at = EXCLUDED.changed_at, "
                     "method = EXCLUDED.method, note = EXCLUDED.note, "
-                    "recorded_by_id = EXCLUDED.recorded_by_id",
+                    "recorded_by_id = EXCLUDED.recorded_by_id, basis = EXCLUDED.basis, "
+                    "basis_date = EXCLUDED.basis_date, basis_source = EXCLUDED.basis_source",
                     [
                         now,
                         ConsentMethod.IMPORT.value,
                         importer.consent_note,
                         self.job.created_by_id,
+                        basis["basis"],
+                        basis["basis_date"],
+                        basis["basis_source"],
                         [c[0] for c in consents],
                         [c[1] for c in consents],
                         [c[2] for c in consents],
+                        [c[3] for c in consents],
                     ],
                 )
             self._audit(cursor, new_ids, [customer["id"] for customer, _r, _f in updates], now)

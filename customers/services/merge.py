@@ -283,7 +283,16 @@ def _consent_wins(candidate: ChannelConsent, current: ChannelConsent) -> bool:
     return not candidate.granted and current.granted
 
 
-_CONSENT_DECISION_FIELDS = ("granted", "changed_at", "method", "note", "recorded_by_id")
+_CONSENT_DECISION_FIELDS = (
+    "granted",
+    "changed_at",
+    "method",
+    "note",
+    "recorded_by_id",
+    "basis",
+    "basis_date",
+    "basis_source",
+)
 
 
 def _merge_consents(survivor: Customer, duplicate: Customer):

@@ -169,6 +169,9 @@ def customer_anonymise(*, customer: Customer, user, reason: str, request=None) -
             method=ConsentMethod.STAFF,
             note="PIPL art. 47",
             recorded_by=user,
+            basis="",
+            basis_date=None,
+            basis_source="",
         )
         VerificationTask.objects.filter(
             customer_id__in=ids, outcome=VerificationOutcome.PENDING

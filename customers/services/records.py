@@ -24,6 +24,7 @@ from carecrm.core.models import AuditAction
 from carecrm.core.scoping import department_choices_for
 from carecrm.header_text import refuse_control_characters
 from carecrm.phone import normalise_mobile
+from carecrm.regions import normalise_city, normalise_province
 from customers.models import (
     Channel,
     ChannelConsent,
@@ -184,6 +185,8 @@ def _validate_and_normalise(
             setattr(customer, field, normalise(getattr(customer, field)))
         except ValidationError as exc:
             errors[field] = exc.messages
+    customer.province = normalise_province(customer.province)
+    customer.city = normalise_city(customer.city)
     customer.name = (customer.name or "").strip()
     if not customer.name:
         errors["name"] = [_("Enter the customer's name.")]
@@ -368,6 +371,8 @@ def consent_set(
     consent.note = note.strip()[:200]
     consent.changed_at = at
     consent.recorded_by = user if user is not None and user.pk else None
+    # A decision made here rests on itself, not on an imported file's basis.
+    consent.basis, consent.basis_date, consent.basis_source = "", None, ""
     consent.save()
     audit_record(
         actor=user,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carecrm.channels import ConsentChannel
 from carecrm.core.audit import audit_record
 from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
@@ -24,6 +25,7 @@ from customers.selectors_imports import (
     can_download_rejected_rows,
     import_file_sample,
     import_preview,
+    import_reach,
     import_rejections,
     visible_import_jobs,
     visible_import_presets,
@@ -130,7 +132,12 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
         try:
-            job = import_job_start(job=job, mapping=mapping)
+            job = import_job_start(
+                job=job,
+                mapping=mapping,
+                user=request.user,
+                consent_basis=form.basis(),
+            )
             if form.cleaned_data["preset_name"]:
                 import_preset_save(
                     user=request.user,
@@ -166,6 +173,12 @@ def _status_context(request: HttpRequest, job: ImportJob) -> dict:
             key=lambda item: -item[1],
         ),
         "preview": import_preview(job, request.user),
+        "reach": import_reach(job) if job.kind == ImportKind.CUSTOMERS else None,
+        "consent_basis_channels": [
+            str(ConsentChannel(channel).label)
+            for channel in job.consent_basis_channels
+            if channel in ConsentChannel.values
+        ],
         "rejections": import_rejections(job),
         "can_download": bool(job.error_report) and can_download_rejected_rows(request.user, job),
         "can_repeat": request.user.has_perm(ADD) and job.status == ImportStatus.DONE,

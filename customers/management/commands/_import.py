@@ -41,6 +41,10 @@ class ImportCommand(BaseCommand):
     def existing_mode(self, options) -> str:
         return ExistingCustomerMode.UPDATE
 
+    def create_options(self, options) -> dict:
+        """Further keyword arguments of ``import_job_create`` for this kind."""
+        return {}
+
     def handle(self, *args, **options):
         path = Path(options["path"])
         if not path.is_file():
@@ -61,6 +65,7 @@ class ImportCommand(BaseCommand):
                     department=department,
                     preset=preset,
                     queue=False,
+                    **self.create_options(options),
                 )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
@@ -89,6 +94,11 @@ class ImportCommand(BaseCommand):
                 for code, count in sorted(result.skipped_reasons.items(), key=lambda i: -i[1])
             )
             self.stdout.write(f"Skipped: {reasons}.")
+        for channel, counts in sorted((job.reach or {}).items()):
+            detail = ", ".join(f"{reason.replace('_', ' ')} {n:,}" for reason, n in counts.items())
+            self.stdout.write(
+                f"Cannot be reached by {channel}: {sum(counts.values()):,} rows ({detail})."
+            )
         if job.error_report:
             self.stdout.write(f"Rejected rows with reasons: {job.error_report.path}")
             for rejection in job.rejections.order_by("row_number")[:10]:
