@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from carecrm.accounts.models import Department
 from carecrm.core.scoping import department_choices_for, visible_to
 from customers.filters import manager_choices
+from customers.forms import tag_suggestion_attrs
 from customers.models import StaticList, Tag
 
 MAX_SELECTED_IDS = 1000  # a page holds at most 100; more means "select all" was meant
@@ -106,7 +107,7 @@ class BulkActionForm(CustomerSelectionForm):
             widget.attrs["class"] = (
                 "form-select" if isinstance(widget, forms.Select) else "form-control"
             )
-        self.fields["tag_name"].widget.attrs["list"] = "tag-options"
+        self.fields["tag_name"].widget.attrs.update(tag_suggestion_attrs("tag_name"))
 
     def clean_manager(self):
         value = self.cleaned_data.get("manager")
