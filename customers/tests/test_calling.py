@@ -340,3 +340,25 @@ def test_api_orders_still_need_a_number(staff_a, department_a):
             lines=[{"product": "茶具", "unit_price": "88.00"}],
             user=staff_a,
         )
+
+
+def test_follow_ups_offer_show_number(staff_a_client, staff_a, department_a):
+    customer = CustomerFactory(department=department_a, mobile="+8613812345678")
+    Interaction.objects.create(
+        customer=customer,
+        kind="complaint",
+        occurred_at=timezone.now(),
+        staff=staff_a,
+        summary="退货问题",
+        follow_up_due=timezone.localdate(),
+    )
+    page = staff_a_client.get(reverse("customers:follow-ups")).content.decode()
+    assert "138****5678" in page
+    assert f'hx-post="{_reveal_url(customer)}"' in page
+
+
+def test_no_show_number_for_merged_customers(staff_a_client, department_a):
+    customer = CustomerFactory(department=department_a, status="merged")
+    page = staff_a_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert _reveal_url(customer) not in page
+    assert staff_a_client.post(_reveal_url(customer), {"reason": "care_call"}).status_code == 404

@@ -35,9 +35,7 @@ def screenshot(page, name: str) -> None:
 
 def _chinese_page(browser, live_server, user, device: dict):
     context = browser.new_context(locale="zh-CN", **device)
-    context.add_cookies(
-        [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
-    )
+    context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
