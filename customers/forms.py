@@ -168,8 +168,13 @@ class CustomerForm(MaskedContactFieldsMixin, ParseOnlyModelForm):
             f"{u} · {u.department}" if u.department_id else str(u)
         )
         self.fields["relationship_manager"].empty_label = _("None assigned")
-        if not instance.pk and not self.is_bound:
-            # Whoever records a new customer looks after them unless they say otherwise.
+        if (
+            not instance.pk
+            and not self.is_bound
+            and not (user.is_admin_role or user.is_manager_role)
+        ):
+            # Staff who record a new customer look after them unless they say otherwise;
+            # managers and admins record for their teams and choose.
             self.initial.setdefault("relationship_manager", user.pk)
         self.fields["department"].empty_label = _("Choose a department")
         self.fields["gender"].choices = [("", _("Not specified")), *Gender.choices]

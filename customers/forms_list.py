@@ -9,6 +9,7 @@ from carecrm.core.scoping import department_choices_for, visible_to
 from customers.filters import manager_choices
 from customers.forms import tag_suggestion_attrs
 from customers.models import StaticList, Tag
+from customers.selectors import tags_in_scope
 
 MAX_SELECTED_IDS = 1000  # a page holds at most 100; more means "select all" was meant
 
@@ -97,6 +98,7 @@ class BulkActionForm(CustomerSelectionForm):
                 for pk, user in self.manager_users.items()
             ),
         ]
+        self.fields["remove_tag"].queryset = tags_in_scope(request.user).order_by("name")
         self.fields["static_list"].queryset = visible_to(
             request.user, StaticList.objects.select_related("department")
         ).order_by("name")

@@ -283,20 +283,25 @@ def phone_reveal_at(user, *, since, position: int):
 TAG_SUGGESTIONS = 8
 
 
-def tag_suggestions(user, text: str, *, limit: int = TAG_SUGGESTIONS) -> list[str]:
-    """Names of existing tags containing ``text`` that are on at least one customer the
-    user may see (a tag only another department uses is not suggested), shortest and then
-    alphabetical first. Admins get every tag."""
-    text = (text or "").strip()
+def tags_in_scope(user) -> QuerySet[Tag]:
+    """Tags on at least one active customer the user may see (a tag only another
+    department uses is not theirs to pick); admins get every tag."""
     tags = Tag.objects.all()
+    if user.is_admin_role:
+        return tags
+    tagged = Customer.tags.through.objects.filter(
+        tag_id=OuterRef("pk"), customer__in=visible_customers(user).values("pk")
+    )
+    return tags.filter(Exists(tagged))
+
+
+def tag_suggestions(user, text: str, *, limit: int = TAG_SUGGESTIONS) -> list[str]:
+    """Names of tags in the user's scope containing ``text``, shortest and then
+    alphabetical first."""
+    text = (text or "").strip()
+    tags = tags_in_scope(user)
     if text:
         tags = tags.filter(name__icontains=text)
-    if not user.is_admin_role:
-        tagged = Customer.tags.through.objects.filter(
-            tag_id=OuterRef("pk"),
-            customer__in=visible_customers(user, include_inactive=False).values("pk"),
-        )
-        tags = tags.filter(Exists(tagged))
     return list(
         tags.annotate(length=Length("name"))
         .order_by("length", "name")

@@ -211,6 +211,12 @@ def test_customer_form_has_no_dash_placeholders_for_staff(staff_a, department_a)
     assert form.initial["relationship_manager"] == staff_a.pk
 
 
+def test_managers_choose_the_relationship_manager_of_a_new_customer(manager_a):
+    form = CustomerForm(user=manager_a)
+    assert "relationship_manager" not in form.initial
+    assert "None assigned" in str(form["relationship_manager"])
+
+
 # --- tag suggestions ------------------------------------------------------------------
 
 
@@ -362,3 +368,13 @@ def test_no_show_number_for_merged_customers(staff_a_client, department_a):
     page = staff_a_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert _reveal_url(customer) not in page
     assert staff_a_client.post(_reveal_url(customer), {"reason": "care_call"}).status_code == 404
+
+
+def test_the_bulk_remove_dialog_lists_only_tags_in_scope(
+    staff_a_client, department_a, department_b
+):
+    CustomerFactory(department=department_a).tags.add(Tag.objects.create(name="老客户"))
+    CustomerFactory(department=department_b).tags.add(Tag.objects.create(name="华南专属"))
+    response = staff_a_client.get(reverse("customers:list"))
+    choices = [label for _, label in response.context["bulk_form"].fields["remove_tag"].choices]
+    assert choices[1:] == ["老客户"]
