@@ -322,6 +322,9 @@ REST_FRAMEWORK = {
 }
 # Customer searches per user, pages and API together (carecrm.core.search_throttle).
 SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT", "120/minute")
+# Full phone numbers a user may have shown per hour on masked pages ("show number" for a
+# call, each one audited with its reason: customers.services.calling).
+PHONE_REVEALS_PER_HOUR = env.int("PHONE_REVEALS_PER_HOUR", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCRM API",
     "DESCRIPTION": "Customer-care programmes: customers, segments, campaigns, events.",

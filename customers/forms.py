@@ -5,11 +5,12 @@ import re
 from collections.abc import Callable
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,9 +21,11 @@ from customers.models import (
     ConsentMethod,
     ContactPerson,
     Customer,
+    Gender,
     IntentKind,
     Interaction,
     InteractionKind,
+    RevealReason,
 )
 from customers.privacy import can_see_pii, mask_email, mask_phone, mask_street
 from customers.services.records import EDITABLE_FIELDS, normalise_email, normalise_mobile
@@ -40,6 +43,28 @@ def split_list(value: str) -> list[str]:
         if item and item not in items:
             items.append(item)
     return items
+
+
+def tag_suggestion_attrs(param: str) -> dict:
+    """htmx attributes of a tag input: as the user types, existing tags in their scope
+    are offered below it (``customers:tag-suggestions``); works with a phone keyboard."""
+    return {
+        "hx-get": reverse("customers:tag-suggestions"),
+        "hx-trigger": "input changed delay:250ms, focus",
+        "hx-target": f"#tag-suggestions-{param}",
+        "hx-sync": "this:replace",
+        "hx-include": "this",
+        "autocomplete": "off",
+        "data-tag-input": param,
+    }
+
+
+def tag_suggestion_box(input_id: str, *, mode: str) -> str:
+    param = input_id.removeprefix("id_")
+    return (
+        f'<div id="tag-suggestions-{param}" class="mt-n2 mb-2" data-tag-suggestions="{input_id}"'
+        f' data-tag-mode="{mode}" aria-live="polite"></div>'
+    )
 
 
 class ParseOnlyModelForm(forms.ModelForm):
@@ -142,6 +167,19 @@ class CustomerForm(MaskedContactFieldsMixin, ParseOnlyModelForm):
         self.fields["relationship_manager"].label_from_instance = lambda u: (
             f"{u} · {u.department}" if u.department_id else str(u)
         )
+        self.fields["relationship_manager"].empty_label = _("None assigned")
+        if (
+            not instance.pk
+            and not self.is_bound
+            and not (user.is_admin_role or user.is_manager_role)
+        ):
+            # Staff who record a new customer look after them unless they say otherwise;
+            # managers and admins record for their teams and choose.
+            self.initial.setdefault("relationship_manager", user.pk)
+        self.fields["department"].empty_label = _("Choose a department")
+        self.fields["gender"].choices = [("", _("Not specified")), *Gender.choices]
+        self.fields["preferred_channel"].choices = [("", _("No preference")), *Channel.choices]
+        self.fields["tags"].widget.attrs.update(tag_suggestion_attrs("tags"))
         for name in ("lunar_birth_month", "lunar_birth_day"):
             self.fields[name].widget.attrs.update({"min": 1, "max": 12 if "month" in name else 30})
         self.fields["lunar_birth_month"].help_text = _(
@@ -181,7 +219,10 @@ class CustomerForm(MaskedContactFieldsMixin, ParseOnlyModelForm):
             Fieldset(
                 _("Care team and preferences"),
                 Row(Column("department"), Column("relationship_manager")),
-                Row(Column("preferred_categories"), Column("tags")),
+                Row(
+                    Column("preferred_categories"),
+                    Column("tags", HTML(tag_suggestion_box("id_tags", mode="list"))),
+                ),
                 "notes",
             ),
         )
@@ -213,6 +254,19 @@ class CustomerForm(MaskedContactFieldsMixin, ParseOnlyModelForm):
         return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
 
 
+# Kinds of interaction that say how it happened: the channel is not asked again.
+IMPLIED_CHANNELS = {InteractionKind.CALL: Channel.PHONE}
+
+
+def default_kind_and_channel(customer: Customer) -> tuple[str, str]:
+    """What a new interaction most likely is, from the customer's preferred channel: a
+    call (phone or no preference), or a consultation on that channel."""
+    preferred = customer.preferred_channel
+    if not preferred or preferred == Channel.PHONE:
+        return InteractionKind.CALL, Channel.PHONE
+    return InteractionKind.CONSULTATION, preferred
+
+
 class InteractionForm(ParseOnlyModelForm):
     class Meta:
         model = Interaction
@@ -232,20 +286,43 @@ class InteractionForm(ParseOnlyModelForm):
             get_user_model().objects.filter(who, is_active=True).order_by("username")
         )
         self.fields["staff"].required = True
+        self.fields["staff"].empty_label = None
+        self.fields["channel"].choices = [("", _("Not recorded")), *Channel.choices]
+        self.fields["kind"].widget.attrs["data-implies-channel"] = "1"
         if not self.is_bound:
             self.initial.setdefault(
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
             )
             self.initial.setdefault("staff", user.pk)
+            kind, channel = default_kind_and_channel(customer)
+            self.initial.setdefault("kind", kind)
+            if self.initial["kind"] in IMPLIED_CHANNELS:
+                self.initial["channel"] = IMPLIED_CHANNELS[self.initial["kind"]]
+            else:
+                self.initial.setdefault("channel", channel)
         self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["follow_up_due"].help_text = _("Leave blank when no follow-up is needed")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Row(Column("kind"), Column("channel"), Column("occurred_at"), Column("staff")),
+            Row(
+                Column("kind"),
+                Column("channel", css_class="js-channel-field"),
+                Column("occurred_at"),
+                Column("staff"),
+            ),
             "summary",
             Row(Column("outcome"), Column("follow_up_due")),
         )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # One question, not two: a call is recorded on the phone channel, as it always
+        # was (the campaigns' phone tasks log kind "call", channel "phone" too).
+        implied = IMPLIED_CHANNELS.get(cleaned_data.get("kind"))
+        if implied:
+            cleaned_data["channel"] = implied
+        return cleaned_data
 
 
 class ResolveForm(forms.Form):
@@ -258,7 +335,12 @@ class ResolveForm(forms.Form):
 
 
 class OrderForm(forms.Form):
-    order_no = forms.CharField(label=_("Order number"), max_length=64)
+    order_no = forms.CharField(
+        label=_("Order number"),
+        max_length=64,
+        required=False,
+        help_text=_("Leave blank to have one made, e.g. CC-20261207-000123"),
+    )
     ordered_at = forms.DateTimeField(
         label=_("Ordered at"), widget=DATETIME_WIDGET, input_formats=["%Y-%m-%dT%H:%M"]
     )
@@ -424,4 +506,29 @@ class IntentForm(forms.Form):
         cleaned_data = super().clean()
         if not cleaned_data.get("product") and not cleaned_data.get("category"):
             raise ValidationError(_("Name the product or at least its category."))
+        return cleaned_data
+
+
+class PhoneRevealForm(forms.Form):
+    """Why a full number is shown (audited with the reveal)."""
+
+    reason = forms.ChoiceField(
+        label=_("Why do you need the number?"),
+        choices=RevealReason.choices,
+        initial=RevealReason.CARE_CALL,
+    )
+    note = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Say why, in a few words")}),
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if (
+            cleaned_data.get("reason") == RevealReason.OTHER
+            and not cleaned_data.get("note", "").strip()
+        ):
+            self.add_error("note", _("Say why you need the number."))
         return cleaned_data

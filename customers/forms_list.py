@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from carecrm.accounts.models import Department
 from carecrm.core.scoping import department_choices_for, visible_to
 from customers.filters import manager_choices
+from customers.forms import tag_suggestion_attrs
 from customers.models import StaticList, Tag
+from customers.selectors import tags_in_scope
 
 MAX_SELECTED_IDS = 1000  # a page holds at most 100; more means "select all" was meant
 
@@ -96,6 +98,7 @@ class BulkActionForm(CustomerSelectionForm):
                 for pk, user in self.manager_users.items()
             ),
         ]
+        self.fields["remove_tag"].queryset = tags_in_scope(request.user).order_by("name")
         self.fields["static_list"].queryset = visible_to(
             request.user, StaticList.objects.select_related("department")
         ).order_by("name")
@@ -106,7 +109,7 @@ class BulkActionForm(CustomerSelectionForm):
             widget.attrs["class"] = (
                 "form-select" if isinstance(widget, forms.Select) else "form-control"
             )
-        self.fields["tag_name"].widget.attrs["list"] = "tag-options"
+        self.fields["tag_name"].widget.attrs.update(tag_suggestion_attrs("tag_name"))
 
     def clean_manager(self):
         value = self.cleaned_data.get("manager")

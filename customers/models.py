@@ -465,6 +465,15 @@ class InteractionKind(models.TextChoices):
     VISIT = "visit", _("Visit")
 
 
+class RevealReason(models.TextChoices):
+    """Why a full phone number was shown ("show number", audited with the reveal)."""
+
+    CARE_CALL = "care_call", _("Care call")
+    APPOINTMENT = "appointment", _("Appointment confirmation")
+    COMPLAINT = "complaint", _("Complaint follow-up")
+    OTHER = "other", _("Other")
+
+
 class InteractionOutcome(models.TextChoices):
     OPEN = "open", _("Open")
     RESOLVED = "resolved", _("Resolved")

@@ -16,10 +16,11 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from carecrm.core.keyset import InvalidCursor, KeysetPage, SortKey, keyset_paginate
+from carecrm.core.models import AuditAction, AuditEntry
 from carecrm.core.scoping import get_visible_or_404, visible_to
 from customers.models import (
     ContactPerson,
@@ -28,6 +29,7 @@ from customers.models import (
     Interaction,
     InteractionOutcome,
     StaticList,
+    Tag,
 )
 
 
@@ -253,3 +255,55 @@ def static_list_members(*, static_list: StaticList, user) -> QuerySet[Customer]:
         staticlist_id=static_list.pk, customer_id=OuterRef("pk")
     )
     return visible_customers(user, include_inactive=True).filter(Exists(membership))
+
+
+# --- calling: shown phone numbers, and tag suggestions ---------------------------------
+
+
+def _phone_reveals(user, *, since):
+    return AuditEntry.objects.filter(actor=user, action=AuditAction.PHONE_REVEAL, at__gte=since)
+
+
+def phone_reveal_count(user, *, since) -> int:
+    """How many full phone numbers ``user`` had shown since ``since``: one indexed
+    ``COUNT`` over the audit trail (``audit_actor_at``)."""
+    return _phone_reveals(user, since=since).count()
+
+
+def phone_reveal_at(user, *, since, position: int):
+    """When the ``position``-th (from 0, oldest first) of those reveals happened."""
+    return (
+        _phone_reveals(user, since=since)
+        .order_by("at")
+        .values_list("at", flat=True)[position : position + 1]
+        .first()
+    )
+
+
+TAG_SUGGESTIONS = 8
+
+
+def tags_in_scope(user) -> QuerySet[Tag]:
+    """Tags on at least one active customer the user may see (a tag only another
+    department uses is not theirs to pick); admins get every tag."""
+    tags = Tag.objects.all()
+    if user.is_admin_role:
+        return tags
+    tagged = Customer.tags.through.objects.filter(
+        tag_id=OuterRef("pk"), customer__in=visible_customers(user).values("pk")
+    )
+    return tags.filter(Exists(tagged))
+
+
+def tag_suggestions(user, text: str, *, limit: int = TAG_SUGGESTIONS) -> list[str]:
+    """Names of tags in the user's scope containing ``text``, shortest and then
+    alphabetical first."""
+    text = (text or "").strip()
+    tags = tags_in_scope(user)
+    if text:
+        tags = tags.filter(name__icontains=text)
+    return list(
+        tags.annotate(length=Length("name"))
+        .order_by("length", "name")
+        .values_list("name", flat=True)[:limit]
+    )

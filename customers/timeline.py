@@ -24,7 +24,13 @@ from carecrm.core.registry import (
     timeline_kinds,
     timeline_providers,
 )
-from customers.models import Channel, ConsentMethod, Customer, InteractionOutcome
+from customers.models import (
+    Channel,
+    ConsentMethod,
+    Customer,
+    InteractionOutcome,
+    RevealReason,
+)
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -37,6 +43,7 @@ for _kind, _label in (
     ("consent", gettext_lazy("Consent")),
     ("verification", gettext_lazy("Verifications")),
     ("merge", gettext_lazy("Merges")),
+    ("phone_reveal", gettext_lazy("Numbers shown")),
 ):
     register_timeline_kind(_kind, _label)
 
@@ -189,5 +196,35 @@ def consent_entries(customer: Customer, user) -> list[TimelineEntry]:
     return entries
 
 
-for _provider in (order_entries, interaction_entries, intent_entries, consent_entries):
+def phone_reveal_entries(customer: Customer, user) -> list[TimelineEntry]:
+    """Each time someone had the full phone number shown to call, with their reason (the
+    audit trail's ``phone_reveal`` entries; the number itself is not repeated)."""
+    entries = []
+    audit = AuditEntry.objects.filter(
+        customer_id=customer.pk, action=AuditAction.PHONE_REVEAL
+    ).select_related("actor")
+    for row in audit.order_by("-at"):
+        detail = row.detail or {}
+        reason = detail.get("reason", "")
+        label = RevealReason(reason).label if reason in RevealReason.values else reason
+        entries.append(
+            TimelineEntry(
+                at=row.at,
+                kind="phone_reveal",
+                icon="eye",
+                title=_("Phone number shown: %(reason)s") % {"reason": label},
+                detail=detail.get("note") or "",
+                actor=str(row.actor) if row.actor else "",
+            )
+        )
+    return entries
+
+
+for _provider in (
+    order_entries,
+    interaction_entries,
+    intent_entries,
+    consent_entries,
+    phone_reveal_entries,
+):
     register_timeline_provider(_provider)

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from customers.views import detail
+from customers.views import calling, detail
 
 urlpatterns = [
     path("new/", detail.customer_create, name="create"),
     path("follow-ups/", detail.follow_ups, name="follow-ups"),
+    path("tags/suggest/", calling.tag_suggestions_view, name="tag-suggestions"),
     path("<int:pk>/", detail.customer_detail, name="detail"),
+    path("<int:pk>/phone/", calling.phone_reveal_view, name="phone-reveal"),
     path("<int:pk>/timeline/", detail.customer_timeline_page, name="timeline"),
     path("<int:pk>/edit/", detail.customer_edit, name="edit"),
     path("<int:pk>/consents/", detail.consents_manage, name="consents"),

@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     ANONYMISE = "anonymise", _("Anonymised")
     PII_EXPORT = "pii_export", _("Exported personal data")
     CONSENT = "consent", _("Changed consent")
+    PHONE_REVEAL = "phone_reveal", _("Showed phone number")
 
 
 class AuditEntry(models.Model):

@@ -2,6 +2,7 @@
 segmentation turns into spend, purchase counts and the "potential value" tier."""
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -65,6 +66,38 @@ def _validate_lines(lines: list[LineInput]) -> None:
             )
 
 
+GENERATED_ORDER_PREFIX = "CC"
+
+
+def generated_order_no(order_id: int, *, on: dt.date, attempt: int = 0) -> str:
+    """``CC-20261207-000123``: the day it was recorded and the order's row id, so two
+    orders recorded at once can never get the same number — the id comes from the
+    database (on PostgreSQL a sequence, handed out without locks or waiting, never twice,
+    even across concurrent transactions; on SQLite writes are serialised anyway). Only a
+    number typed by hand that happens to look the same can collide; ``attempt`` then adds
+    a suffix (``-2``, ``-3`` …)."""
+    number = f"{GENERATED_ORDER_PREFIX}-{on:%Y%m%d}-{order_id:06d}"
+    return f"{number}-{attempt + 1}" if attempt else number
+
+
+def _placeholder_order_no() -> str:
+    # Unique until the row has an id to number it by (same transaction, replaced at once).
+    return f"{GENERATED_ORDER_PREFIX}-pending-{uuid.uuid4().hex}"
+
+
+def _number_order(order: Order) -> str:
+    today = timezone.localdate()
+    for attempt in range(10):
+        order_no = generated_order_no(order.pk, on=today, attempt=attempt)
+        try:
+            with transaction.atomic():
+                Order.objects.filter(pk=order.pk).update(order_no=order_no)
+        except IntegrityError:
+            continue
+        return order_no
+    raise ValidationError({"order_no": [_("No free order number was found; enter one.")]})
+
+
 @transaction.atomic
 def order_record(
     *,
@@ -75,14 +108,19 @@ def order_record(
     store: str = "",
     user: User | None,
     request=None,
+    generate_number: bool = False,
 ) -> Order:
     """Record a purchase (or, with negative lines, a refund) with its lines; the amount is
     the sum of the lines. Spend and purchase counts on the customer are left to the next
-    segmentation run."""
+    segmentation run. With ``generate_number`` (the order form) a blank order number is
+    made up (:func:`generated_order_no`); the API and imports still require one."""
     ensure_active(customer)
     line_inputs = _line_inputs(lines)
     _validate_lines(line_inputs)
     order_no = (order_no or "").strip()
+    generate = generate_number and not order_no
+    if generate:
+        order_no = _placeholder_order_no()
     errors: dict[str, list] = {}
     if not order_no:
         errors["order_no"] = [_("Enter the order number.")]
@@ -106,6 +144,9 @@ def order_record(
         raise ValidationError(
             {"order_no": [_("An order with this number is already recorded.")]}
         ) from exc
+    if generate:
+        order.order_no = _number_order(order)
+        order_no = order.order_no
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,

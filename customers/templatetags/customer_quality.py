@@ -3,6 +3,8 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from customers.models import RevealReason
+
 register = template.Library()
 
 
@@ -26,5 +28,7 @@ def audit_detail(detail) -> str:
             value = ", ".join(f"{k}={v}" for k, v in value.items())
         elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
+        elif key == "reason" and value in RevealReason.values:
+            value = RevealReason(value).label
         parts.append(f"{key}: {value}")
     return "; ".join(parts)

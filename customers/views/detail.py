@@ -335,8 +335,9 @@ def contact_person_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_edit(request.user, pk)
     initial = {}
-    if request.GET.get("kind"):
-        initial["kind"] = request.GET["kind"]
+    for name in ("kind", "channel"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name]
     form = InteractionForm(
         request.POST or None, initial=initial, user=request.user, customer=customer
     )
@@ -436,6 +437,7 @@ def order_add(request: HttpRequest, pk: int) -> HttpResponse:
                 lines=lines.lines(),
                 user=request.user,
                 request=request,
+                generate_number=True,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
