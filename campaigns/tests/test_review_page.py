@@ -170,6 +170,8 @@ def test_a_resubmission_after_changes_requested_shows_only_what_changed(weekly, 
     assert len(comparison.unchanged) == len(comparison.fields) - 1
     for raw in RAW:
         assert raw not in text, raw
+    queue = manager.get("/campaigns/approvals/", **ZH).content.decode()
+    assert 'data-round="2"' in queue
 
     # approved now: the next edit is compared with the approved version
     weekly = campaign_approve(campaign=weekly, user=manager_a)
