@@ -1,7 +1,8 @@
 """Reads of a user's notifications."""
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from carecrm.core.models import Notification
 
@@ -25,3 +26,18 @@ def email_configured() -> bool:
     if backend.endswith("smtp.EmailBackend"):
         return bool(getattr(settings, "EMAIL_HOST", ""))
     return True
+
+
+def bell(user, *, latest: int = 5) -> tuple[int, list[Notification]]:
+    """The unread count and the latest notices, in one query: every row carries the
+    count (no notice at all means none unread)."""
+    unread = (
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .values("recipient")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    rows = list(
+        notifications_for(user).annotate(unread_total=Coalesce(Subquery(unread), 0))[:latest]
+    )
+    return (rows[0].unread_total if rows else 0), rows

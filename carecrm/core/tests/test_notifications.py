@@ -12,6 +12,7 @@ from carecrm.core.notifications.services import (
     notification_create,
     notification_email,
     notification_mark_read,
+    notifications_mark_all_read,
 )
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,16 @@ def test_no_email_when_mail_is_not_configured(staff_a, settings):
     assert notification_email(notification_id=notice.pk) is False
     notice.refresh_from_db()
     assert notice.emailed_at is None
+
+
+def test_the_bell_costs_one_query(staff_a, django_assert_num_queries):
+    from carecrm.core.notifications.selectors import bell
+
+    for n in range(7):
+        notice = notification_create(recipient=staff_a, kind="test", title=f"通知{n}")
+    notification_mark_read(notification=notice, user=staff_a)
+    with django_assert_num_queries(1):
+        unread, latest = bell(staff_a)
+    assert unread == 6 and len(latest) == 5 and latest[0].title == "通知6"
+    notifications_mark_all_read(user=staff_a)
+    assert bell(staff_a)[0] == 0
