@@ -112,6 +112,7 @@ def test_staff_manager_staff_round_trip(
     notice.click()
     staff.wait_for_url(re.compile(re.escape(detail) + "$"))
     assert bell_count(staff) == "0"
+    assert COMMENT in staff.inner_text("#changes-asked")  # what to change, on the page
     first = Notification.objects.get(recipient=staff_a)
     assert first.read_at is not None and first.body == COMMENT
 
