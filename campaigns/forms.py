@@ -4,10 +4,14 @@ live in the services."""
 import datetime as dt
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import (
+    DEFAULT_CARE_KIND,
+    CampaignKind,
     CareCampaign,
+    CareKind,
     CompanyDay,
     CompanyDayKind,
     ContentTemplate,
@@ -70,10 +74,27 @@ class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
         self.fields["send_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["days_before"].help_text = _("0 = on the day itself.")
         self.add_recurrence_fields()
-        self.fields["care_kind"].required = False
-        self.fields["care_kind"].help_text = _(
-            "Customers may refuse one kind of care and keep the others. Left empty, it "
-            "follows the campaign kind (birthday, holiday, service follow-up, offers)."
+        care_kind = self.fields["care_kind"]
+        care_kind.required = False
+        care_kind.choices = [("", _("Follows the campaign kind")), *CareKind.choices]
+        care_kind.help_text = format_lazy(
+            _(
+                "Customers may refuse one kind of care and keep the others. Until you "
+                "choose one, it follows the campaign kind: {birthday} → {birthday_care}, "
+                "{holiday} → {holiday_care}, {trigger} → {service_care}, otherwise "
+                "{promotion_care}."
+            ),
+            birthday=CampaignKind.BIRTHDAY.label,
+            birthday_care=CareKind.BIRTHDAY.label,
+            holiday=CampaignKind.HOLIDAY.label,
+            holiday_care=CareKind.HOLIDAY.label,
+            trigger=CampaignKind.TRIGGER.label,
+            service_care=CareKind.SERVICE.label,
+            promotion_care=CareKind.PROMOTION.label,
+        )
+        # What campaigns.js switches the care kind to when the kind changes.
+        care_kind.widget.attrs["data-defaults"] = ",".join(
+            f"{kind}:{care}" for kind, care in DEFAULT_CARE_KIND.items()
         )
         if not self.instance.pk:
             self.initial.setdefault("department", user.department_id)
@@ -84,16 +105,30 @@ class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
                 chosen = self.fields["include_segments"].queryset.filter(pk=int(segment))
                 self.initial["include_segments"] = list(chosen.values_list("pk", flat=True))
 
+            # Not the model's default (offers): the kind decides until staff choose.
+            self.initial["care_kind"] = DEFAULT_CARE_KIND.get(self.initial.get("kind") or "", "")
+
     def clean(self):
         cleaned = super().clean()
         self.compose_recurrence(cleaned)
+        kind = cleaned.get("kind")
+        care_kind = cleaned.get("care_kind")
+        before = self.instance.kind if self.instance.pk else self.initial.get("kind")
+        # Left as it was while the kind changed, or never set: it follows the kind — unless
+        # staff had chosen a care kind of their own before (not the old kind's default).
+        if kind and (
+            not care_kind
+            or (
+                "care_kind" not in self.changed_data
+                and kind != before
+                and care_kind == DEFAULT_CARE_KIND.get(before or "", care_kind)
+            )
+        ):
+            cleaned["care_kind"] = DEFAULT_CARE_KIND.get(kind, CareKind.PROMOTION)
         return cleaned
 
     def service_fields(self) -> dict:
-        fields = {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
-        if not fields.get("care_kind"):
-            fields["care_kind"] = self.instance.care_kind if self.instance.pk else ""
-        return fields
+        return {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
 
     def service_relations(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDITABLE_RELATIONS}

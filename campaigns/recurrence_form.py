@@ -42,7 +42,10 @@ class RecurrenceRuleFields:
         self.fields["rrule"].widget = forms.HiddenInput()
         self.fields["rrule"].required = False
         self.fields["rule_frequency"] = forms.ChoiceField(
-            label=_("Repeats"), choices=FREQUENCIES, required=False, initial=parts.frequency
+            label=_("Repeats"),
+            choices=FREQUENCIES,
+            required=False,
+            initial=parts.frequency or "WEEKLY",
         )
         self.fields["rule_interval"] = forms.IntegerField(
             label=_("Every"),

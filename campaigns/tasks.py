@@ -45,3 +45,16 @@ def dispatch_touches(day: str | None = None) -> dict:
     result = touches_dispatch(on=on)
     started = start_senders() if result.queued else 0
     return {"day": on.isoformat(), **result.as_dict(), "senders": started}
+
+
+@shared_task(
+    name="campaigns.email_review_decision",
+    autoretry_for=(OSError,),  # SMTP and connection errors; nothing was marked sent
+    retry_backoff=60,
+    max_retries=5,
+)
+def email_review_decision(review_id: int) -> dict:
+    """Email the author a reviewer's decision (once per decision: a rerun sends nothing)."""
+    from campaigns.services.notifications import review_decision_email
+
+    return {"review": review_id, "sent": review_decision_email(review_id=review_id)}

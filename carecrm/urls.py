@@ -80,6 +80,7 @@ urlpatterns = [
     path("", include("events.urls_public")),
     path("", include("feedback.urls_public")),
     path("", include("carecrm.core.branding.urls")),
+    path("notifications/", include("carecrm.core.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/delivery/", include("delivery.urls_webhooks")),
     path("api/v1/", include(api_router.urls)),

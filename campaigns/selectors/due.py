@@ -41,7 +41,7 @@ from campaigns.models import (
     TriggerKind,
 )
 from campaigns.selectors.audience import campaign_audience, channel_audiences
-from campaigns.selectors.recurrence import describe_rule
+from campaigns.selectors.schedule import campaign_schedule_values, describe_schedule
 from customers.birthdays import LUNAR_CELEBRANT, birthday_filter
 from customers.models import Customer, Interaction, InteractionKind, Order
 
@@ -447,49 +447,5 @@ def next_touch_dates(
 
 
 def schedule_summary(campaign: CareCampaign) -> str:
-    """The schedule in one sentence, for the pages."""
-    at = campaign.send_time.strftime("%H:%M") if campaign.send_time else ""
-    days = campaign.days_before
-    if campaign.kind == CampaignKind.BIRTHDAY:
-        if days == 0:
-            text = _("On each customer's birthday (solar or lunar as they celebrate it)")
-        else:
-            text = _(
-                "%(days)d days before each customer's birthday (solar or lunar as they "
-                "celebrate it)"
-            ) % {"days": days}
-    elif campaign.kind == CampaignKind.HOLIDAY:
-        label = occasion_label(campaign)
-        if campaign.holiday_source == HolidaySource.CUSTOMER_ANNIVERSARY:
-            label = _("each customer's company anniversary")
-        if days == 0:
-            text = _("On %(day)s") % {"day": label}
-        else:
-            text = _("%(days)d days before %(day)s") % {"days": days, "day": label}
-    elif campaign.kind == CampaignKind.ONE_OFF:
-        if not campaign.send_at:
-            return _("No send time yet")
-        return _("Once, on %(when)s") % {
-            "when": timezone.localtime(campaign.send_at).strftime("%Y-%m-%d %H:%M")
-        }
-    elif campaign.kind == CampaignKind.RECURRING:
-        if campaign.recurrence == Recurrence.RRULE:
-            text = describe_rule(campaign.rrule)
-        else:
-            text = str(Recurrence(campaign.recurrence).label) if campaign.recurrence else ""
-    else:
-        label = str(TriggerKind(campaign.trigger).label) if campaign.trigger else "?"
-        if campaign.trigger_delay_days:
-            text = _("%(days)d days after: %(event)s") % {
-                "days": campaign.trigger_delay_days,
-                "event": label,
-            }
-        else:
-            text = _("On the day of: %(event)s") % {"event": label}
-    text = f"{text}, {at}" if at else text
-    if campaign.starts_on or campaign.ends_on:
-        text += " · " + _("from %(start)s until %(end)s") % {
-            "start": campaign.starts_on or "…",
-            "end": campaign.ends_on or "…",
-        }
-    return text
+    """The schedule in one sentence, for the pages (``campaigns.selectors.schedule``)."""
+    return describe_schedule(campaign.kind, campaign_schedule_values(campaign))

@@ -49,7 +49,7 @@ class RuleParts:
 def split_rule(text: str) -> RuleParts:
     """The pickers' values for a stored rule. Parts the pickers do not offer (COUNT,
     UNTIL, BYSETPOS…) are kept in ``extra`` so saving the form does not drop them."""
-    parts = RuleParts()
+    parts = RuleParts(frequency="")
     extra = []
     text = (text or "").strip()
     if text.upper().startswith("RRULE:"):

@@ -32,6 +32,7 @@ from campaigns.selectors.approval import (
 from campaigns.selectors.sms_cost import campaign_sms_cost
 from campaigns.selectors.versions import campaign_snapshot
 from campaigns.services.campaigns import activity_log
+from campaigns.services.notifications import review_decision_notify
 from carecrm.accounts.models import Role, User
 
 
@@ -159,6 +160,7 @@ def campaign_review(
         activity_log(
             campaign=campaign, actor=user, action=ActivityAction.CHANGES_REQUESTED, note=comment
         )
+        review_decision_notify(review)
     else:
         activity_log(
             campaign=campaign,
@@ -202,7 +204,7 @@ def campaign_approve(*, campaign: CareCampaign, user: User, comment: str = "") -
             _("Still waiting for the review of: %(departments)s")
             % {"departments": "、".join(str(d) for d in pending)}
         )
-    CampaignReview.objects.create(
+    review = CampaignReview.objects.create(
         campaign=campaign,
         review_round=campaign.review_round,
         stage=ReviewStage.FINAL,
@@ -219,6 +221,7 @@ def campaign_approve(*, campaign: CareCampaign, user: User, comment: str = "") -
     campaign.approved_version = _save_version(campaign, kind=VersionKind.APPROVED, user=user)
     campaign.save()
     activity_log(campaign=campaign, actor=user, action=ActivityAction.APPROVED, note=comment)
+    review_decision_notify(review)
     return campaign
 
 
@@ -245,6 +248,7 @@ def campaign_request_changes(*, campaign: CareCampaign, user: User, comment: str
     activity_log(
         campaign=campaign, actor=user, action=ActivityAction.CHANGES_REQUESTED, note=comment
     )
+    review_decision_notify(review)
     return review
 
 

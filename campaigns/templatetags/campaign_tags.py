@@ -29,3 +29,31 @@ def get(mapping: dict, key):
 @register.filter
 def percent(value) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
+
+
+@register.filter
+def sms_encoding(count) -> str:
+    """An SMS count's encoding in words (never "UCS-2" / "GSM-7")."""
+    from django.utils.translation import gettext as _
+
+    if getattr(count, "encoding", "") == "GSM-7":
+        return _("Latin letters only")
+    return _("Chinese or other characters")
+
+
+@register.filter
+def sms_encoding_detail(count) -> str:
+    """What the encoding means for the length: characters in one SMS, and per part when
+    the message is split."""
+    from django.utils.translation import gettext as _
+
+    from campaigns.content import SMS_GSM_PART, SMS_GSM_SINGLE, SMS_UCS2_PART, SMS_UCS2_SINGLE
+
+    if getattr(count, "encoding", "") == "GSM-7":
+        single, part = SMS_GSM_SINGLE, SMS_GSM_PART
+    else:
+        single, part = SMS_UCS2_SINGLE, SMS_UCS2_PART
+    return _("Up to %(single)d characters in one SMS; %(part)d per part when longer") % {
+        "single": single,
+        "part": part,
+    }

@@ -34,6 +34,8 @@ from campaigns.selectors.recurrence import compose_rule, describe_rule, split_ru
             "每周星期五，截至 2027-12-31",
         ),
         ("FREQ=DAILY;COUNT=3", "Every day, 3 times in all", "每天，共 3 次"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1", "Every month on its last day", "每月最后一天"),
+        ("nonsense", "On a custom schedule", "按自定义周期"),
     ],
 )
 def test_a_rule_reads_as_a_sentence_in_each_language(rule, english, chinese):

@@ -245,7 +245,7 @@ def test_the_author_sees_no_approve_button_and_cannot_post_one(department_a, sta
     assert campaign.status == CampaignStatus.IN_REVIEW
 
 
-def test_review_page_diffs_against_the_last_approved_version(
+def test_review_page_compares_labelled_values_with_the_last_approved_version(
     staff_a_client, manager_a_client, staff_a, manager_a, campaign
 ):
     approve(campaign, author=staff_a, manager=manager_a)
@@ -257,13 +257,15 @@ def test_review_page_diffs_against_the_last_approved_version(
 
     page = manager_a_client.get(f"/campaigns/{campaign.pk}/review/", **EN).content.decode()
 
+    assert 'data-review="since-approval"' in page
     assert "Changes since the approved version" in page
-    assert (
-        '<div class="diff-add">+ [sms] body: 【悦享生活】{name}，全新的祝福！回T退订</div>' in page
-    )
-    assert (
-        'class="diff-remove">- [sms] body: 【悦享生活】{name}{title}，祝您生日快乐！回T退订' in page
-    )
+    changed = page[page.index('id="review-changed"') : page.index('id="review-unchanged"')]
+    assert 'data-field="content.sms.body"' in changed
+    assert "SMS · Text" in changed
+    assert "【悦享生活】{name}，全新的祝福！回T退订" in changed
+    assert "【悦享生活】{name}{title}，祝您生日快乐！回T退订" in changed
+    assert changed.count('class="review-change"') == 1
+    assert "Unchanged: " in page
 
 
 def test_department_reviewer_from_another_department_can_read_and_review(staff_a_client, campaign):

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.content import check_content
 from campaigns.forms import DecisionForm, DepartmentReviewForm
 from campaigns.models import CampaignStatus, ReviewDecision
 from campaigns.selectors.approval import (
@@ -20,8 +19,8 @@ from campaigns.selectors.approval import (
 from campaigns.selectors.audience import campaign_audience
 from campaigns.selectors.campaigns import approval_queue
 from campaigns.selectors.due import next_touch_dates, schedule_summary
+from campaigns.selectors.review import channel_previews, review_comparison
 from campaigns.selectors.sms_cost import campaign_sms_cost
-from campaigns.selectors.versions import version_diff
 from campaigns.services.approval import (
     campaign_approve,
     campaign_request_changes,
@@ -87,16 +86,14 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
             target = review_form if action == "department" else decision_form
             for message in error.messages:
                 target.add_error(None, message)
-    approved, diff = version_diff(campaign)
-    contents = list(campaign.contents.all())
     cost = campaign_sms_cost(campaign, user=user)
+    customer, previews = channel_previews(campaign, user, sms_cost=cost)
     return render(
         request,
         "campaigns/review.html",
         {
             "campaign": campaign,
-            "approved_version": approved,
-            "diff": diff,
+            "comparison": review_comparison(campaign),
             "final": final,
             "department": department,
             "decision_form": decision_form,
@@ -106,19 +103,8 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
             "schedule": schedule_summary(campaign),
             "audience_size": campaign_audience(campaign).count(),
             "next_dates": next_touch_dates(campaign, after=timezone.localdate(), limit=5),
-            "checks": [
-                (
-                    c,
-                    check_content(
-                        channel=c.channel,
-                        subject=c.subject,
-                        body=c.body,
-                        html_body=c.html_body,
-                        longest_values=cost.longest_values if cost else None,
-                    ),
-                )
-                for c in contents
-            ],
+            "preview_customer": customer,
+            "previews": previews,
             "sms_cost": cost,
             "reviews": campaign.reviews.select_related("reviewer", "department")[:50],
         },

@@ -1,4 +1,5 @@
-// Campaign form: show only the schedule fields of the chosen kind (the CSP forbids inline
+// Campaign form: show only the schedule fields of the chosen kind, and let the kind of care
+// follow the campaign kind until staff choose one themselves (the CSP forbids inline
 // scripts, so this lives here).
 (function () {
   "use strict";
@@ -26,7 +27,23 @@
       block.hidden = !show;
     });
   }
+  // "birthday:birthday,holiday:holiday,…" from the form (campaigns.forms.CampaignForm).
+  var careKind = form.elements.care_kind;
+  var defaults = {};
+  if (careKind && careKind.dataset.defaults) {
+    careKind.dataset.defaults.split(",").forEach(function (pair) {
+      var parts = pair.split(":");
+      defaults[parts[0]] = parts[1];
+    });
+  }
+  // It follows the kind while it is empty or still the current kind's default.
+  var follows = careKind && (!careKind.value || careKind.value === defaults[value("kind")]);
+  function followKind() {
+    if (follows && defaults[value("kind")]) { careKind.value = defaults[value("kind")]; }
+  }
   form.addEventListener("change", function (event) {
+    if (event.target === careKind) { follows = !careKind.value; }
+    if (event.target.name === "kind") { followKind(); }
     if (["kind", "holiday_source", "recurrence", "rule_frequency", "rule_month_mode"].indexOf(event.target.name) !== -1) { update(); }
   });
   update();

@@ -50,6 +50,7 @@ from campaigns.tests.factories import (
     TemplateFactory,
 )
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
+from carecrm.core.models import Notification
 from carecrm.core.scoping import is_scoped
 from carecrm.core.testing import PUBLIC_ROUTES, route_parameters, route_path, url_routes
 from customers.models import ImportJob, ImportPreset, ImportStatus
@@ -134,6 +135,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"feedback/surveys/", "pk", "survey"),
     (r"feedback/questions/", "pk", "question"),
     (r"dashboard/reports/deliveries/", "pk", "report_delivery"),
+    (r"notifications/", "pk", "notification"),
     (r"campaigns/", "channel", Fixed("sms")),
     (r"campaigns/", "pk", "campaign"),
     (r"settings/users/", "pk", "member"),
@@ -191,6 +193,8 @@ NOT_SERVED_IN_THIS_STATE = {
     r"api/v1/^imports/(?P<pk>[^/.]+)/rejected-rows/$": "an import that rejected rows",
     # the matrix's expense has no receipt file to download
     "budgets/expenses/<int:pk>/receipt/": "an expense with a receipt",
+    # a notice opens for its recipient only (the department's staff member here)
+    "notifications/<int:pk>/": "a notice of the user's own",
 }
 
 ROUTES = sorted(
@@ -279,6 +283,9 @@ def _records(department, author, label: str) -> dict:
         ),
         "report_delivery": ReportDeliveryFactory(
             recipient=author, department=department, status=DeliveryStatus.FAILED
+        ),
+        "notification": Notification.objects.create(
+            recipient=author, kind="test", title=f"{label}通知", url="/campaigns/"
         ),
         "customer": customer,
         "second_customer": (
