@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns.calendar import FESTIVALS_BY_CODE
 from campaigns.models import CampaignKind, CareCampaign, HolidaySource, Recurrence, TriggerKind
@@ -37,9 +38,12 @@ def describe_schedule(kind: str, schedule: dict) -> str:
         if days == 0:
             text = _("On each customer's birthday (solar or lunar as they celebrate it)")
         else:
-            text = _(
+            text = ngettext(
+                "%(days)d day before each customer's birthday (solar or lunar as they "
+                "celebrate it)",
                 "%(days)d days before each customer's birthday (solar or lunar as they "
-                "celebrate it)"
+                "celebrate it)",
+                days,
             ) % {"days": days}
     elif kind == CampaignKind.HOLIDAY:
         festival = FESTIVALS_BY_CODE.get(schedule.get("festival") or "")
@@ -54,7 +58,10 @@ def describe_schedule(kind: str, schedule: dict) -> str:
         if days == 0:
             text = _("On %(day)s") % {"day": label}
         else:
-            text = _("%(days)d days before %(day)s") % {"days": days, "day": label}
+            text = ngettext("%(days)d day before %(day)s", "%(days)d days before %(day)s", days) % {
+                "days": days,
+                "day": label,
+            }
     elif kind == CampaignKind.ONE_OFF:
         send_at = schedule.get("send_at")
         if isinstance(send_at, str):
@@ -75,7 +82,9 @@ def describe_schedule(kind: str, schedule: dict) -> str:
         label = str(TriggerKind(trigger).label) if trigger else "?"
         delay = int(schedule.get("trigger_delay_days") or 0)
         if delay:
-            text = _("%(days)d days after: %(event)s") % {"days": delay, "event": label}
+            text = ngettext(
+                "%(days)d day after: %(event)s", "%(days)d days after: %(event)s", delay
+            ) % {"days": delay, "event": label}
         else:
             text = _("On the day of: %(event)s") % {"event": label}
     text = f"{text}, {at}" if at else text

@@ -6,6 +6,7 @@ import datetime as dt
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecrm.core.scoping import visible_to
 from customers.models import Customer, CustomerStatus, Interaction, InteractionKind, StaticList
@@ -213,3 +214,29 @@ def alerts_inbox(user, *, scope: str = "mine") -> QuerySet[RiskAlert]:
 
 def open_alerts(user) -> QuerySet[RiskAlert]:
     return alerts_inbox(user).exclude(status=AlertStatus.RESOLVED)
+
+
+def alert_figures(alert: RiskAlert) -> list[tuple[str, str]]:
+    """The figures that raised an alert, labelled and formatted for the reader (the stored
+    ``detail`` keeps plain keys and numbers)."""
+    from carecrm.money import format_yuan
+
+    days = alert.rule.period_days if alert.rule_id else None
+    labels = {
+        "current": (_("Spent in the last %(days)s days"), "money"),
+        "previous": (_("Spent in the %(days)s days before"), "money"),
+        "drop_percent": (_("Drop"), "percent"),
+        "complaints": (_("Complaints in the last %(days)s days"), "number"),
+        "days_without_contact": (_("Days without a real contact, at least"), "number"),
+        "score": (_("Lowest survey score"), "number"),
+    }
+    figures = []
+    for key, value in (alert.detail or {}).items():
+        label, kind = labels.get(key, (key.replace("_", " "), "number"))
+        label = label % {"days": days} if "%(days)s" in str(label) else str(label)
+        if kind == "money":
+            value = format_yuan(value)
+        elif kind == "percent":
+            value = f"{value} %"
+        figures.append((label, str(value)))
+    return figures

@@ -114,3 +114,15 @@ def test_the_inbox_form_asks_to_tick_alerts_first(manager_a_client, department_a
     )
     assert RiskAlert.objects.filter(status=AlertStatus.OPEN).count() == 1
     assert response.status_code == 200
+
+
+def test_an_alert_page_labels_its_figures(manager_a_client, department_a):
+    alert = complaint_alerts(department_a, 1)[0]
+    RiskAlert.objects.filter(pk=alert.pk).update(
+        detail={"current": "7000.00", "previous": "10000.00", "drop_percent": "30"}
+    )
+    page = manager_a_client.get(
+        f"/segments/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "drop_percent" not in page and "<code>current</code>" not in page
+    assert "¥7,000.00" in page and "¥10,000.00" in page and "30 %" in page

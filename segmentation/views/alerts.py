@@ -15,7 +15,7 @@ from carecrm.accounts.models import User
 from carecrm.core.scoping import get_visible_or_404
 from segmentation.forms import AlertResolveForm, RiskRuleFormSet
 from segmentation.models import AlertStatus, RiskAlert, RiskRule, Severity
-from segmentation.selectors import alerts_inbox
+from segmentation.selectors import alert_figures, alerts_inbox
 from segmentation.services.alerts import (
     alert_acknowledge,
     alert_resolve,
@@ -123,7 +123,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "segmentation/alert_detail.html",
-        {"alert": alert, "form": form, "now": timezone.now()},
+        {"alert": alert, "figures": alert_figures(alert), "form": form, "now": timezone.now()},
     )
 
 
@@ -159,7 +159,7 @@ def alert_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "segmentation/alert_detail.html",
-        {"alert": alert, "form": form, "now": timezone.now()},
+        {"alert": alert, "figures": alert_figures(alert), "form": form, "now": timezone.now()},
         status=400,
     )
 
