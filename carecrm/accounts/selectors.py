@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from carecrm.accounts.models import Department, Role, User
 from carecrm.core.models import AuditEntry
@@ -36,7 +36,10 @@ def with_role(queryset: QuerySet) -> QuerySet:
     )
 
 
-ACTIVE_CHOICES = (("active", gettext_lazy("Active")), ("inactive", gettext_lazy("Deactivated")))
+ACTIVE_CHOICES = (
+    ("active", pgettext_lazy("account", "Active")),
+    ("inactive", gettext_lazy("Deactivated")),
+)
 
 
 def user_list(
@@ -149,7 +152,7 @@ FIELD_LABELS = {
     "phone": gettext_lazy("Phone"),
     "role": gettext_lazy("Role"),
     "department": gettext_lazy("Department"),
-    "is_active": gettext_lazy("Active"),
+    "is_active": pgettext_lazy("account", "Active"),
     "name": gettext_lazy("Name"),
     "code": gettext_lazy("Code"),
     "region": gettext_lazy("Region"),
