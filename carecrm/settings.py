@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -121,6 +122,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "carecrm.urls"
+# Widgets render through the project's templates, so a select's empty choice reads
+# "Choose…" or "(none)" in the user's language instead of Django's "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "carecrm.wsgi.application"
 
 TEMPLATES = [

@@ -411,7 +411,7 @@ class ConsentForm(forms.Form):
         ],
     )
     method = forms.ChoiceField(
-        label=_("How"), required=False, choices=[("", "---------"), *ConsentMethod.choices]
+        label=_("How"), required=False, choices=[("", _("Not recorded")), *ConsentMethod.choices]
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
