@@ -28,6 +28,7 @@ from campaigns.models import (
     UnsubscribeSource,
 )
 from campaigns.selectors.due import due_campaigns, due_occurrences, local_zone
+from campaigns.selectors.recurrence import WEEKDAY_CODES
 from campaigns.services.approval import campaign_approve, campaign_submit
 from campaigns.services.campaigns import campaign_content_set, campaign_create
 from campaigns.services.coupons import coupons_issue
@@ -76,7 +77,9 @@ def _member_day_campaign(author: User, approver: User, today: dt.date) -> CareCa
             "description": "每周会员日通过短信或邮件（按客户偏好）提醒本周礼遇。",
             "kind": "recurring",
             "recurrence": "rrule",
-            "rrule": "FREQ=WEEKLY",
+            # the member day: the start date's weekday, said outright so the form shows it
+            "rrule": "FREQ=WEEKLY;BYDAY="
+            + WEEKDAY_CODES[(today - dt.timedelta(days=HISTORY_DAYS)).weekday()],
             "starts_on": today - dt.timedelta(days=HISTORY_DAYS),
             "days_before": 0,
             "channel_strategy": "preferred",

@@ -37,6 +37,9 @@ class RecurrenceRuleFields:
     def add_recurrence_fields(self) -> None:
         stored = self.initial.get("rrule") or getattr(self.instance, "rrule", "")
         parts = split_rule(stored)
+        starts_on = getattr(self.instance, "starts_on", None)
+        if parts.frequency == "WEEKLY" and not parts.weekdays and starts_on:
+            parts.weekdays = [WEEKDAY_CODES[starts_on.weekday()]]  # what the rule means
         self.rule_extra = parts.extra
         self.rule_description = describe_rule(stored) if stored else ""
         self.fields["rrule"].widget = forms.HiddenInput()

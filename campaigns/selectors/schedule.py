@@ -87,7 +87,7 @@ def describe_schedule(kind: str, schedule: dict) -> str:
             ) % {"days": delay, "event": label}
         else:
             text = _("On the day of: %(event)s") % {"event": label}
-    text = f"{text}, {at}" if at else text
+    text = _("%(schedule)s, %(time)s") % {"schedule": text, "time": at} if at else text
     starts_on, ends_on = _date(schedule.get("starts_on")), _date(schedule.get("ends_on"))
     if starts_on or ends_on:
         text += " · " + _("from %(start)s until %(end)s") % {

@@ -132,3 +132,8 @@ def test_a_stored_rule_shows_in_the_pickers():
     assert form.fields["rule_month_mode"].initial == "weekday"
     assert form.fields["rule_ordinal"].initial == 2
     assert form.fields["rule_ordinal_weekday"].initial == "WE"
+
+
+def test_a_weekly_rule_without_weekdays_shows_the_start_dates_weekday():
+    campaign = CareCampaign(recurrence="rrule", rrule="FREQ=WEEKLY", starts_on=dt.date(2027, 3, 3))
+    assert ScheduleForm(instance=campaign).fields["rule_weekdays"].initial == ["WE"]
