@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
 from carecrm.core.branding.selectors import Brand, current_brand
 from customers.models import ChannelConsent
@@ -692,15 +693,31 @@ def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
         )
         for message in changed
     ]
-    if rows:
-        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    if not rows:
+        return
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    if connection.vendor == "postgresql":
+        # One statement per thousand rows instead of a round trip per row.
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET provider_id = %s, subject = %s, body = %s, "  # noqa: S608
-                "html_body = %s, links = %s, send_after = %s, error = %s, error_code = %s "
-                "WHERE id = %s",
+            execute_values(
+                cursor.cursor,
+                f"UPDATE {table} AS t SET provider_id = v.provider_id, "  # noqa: S608
+                "subject = v.subject, body = v.body, html_body = v.html_body, "
+                "links = v.links, send_after = v.send_after, error = v.error, "
+                "error_code = v.error_code FROM (VALUES %s) AS v(provider_id, subject, body, "
+                "html_body, links, send_after, error, error_code, id) WHERE t.id = v.id",
                 rows,
+                template="(%s, %s, %s, %s, %s::jsonb, %s::timestamptz, %s, %s, %s::bigint)",
+                page_size=1000,
             )
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET provider_id = %s, subject = %s, body = %s, "  # noqa: S608
+            "html_body = %s, links = %s, send_after = %s, error = %s, error_code = %s "
+            "WHERE id = %s",
+            rows,
+        )
 
 
 def messages_send(
