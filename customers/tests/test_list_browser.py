@@ -27,7 +27,10 @@ SCREENSHOT_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
 LONG_NAME = "上海市浦东新区张江高科技园区国际贸易发展有限公司客户服务中心"
 
 # The table never scrolls sideways inside its box either (not only the page).
-TABLE_FITS = "() => { const w = document.querySelector('.customer-table-wrap'); return w.scrollWidth <= w.clientWidth + 1; }"
+TABLE_FITS = """() => {
+  const wrap = document.querySelector('.customer-table-wrap');
+  return wrap.scrollWidth <= wrap.clientWidth + 1;
+}"""
 # Widths of visible result cells (a cell narrower than two characters breaks per letter).
 CELL_WIDTHS = """() => Array.from(document.querySelectorAll('#customer-results td'))
   .filter(td => td.offsetParent !== null)
@@ -112,9 +115,6 @@ def test_the_list_fits_1440_pixels_for_admins_and_staff(
         16 if role == "admin" else 8
     )
     assert fits_the_screen(page)
-    if os.environ.get("LISTDEBUG"):
-        print(page.evaluate("() => [document.querySelector('.customer-table-wrap').scrollWidth, document.querySelector('.customer-table-wrap').clientWidth, Array.from(document.querySelectorAll('#customer-results thead th')).map(th => (th.dataset.col||'sel') + ':' + Math.round(th.getBoundingClientRect().width))]"))
-        screenshot(page, "debug.png")
     assert page.evaluate(TABLE_FITS)
     # Long names are cut, with the whole name in a tooltip.
     assert page.locator(f"#customer-results [title='{LONG_NAME}']").count() > 0
@@ -138,7 +138,8 @@ def test_staff_choose_columns_save_a_view_and_open_it_from_its_pill(
         with page.expect_response(lambda r: "/customers/columns/" in r.url):
             page.set_checked(f"#column-{key}", wanted)
         page.wait_for_function(
-            "([key, wanted]) => !!document.querySelector(`#customer-results th[data-col=${key}]`) === wanted",
+            "([key, wanted]) => "
+            "!!document.querySelector(`#customer-results th[data-col=${key}]`) === wanted",
             arg=[key, wanted],
         )
     chosen = CustomerListPreference.objects.get(user=staff_a).columns
