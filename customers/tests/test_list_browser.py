@@ -138,9 +138,9 @@ def test_staff_choose_columns_save_a_view_and_open_it_from_its_pill(
         with page.expect_response(lambda r: "/customers/columns/" in r.url):
             page.set_checked(f"#column-{key}", wanted)
         page.wait_for_function(
-            "([key, wanted]) => "
-            "!!document.querySelector(`#customer-results th[data-col=${key}]`) === wanted",
-            arg=[key, wanted],
+            "arg => "
+            "!!document.querySelector(`#customer-results th[data-col=${arg.key}]`) === arg.wanted",
+            arg={"key": key, "wanted": wanted},
         )
     chosen = CustomerListPreference.objects.get(user=staff_a).columns
     assert "rfm" in chosen and "created" in chosen and "tags" not in chosen
