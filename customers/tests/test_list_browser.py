@@ -203,6 +203,15 @@ def test_on_a_phone_filters_sit_behind_one_button_and_customers_are_cards(
     assert page.is_visible("#id_vip_level")
     page.click("#customer-filter-panel [data-bs-dismiss=offcanvas]")
     page.wait_for_selector("#customer-filter-panel", state="hidden")
+    # Filtering from the panel: "Apply" closes it and shows the filtered cards.
+    page.click("[data-filters-button]")
+    page.wait_for_selector("#customer-filter-panel.show")
+    with page.expect_response(lambda r: "vip_level=diamond" in r.url):
+        page.select_option("#id_vip_level", "diamond")
+    page.click("#customer-filters button[type=submit]")
+    page.wait_for_selector("#customer-filter-panel", state="hidden")
+    badges = page.locator("#customer-results [data-col=vip] .badge").all_inner_texts()
+    assert len(badges) == 3 and len(set(badges)) == 1
 
     # Cards, not a wide table: no header row, each customer a box as wide as the screen.
     assert not page.is_visible("#customer-results thead")
