@@ -196,7 +196,8 @@ def test_on_a_phone_filters_sit_behind_one_button_and_customers_are_cards(
     page, problems = _page(browser, live_server, staff_a, PHONE)
 
     assert fits_the_screen(page)
-    # The filters are hidden until the one Filters button opens them.
+    # The search box stays in view; the other filters wait behind the one Filters button.
+    assert page.is_visible("#id_q")
     assert not page.is_visible("#id_vip_level")
     page.click("[data-filters-button]")
     page.wait_for_selector("#customer-filter-panel.show")
