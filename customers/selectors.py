@@ -338,7 +338,3 @@ def saved_view_for(user, pk: int) -> SavedCustomerView:
     if view is None:
         raise Http404("saved view")
     return view
-
-
-def default_saved_view(user) -> SavedCustomerView | None:
-    return saved_views_of(user).filter(is_default=True).first()
