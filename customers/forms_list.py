@@ -8,7 +8,8 @@ from carecrm.accounts.models import Department
 from carecrm.core.scoping import department_choices_for, visible_to
 from customers.filters import manager_choices
 from customers.forms import tag_suggestion_attrs
-from customers.models import StaticList, Tag
+from customers.list_columns import columns_for
+from customers.models import SavedCustomerView, StaticList, Tag
 from customers.selectors import tags_in_scope
 
 MAX_SELECTED_IDS = 1000  # a page holds at most 100; more means "select all" was meant
@@ -162,3 +163,43 @@ class StaticListForm(forms.Form):
             self.fields["department"].queryset = department_choices_for(
                 user, Department.objects.all()
             )
+
+
+class ListColumnsForm(forms.Form):
+    """The column chooser of the customer list."""
+
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = [
+            (column.key, column.label) for column in columns_for(user)
+        ]
+
+
+class SavedViewForm(forms.Form):
+    """Save the list's current filters, sort and columns under a name."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=SavedCustomerView.NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. My gold customers")}),
+    )
+    is_default = forms.BooleanField(label=_("Open this view when I visit the list"), required=False)
+    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["is_default"].widget.attrs["class"] = "form-check-input"
+
+
+class SavedViewRenameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=SavedCustomerView.NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )

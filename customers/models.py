@@ -800,3 +800,54 @@ class VerificationTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.period:%Y-%m}"
+
+
+class CustomerListPreference(models.Model):
+    """The columns a user last chose for the customer list (one row per user)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_list_preference"
+    )
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer list preference")
+        verbose_name_plural = _("customer list preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SavedCustomerView(models.Model):
+    """A user's named filters, sort and columns of the customer list ("我的金卡客户").
+    Private to its owner; its filters are evaluated within whoever opens the list's scope
+    (which is always the owner)."""
+
+    NAME_MAX_LENGTH = 60
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_customer_views"
+    )
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    is_default = models.BooleanField(_("open by default"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved customer view")
+        verbose_name_plural = _("saved customer views")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name"),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(is_default=True),
+                name="saved_view_one_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -17,17 +17,21 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce, Length
+from django.http import Http404
 from django.utils import timezone
 
 from carecrm.core.keyset import InvalidCursor, KeysetPage, SortKey, keyset_paginate
 from carecrm.core.models import AuditAction, AuditEntry
 from carecrm.core.scoping import get_visible_or_404, visible_to
+from customers.list_columns import clean_columns
 from customers.models import (
     ContactPerson,
     Customer,
+    CustomerListPreference,
     CustomerStatus,
     Interaction,
     InteractionOutcome,
+    SavedCustomerView,
     StaticList,
     Tag,
 )
@@ -307,3 +311,30 @@ def tag_suggestions(user, text: str, *, limit: int = TAG_SUGGESTIONS) -> list[st
         .order_by("length", "name")
         .values_list("name", flat=True)[:limit]
     )
+
+
+# --- the customer list's columns and saved views (private to their owner) -----------------
+
+
+def list_columns_of(user) -> list[str]:
+    """The columns ``user`` last chose for the customer list (the default set if none)."""
+    stored = (
+        CustomerListPreference.objects.filter(user=user).values_list("columns", flat=True).first()
+    )
+    return clean_columns(stored, user)
+
+
+def saved_views_of(user) -> QuerySet[SavedCustomerView]:
+    """The user's own saved views; nobody else's, whatever their role."""
+    if user is None or not user.is_authenticated:
+        return SavedCustomerView.objects.none()
+    return SavedCustomerView.objects.filter(owner=user).order_by("name", "pk")
+
+
+def saved_view_for(user, pk: int) -> SavedCustomerView:
+    """One of the user's own saved views; 404 for anyone else's (not even an admin opens
+    another user's view, nor learns that it exists)."""
+    view = saved_views_of(user).filter(pk=pk).first()
+    if view is None:
+        raise Http404("saved view")
+    return view

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from carecrm.accounts.tests.factories import UserFactory
+from customers.services.list_views import list_columns_remember
 from customers.tests.factories import CustomerFactory
 from customers.tests.factories_list import TagFactory
 
@@ -48,7 +49,10 @@ def test_staff_see_their_department_and_the_customers_they_manage_only(
     assert other.pk not in row_ids(body(staff_a_client.get(LIST_URL, {"q": "华南客户"})))
 
 
-def test_staff_without_pii_permission_see_masked_phones_and_emails(staff_a_client, department_a):
+def test_staff_without_pii_permission_see_masked_phones_and_emails(
+    staff_a_client, staff_a, department_a
+):
+    list_columns_remember(user=staff_a, columns=["mobile", "email"])
     CustomerFactory(
         name="王芳", mobile="+8613812345678", email="wang.fang@example.cn", department=department_a
     )
@@ -60,7 +64,8 @@ def test_staff_without_pii_permission_see_masked_phones_and_emails(staff_a_clien
     assert "wang.fang@example.cn" not in html
 
 
-def test_managers_with_pii_permission_see_full_phones(manager_a_client, department_a):
+def test_managers_with_pii_permission_see_full_phones(manager_a_client, manager_a, department_a):
+    list_columns_remember(user=manager_a, columns=["mobile", "email"])
     CustomerFactory(
         name="王芳", mobile="+8613812345678", email="wang.fang@example.cn", department=department_a
     )

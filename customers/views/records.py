@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import get_visible_or_404
 from carecrm.core.search_throttle import throttle_searches
 from customers.filters import CustomerFilterSet
@@ -34,12 +35,17 @@ from customers.forms_list import (
     CustomerSelectionForm,
     ExportForm,
     ExportFormat,
+    ListColumnsForm,
+    SavedViewForm,
+    SavedViewRenameForm,
     StaticListForm,
 )
+from customers.list_columns import columns_for
 from customers.models import (
     Customer,
     CustomerStatus,
     LifecycleStage,
+    RfmSegment,
     StaticList,
     ValueTier,
     VipLevel,
@@ -50,6 +56,9 @@ from customers.selectors import (
     CustomerSort,
     customer_count_estimate,
     customer_list_page,
+    list_columns_of,
+    saved_view_for,
+    saved_views_of,
     selected_customers,
     static_list_members,
     visible_customers,
@@ -67,6 +76,14 @@ from customers.services.export import (
     customer_export_too_large_for_xlsx,
     customer_export_xlsx,
     export_quota_take,
+)
+from customers.services.list_views import (
+    list_columns_remember,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_open,
+    saved_view_rename,
+    saved_view_set_default,
 )
 from customers.services.static_lists import (
     static_list_add_customers,
@@ -158,6 +175,7 @@ def _table_rows(customers: list[Customer], user) -> list[dict]:
         "tier": {value: str(label) for value, label in ValueTier.choices},
         "lifecycle": {value: str(label) for value, label in LifecycleStage.choices},
         "status": {value: str(label) for value, label in CustomerStatus.choices},
+        "rfm": {value: str(label) for value, label in RfmSegment.choices},
     }
     try:
         reverse(DETAIL_URL_NAME, args=[0])
@@ -175,6 +193,9 @@ def _table_rows(customers: list[Customer], user) -> list[dict]:
             else "",
             "lifecycle_label": labels["lifecycle"].get(customer.lifecycle_stage, ""),
             "status_label": labels["status"].get(customer.status, customer.status),
+            "rfm_label": labels["rfm"].get(customer.rfm_segment, "")
+            if customer.rfm_segment
+            else "",
         }
         for customer in customers
     ]
@@ -192,8 +213,9 @@ def _results_context(request: HttpRequest, filterset: CustomerFilterSet) -> dict
         before=request.GET.get("before"),
     )
     state = request.GET.copy()
-    for key in ("after", "before"):
+    for key in ("after", "before", "view"):
         state.pop(key, None)
+    columns = list_columns_of(request.user)
     return {
         "filterset": filterset,
         "page": page,
@@ -208,7 +230,9 @@ def _results_context(request: HttpRequest, filterset: CustomerFilterSet) -> dict
         "is_filtered": any(
             value for key, value in state.items() if key not in ("sort", "per_page")
         ),
-        "show_department": request.user.is_admin_role,
+        "show_department": "department" in columns,
+        "columns": columns,
+        "column_count": len(columns) + 1,
         "results_target": RESULTS_TARGET,
         "next_url": request.get_full_path(),
     }
@@ -227,6 +251,9 @@ def _render_list(request: HttpRequest, template: str, context: dict) -> HttpResp
 @require_GET
 @throttle_searches
 def customer_list(request: HttpRequest) -> HttpResponse:
+    views = [] if _wants_results_only(request) else list(saved_views_of(request.user))
+    if (default := _default_view_redirect(request, views)) is not None:
+        return default
     filterset = CustomerFilterSet(
         request.GET,
         queryset=visible_customers(request.user, include_inactive=True),
@@ -237,7 +264,32 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if not _wants_results_only(request):
         _style_filter_form(filterset)
         context["bulk_form"] = BulkActionForm(request=request)
+        context.update(_saved_views_context(request, views))
     return _render_list(request, "customers/list.html", context)
+
+
+def _saved_views_context(request: HttpRequest, views: list) -> dict:
+    active = request.GET.get("view", "")
+    return {
+        "saved_views": views,
+        "active_view": next((view for view in views if str(view.pk) == active), None),
+        "column_choices": [
+            {"key": column.key, "label": column.label, "always": column.always}
+            for column in columns_for(request.user)
+        ],
+        "columns_form": ListColumnsForm(user=request.user),
+        "saved_view_form": SavedViewForm(),
+    }
+
+
+def _default_view_redirect(request: HttpRequest, views: list) -> HttpResponse | None:
+    """A bare visit to the list (no filters, no ``view``) opens the user's default view."""
+    if request.GET or request.htmx:
+        return None
+    view = next((view for view in views if view.is_default), None)
+    if view is None:
+        return None
+    return redirect("customers:saved-view", pk=view.pk)
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -387,6 +439,124 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         filename=f"customers-{stamp}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+# --- Columns and saved views of the customer list ---------------------------------------
+
+
+def _list_url(query: str = "", view_pk: int | None = None) -> str:
+    params = QueryDict(query, mutable=True)
+    if view_pk is not None:
+        params["view"] = str(view_pk)
+    encoded = params.urlencode()
+    return reverse("customers:list") + (f"?{encoded}" if encoded else "")
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def customer_list_columns(request: HttpRequest) -> HttpResponse:
+    """Remember the columns ticked in the chooser; htmx then reloads the results."""
+    form = ListColumnsForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(request, reverse("customers:list"))
+    list_columns_remember(user=request.user, columns=form.cleaned_data["columns"])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Trigger"] = "customer-columns-changed"
+        return response
+    return _back(request, reverse("customers:list"))
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def saved_view_index(request: HttpRequest) -> HttpResponse:
+    """The user's saved views: save the current list as one (POST), rename, delete, make
+    one the default."""
+    form = SavedViewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            view = saved_view_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                query=form.cleaned_data["query"],
+                columns=list_columns_of(request.user),
+                is_default=form.cleaned_data["is_default"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+            return redirect(_list_url(view.query, view.pk))
+    views = [
+        {
+            "view": view,
+            "rename_form": SavedViewRenameForm(
+                initial={"name": view.name}, prefix=f"view-{view.pk}"
+            ),
+        }
+        for view in saved_views_of(request.user)
+    ]
+    status = 400 if form.errors else 200
+    return render(
+        request, "customers/list_views.html", {"form": form, "views": views}, status=status
+    )
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_GET
+def saved_view_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a saved view: its filters and sort in the address, its columns on screen."""
+    view = saved_view_for(request.user, pk)
+    saved_view_open(view=view, user=request.user)
+    return redirect(_list_url(view.query, view.pk))
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def saved_view_rename_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved_view_for(request.user, pk)
+    form = SavedViewRenameForm(request.POST, prefix=f"view-{view.pk}")
+    if form.is_valid():
+        try:
+            saved_view_rename(view=view, user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("View renamed to “%(name)s”.") % {"name": view.name})
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("customers:saved-views")
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def saved_view_default_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved_view_for(request.user, pk)
+    make_default = request.POST.get("is_default") == "1"
+    saved_view_set_default(view=view, user=request.user, is_default=make_default)
+    if make_default:
+        message = _("“%(name)s” now opens when you visit the customer list.")
+    else:
+        message = _("“%(name)s” no longer opens by default.")
+    messages.success(request, message % {"name": view.name})
+    return redirect("customers:saved-views")
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def saved_view_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved_view_for(request.user, pk)
+    name = view.name
+    saved_view_delete(view=view, user=request.user)
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": name})
+    return redirect("customers:saved-views")
 
 
 # --- Static lists --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// Customer list: row selection, "select every matching customer", bulk buttons, sort sync.
+// Customer list: row selection, "select every matching customer", bulk buttons, sort sync,
+// the saved view pills and the phone's filter panel.
 // The results block is replaced by htmx on every filter, sort or page change, so all
 // handlers are delegated and the state is recomputed after each swap.
 (function () {
@@ -74,6 +75,25 @@
       var value = data.get(key);
       if (value === "" || defaults[key] === value) { data.delete(key); }
     });
+  });
+
+  // Changing a filter leaves the saved view that was opened: its pill is no longer current.
+  function leaveSavedView() {
+    document.querySelectorAll("[data-saved-view][aria-current]").forEach(function (pill) {
+      pill.removeAttribute("aria-current");
+      pill.classList.replace("btn-primary", "btn-outline-primary");
+    });
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "customer-filters") { leaveSavedView(); }
+  });
+
+  // On a phone the filters are an offcanvas panel: "Apply" closes it to show the results.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "customer-filters" || !window.bootstrap) { return; }
+    var panel = document.getElementById("customer-filter-panel");
+    var offcanvas = panel && window.bootstrap.Offcanvas.getInstance(panel);
+    if (offcanvas) { offcanvas.hide(); }
   });
 
   document.body.addEventListener("htmx:afterSwap", function () { refresh(); syncSort(); });

@@ -53,7 +53,7 @@ from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
 from carecrm.core.models import Notification
 from carecrm.core.scoping import is_scoped
 from carecrm.core.testing import PUBLIC_ROUTES, route_parameters, route_path, url_routes
-from customers.models import ImportJob, ImportPreset, ImportStatus
+from customers.models import ImportJob, ImportPreset, ImportStatus, SavedCustomerView
 from customers.tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
@@ -100,6 +100,7 @@ class Fixed:
 # and a maker to ``_records`` (or ``_shared``) if the record is new.
 ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"customers/lists/", "pk", "static_list"),
+    (r"customers/views/", "pk", "saved_view"),
     (r"customers/contacts/", "pk", "contact"),
     (r"customers/interactions/", "pk", "interaction"),
     (r"customers/imports/presets/", "pk", "import_preset"),
@@ -193,6 +194,8 @@ NOT_SERVED_IN_THIS_STATE = {
     r"api/v1/^imports/(?P<pk>[^/.]+)/rejected-rows/$": "an import that rejected rows",
     # the matrix's expense has no receipt file to download
     "budgets/expenses/<int:pk>/receipt/": "an expense with a receipt",
+    # a saved view of the customer list opens for its owner only (the staff member here)
+    "customers/views/<int:pk>/": "a saved view of the user's own",
     # a notice opens for its recipient only (the department's staff member here)
     "notifications/<int:pk>/": "a notice of the user's own",
 }
@@ -303,6 +306,9 @@ def _records(department, author, label: str) -> dict:
         "contact": ContactPersonFactory(customer=customer, name=f"{label}联系人"),
         "static_list": StaticListFactory(
             department=department, name=f"{label}名单", members=[customer]
+        ),
+        "saved_view": SavedCustomerView.objects.create(
+            owner=author, name=f"{label}视图", query="vip_level=gold", columns=["name"]
         ),
         "import_job": ImportJob.objects.create(
             kind="customers",
