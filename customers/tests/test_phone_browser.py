@@ -93,7 +93,8 @@ def test_customer_page_on_a_phone(live_server, browser, staff_a, busy_customer):
     # The timeline's filters wait behind one button.
     assert page.locator("[data-filters=timeline-filters]").is_hidden()
     page.click("[data-filters-toggle=timeline-filters]")
-    page.locator("[data-filters=timeline-filters]").wait_for(state="visible")
+    page.wait_for_selector("[data-filters=timeline-filters].show")
+    assert page.locator("[data-timeline-kind=interaction]").is_visible()
     assert fits_the_screen(page)
     page.evaluate("() => window.scrollTo(0, 0)")
     screenshot(page, "phone-customer.png")
@@ -154,7 +155,7 @@ def test_follow_ups_on_a_phone(live_server, browser, staff_a, department_a, busy
     # Filters: hidden until the one button is pressed.
     assert page.locator("#follow-up-filters").is_hidden()
     page.click("[data-filters-toggle=follow-up-filters]")
-    page.locator("#follow-up-filters").wait_for(state="visible")
+    page.wait_for_selector("#follow-up-filters.show")  # the collapse has finished opening
     assert page.locator("#follow-up-filters select[name=kind]").is_visible()
     assert fits_the_screen(page)
 
