@@ -119,10 +119,11 @@ def test_calendar_on_a_phone_is_an_agenda(live_server, browser, staff_a, birthda
     page.context.close()
 
 
-def test_care_tasks_on_a_phone(live_server, browser, staff_a, tasks):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_care_tasks_on_a_phone(live_server, browser, staff_a, tasks, language):
     overdue, visit, _later = tasks
     page, problems = staff_page(
-        browser, live_server, staff_a, "/campaigns/tasks/", language="zh-hans"
+        browser, live_server, staff_a, "/campaigns/tasks/", language=language
     )
     page.wait_for_selector("#task-table")
     assert fits_the_screen(page)
@@ -146,7 +147,8 @@ def test_care_tasks_on_a_phone(live_server, browser, staff_a, tasks):
     assert all(outcomes.nth(i).is_visible() for i in range(3))
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-    screenshot(page, "phone-tasks.png")
+    if language == "zh-hans":
+        screenshot(page, "phone-tasks.png")
 
     # "No answer" opens the task with that outcome chosen; say what happened and complete.
     card.locator('[data-outcome="no_answer"]').click()
