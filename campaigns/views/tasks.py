@@ -56,6 +56,8 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": TaskStatus.choices,
             "outcomes": TaskOutcome.choices,
+            # shown on the phone's "Filters" button, whose form is folded away
+            "active_filters": (scope == "all") + (status != TaskStatus.OPEN),
             "today": timezone.localdate(),
             "querystring_base": querystring_base(request),
         },

@@ -183,6 +183,16 @@ def test_follow_ups_on_a_phone(
     row.locator("button[data-confirm]").click()
     page.wait_for_selector(f'#follow-ups tr[data-follow-up="{due_today.pk}"]', state="detached")
     assert fits_the_screen(page)
+
+    # Overdue only: the list reloads with the filters folded away and the button says so.
+    page.click("[data-filters-toggle=follow-up-filters]")
+    page.wait_for_selector("#follow-up-filters.show")
+    with page.expect_navigation():
+        page.check("#follow-up-filters input[name=overdue]")
+    assert page.locator("#follow-up-filters").is_hidden()
+    assert page.inner_text("[data-filters-toggle=follow-up-filters] .badge") == "1"
+    assert page.locator("#follow-ups tr[data-follow-up]").count() == 1
+    assert page.locator("#follow-ups [data-overdue]").is_visible()
     assert problems == []
     page.context.close()
 
