@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.forms import TaskCancelForm, TaskCompleteForm
-from campaigns.models import CareTask, TaskStatus
+from campaigns.models import CareTask, TaskOutcome, TaskStatus
 from campaigns.selectors.campaigns import visible_tasks
 from campaigns.services.care_tasks import care_task_cancel, care_task_complete
 from campaigns.views.campaigns import querystring_base
@@ -55,6 +55,9 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "status": status,
             "statuses": TaskStatus.choices,
+            "outcomes": TaskOutcome.choices,
+            # shown on the phone's "Filters" button, whose form is folded away
+            "active_filters": (scope == "all") + (status != TaskStatus.OPEN),
             "today": timezone.localdate(),
             "querystring_base": querystring_base(request),
         },
@@ -70,7 +73,12 @@ def task_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     action = request.POST.get("action") if request.method == "POST" else None
-    complete_form = TaskCompleteForm(request.POST if action == "complete" else None)
+    # An outcome button on the task list opens the form with that outcome chosen.
+    chosen = request.GET.get("outcome")
+    complete_form = TaskCompleteForm(
+        request.POST if action == "complete" else None,
+        initial={"outcome": chosen} if chosen in TaskOutcome.values else None,
+    )
     cancel_form = TaskCancelForm(request.POST if action == "cancel" else None)
     try:
         if action == "complete" and complete_form.is_valid():

@@ -169,6 +169,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 
 
 @contextlib.contextmanager
@@ -295,13 +296,17 @@ document.addEventListener("shown.bs.modal", function (event) {
 """
 
 
-def staff_page(browser, live_server, user, path: str, *, device: dict | None = None):
-    """A new browser context signed in as ``user`` (in English) on ``path``: the page and
-    the list the console's errors collect in. Confirmation dialogs are accepted."""
+def staff_page(
+    browser, live_server, user, path: str, *, device: dict | None = None, language: str = "en"
+):
+    """A new browser context signed in as ``user`` (in English, or ``language="zh-hans"``
+    for Chinese) on ``path``: the page and the list the console's errors collect in.
+    Confirmation dialogs are accepted."""
     from carecrm.accounts.tests.factories import TEST_PASSWORD
 
-    context = browser.new_context(locale="en-US", **(device or PHONE))
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    locale = "zh-CN" if language == "zh-hans" else "en-US"
+    context = browser.new_context(locale=locale, **(device or PHONE))
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -328,3 +333,40 @@ def accept_confirmation(page) -> str:
     dialog.locator("#confirm-dialog-ok").click()
     dialog.wait_for(state="hidden")
     return question
+
+
+# Elements whose own text is squeezed into a column about one character wide. The rule: a
+# visible element (in ``root``) with at least 2 characters of its own text (its direct text
+# nodes, whitespace removed) whose box is narrower than 1.5 × its font size while taller
+# than 2 of its lines (line height, or 1.5 × font size when "normal"). That is text set one
+# character per line — a label in a table cell too narrow for it.
+_CHARACTER_COLUMNS = """
+(root) => {
+  const scope = document.querySelector(root) || document.body;
+  const found = [];
+  for (const el of scope.querySelectorAll("*")) {
+    let own = "";
+    for (const node of el.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) { own += node.textContent; }
+    }
+    own = own.replace(/\\s+/g, "");
+    if (own.length < 2) { continue; }
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.display === "none") { continue; }
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) { continue; }
+    const size = parseFloat(style.fontSize);
+    const line = parseFloat(style.lineHeight) || size * 1.5;
+    if (box.width < 1.5 * size && box.height > 2 * line) {
+      found.push(el.tagName.toLowerCase() + ": " + own.slice(0, 20));
+    }
+  }
+  return found;
+}
+"""
+
+
+def character_columns(page, root: str = "main") -> list[str]:
+    """The elements in ``root`` whose text is rendered one character per line (see the
+    rule above), e.g. ``["td: 截止日期"]``; an empty list when there are none."""
+    return page.evaluate(_CHARACTER_COLUMNS, root)

@@ -410,6 +410,10 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "query": query.urlencode(),
             "can_resolve": request.user.has_perm("customers.change_interaction"),
+            # shown on the phone's "Filters" button, whose form is folded away
+            "active_filters": (filters.get("who") == FollowUpFilterForm.MINE)
+            + bool(filters.get("kind"))
+            + bool(filters.get("overdue")),
         },
     )
 
