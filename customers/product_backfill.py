@@ -17,7 +17,7 @@ from django.db.models.functions import Abs, Coalesce
 BATCH = 1000
 
 
-def products_from_order_lines(Product, OrderLine) -> int:  # noqa: N803 - model classes
+def products_from_order_lines(Product, OrderLine) -> int:
     """Create the missing products and link the unlinked lines; returns products made."""
     lines = OrderLine.objects.exclude(product="")
     same = OrderLine.objects.filter(
