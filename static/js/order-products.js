@@ -124,6 +124,16 @@
     }
   });
 
+  // Leaving the box: a "no product matches" note has nothing to pick, so it goes (a list
+  // of products stays until one is picked or the user clicks elsewhere: touch browsers
+  // move focus only after the tap).
+  form.addEventListener("focusout", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-product-search]")) { return; }
+    var tr = row(event.target);
+    var box = tr.querySelector("[data-product-results]");
+    if (box && !box.querySelector("[data-pick-product]")) { hideResults(tr); }
+  });
+
   document.addEventListener("click", function (event) {
     form.querySelectorAll("[data-order-line]").forEach(function (tr) {
       if (!tr.contains(event.target)) { hideResults(tr); }
