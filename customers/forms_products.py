@@ -10,7 +10,7 @@ class ProductFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("active", _("Active")), ("inactive", _("Inactive")), ("all", _("All"))],
+        choices=[("active", _("On sale")), ("inactive", _("Discontinued")), ("all", _("All"))],
     )
 
     def __init__(self, *args, categories=(), **kwargs):
@@ -46,8 +46,8 @@ class ProductForm(forms.Form):
         help_text=_("Offered on the order form; staff may change it on a line, e.g. a discount."),
     )
     active = forms.BooleanField(
-        label=_("Active"),
+        label=_("On sale"),
         required=False,
         initial=True,
-        help_text=_("Inactive products stay on past orders but can no longer be picked."),
+        help_text=_("Discontinued products stay on past orders but can no longer be picked."),
     )

@@ -106,7 +106,9 @@ def product_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         product=product, active=not product.active, user=request.user, request=request
     )
     if product.active:
-        messages.success(request, _("Product “%(name)s” is active again.") % {"name": product.name})
+        messages.success(
+            request, _("Product “%(name)s” is on sale again.") % {"name": product.name}
+        )
     else:
         messages.success(request, _("Product “%(name)s” deactivated.") % {"name": product.name})
     return redirect("customers:products")
