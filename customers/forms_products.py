@@ -30,7 +30,7 @@ class ProductFilterForm(forms.Form):
 
 
 class ProductForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Product name"), max_length=120)
     category = forms.CharField(label=_("Category"), max_length=60, required=False)
     sku = forms.CharField(
         label=_("SKU"),

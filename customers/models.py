@@ -412,7 +412,7 @@ class Product(models.Model):
     never deleted (order lines protect it): it is deactivated, and leaves the picker.
     """
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("product name"), max_length=120)
     category = models.CharField(_("category"), max_length=60, blank=True)
     # Optional; blank is stored as NULL so that only real codes must be unique.
     sku = models.CharField(_("SKU"), max_length=40, unique=True, null=True, blank=True)

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="product name")),
                 ("category", models.CharField(blank=True, max_length=60, verbose_name="category")),
                 (
                     "sku",

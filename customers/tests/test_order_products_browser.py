@@ -94,5 +94,15 @@ def test_staff_record_an_order_picking_a_product_and_typing_another_item(
         (beans.pk, "云南小粒咖啡豆 500g", "咖啡", Decimal("2.00"), Decimal("118.00")),
         (None, "定制刻字服务", "", Decimal("1.00"), Decimal("30.00")),
     ]
+
+    # The products page counts the sale (staff read it; no edit buttons for them).
+    page.goto(f"{live_server.url}/customers/products/")
+    row = page.locator(f"[data-product='{beans.pk}']")
+    assert row.get_attribute("data-orders") == "1"
+    assert row.get_attribute("data-revenue") == "236.00"
+    assert page.locator("[data-product-add]").count() == 0
+    assert fits_the_screen(page)
+    screenshot(page, f"products-{name}.png")
+    assert problems == []
     context.close()
     connections.close_all()
