@@ -9,13 +9,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.accounts.models import User
 from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.money import yuan
-from customers.models import Product
+from customers.models import OrderLine, Product
 
 EDITABLE = ("name", "category", "sku", "list_price", "active")
 
@@ -98,3 +99,15 @@ def product_update(*, product: Product, user: User | None, request=None, **value
 
 def product_set_active(*, product: Product, active: bool, user: User | None, request=None):
     return product_update(product=product, active=active, user=user, request=request)
+
+
+def order_lines_link(order_ids) -> int:
+    """Link the lines of these orders that name a catalogue product exactly (same name and
+    category) to it — for imported orders, whose lines arrive as typed by the sales
+    system. One UPDATE; returns the number of lines linked."""
+    match = Product.objects.filter(name=OuterRef("product"), category=OuterRef("category"))
+    return (
+        OrderLine.objects.filter(order_id__in=order_ids, catalogue_product=None)
+        .filter(Exists(match))
+        .update(catalogue_product=Subquery(match.order_by("pk").values("pk")[:1]))
+    )

@@ -77,6 +77,29 @@ def test_typed_lines_become_distinct_products_priced_at_their_latest_sale(depart
     assert not OrderLine.objects.filter(catalogue_product=None).exists()
 
 
+def test_imported_lines_that_name_a_product_exactly_are_linked_to_it(staff_a, department_a):
+    from customers.tests.import_files import csv_bytes, run_import
+
+    beans = ProductFactory(name="咖啡豆", category="咖啡")
+    CustomerFactory(department=department_a, mobile="+8613812345678")
+    header = ["订单号", "手机号", "下单时间", "商品", "品类", "数量", "单价"]
+    rows = [
+        ["IM1", "13812345678", "2024-01-05 14:30", "咖啡豆", "咖啡", "2", "100"],
+        ["IM1", "", "", "咖啡豆", "礼盒", "1", "100"],  # another category: not this product
+        ["IM2", "13812345678", "2024-01-06 10:00", "定制杯", "", "1", "50"],
+    ]
+    run_import(staff_a, csv_bytes([header, *rows]), name="orders.csv", kind="orders")
+
+    linked = sorted(
+        OrderLine.objects.values_list("order__order_no", "product", "category", "catalogue_product")
+    )
+    assert linked == [
+        ("IM1", "咖啡豆", "咖啡", beans.pk),
+        ("IM1", "咖啡豆", "礼盒", None),
+        ("IM2", "定制杯", "", None),
+    ]
+
+
 # --- orders pick products and keep what was sold ---------------------------------------
 
 
