@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from campaigns.selectors.recommendations import best_sellers, recommendations_for
-from campaigns.services.recommendations import affinity_rebuild
 from customers.models import Order, OrderLine, Product
 from customers.product_backfill import products_from_order_lines
 from customers.services.orders import order_record
@@ -21,8 +19,6 @@ from customers.tests.factories import (
     OrderLineFactory,
     ProductFactory,
 )
-from segmentation.selectors.trends import MonthRange, segment_trends
-from segmentation.tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -362,46 +358,3 @@ def test_api_order_lines_take_a_product_id(api_client_for, staff_a, department_a
         (cup.pk, "玻璃杯"),
         (None, "贺卡"),
     ]
-
-
-# --- trends and recommendations count a renamed product once ---------------------------
-
-
-def test_trends_and_recommendations_count_a_renamed_product_once(department_a, manager_a):
-    mug = ProductFactory(name="马克杯", category="杯具", list_price=Decimal("40"))
-    gold = {"match": "all", "conditions": [{"field": "vip_level", "op": "in", "value": ["gold"]}]}
-    segment = SegmentFactory(department=department_a, rules=gold)
-    a, b, c = (CustomerFactory(department=department_a, vip_level="gold") for _ in range(3))
-    when = dt.datetime(2026, 2, 10, 12, tzinfo=SHANGHAI)
-
-    def buy(customer, *lines):
-        order = OrderFactory(customer=customer, ordered_at=when)
-        for product, name, category in lines:
-            OrderLineFactory(
-                order=order,
-                catalogue_product=product,
-                product=name,
-                category=category,
-                unit_price=Decimal("40"),
-            )
-
-    # a and b bought coffee and the mug, sold under its old name and category
-    buy(a, (None, "咖啡", "咖啡"), (mug, "马克杯", "杯具"))
-    product_update(product=mug, name="陶瓷马克杯", category="器具", user=manager_a)
-    # … b bought it after the rename, c bought coffee only
-    buy(b, (None, "咖啡", "咖啡"), (mug, "陶瓷马克杯", "器具"))
-    buy(c, (None, "咖啡", "咖啡"))
-
-    trends = segment_trends(
-        segment, user=manager_a, month_range=MonthRange(dt.date(2026, 2, 1), dt.date(2026, 2, 1))
-    )
-    # One category for the mug, under its category today: 2 × 40 = 80 of 200 = 40 %.
-    assert {c.label: c.total for c in trends.categories} == {
-        "咖啡": Decimal("120.00"),
-        "器具": Decimal("80.00"),
-    }
-    affinity_rebuild()
-    # Coffee→mug is 2 customers, not 1 + 1 under two names: c is offered the mug by its
-    # name today, and it is the second best-seller as one product.
-    assert recommendations_for([c.pk]) == {c.pk: "陶瓷马克杯"}
-    assert best_sellers() == ["咖啡", "陶瓷马克杯"]
