@@ -115,7 +115,14 @@
 
   form.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-pick-product]");
-    if (button) { event.preventDefault(); pick(button); }
+    if (button) { event.preventDefault(); pick(button); return; }
+    if (event.target.closest && event.target.closest("[data-add-order-line]")) {
+      // customer-detail.js adds the row; then the new line's product box takes the focus.
+      setTimeout(function () {
+        var boxes = form.querySelectorAll("[data-order-line] [data-product-search]");
+        if (boxes.length) { boxes[boxes.length - 1].focus(); }
+      }, 0);
+    }
   });
 
   form.addEventListener("keydown", function (event) {
