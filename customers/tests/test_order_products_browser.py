@@ -76,14 +76,15 @@ def test_staff_record_an_order_picking_a_product_and_typing_another_item(
     page.fill("#id_lines-1-product", "定制刻字服务")
     page.wait_for_selector("[data-order-line]:nth-child(2) [data-product-results]:not([hidden])")
     page.fill("#id_lines-1-unit_price", "30")
+    page.wait_for_function("() => document.getElementById('order-total').textContent === '266.00'")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    screenshot(page, f"order-products-{name}.png")
     # Another line: its product box takes the focus, ready to search.
     page.click("[data-add-order-line]")
     page.wait_for_function(
         "() => document.activeElement && document.activeElement.id === 'id_lines-3-product'"
     )
-    page.wait_for_function("() => document.getElementById('order-total').textContent === '266.00'")
     assert fits_the_screen(page)
-    screenshot(page, f"order-products-{name}.png")
 
     page.click("main form[method=post] button[type=submit].btn-primary")
     page.wait_for_selector("[data-customer-name]")
