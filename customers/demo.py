@@ -31,6 +31,7 @@ from customers.models import (
     InteractionOutcome,
     Order,
     OrderLine,
+    Product,
     Source,
     Tag,
 )
@@ -120,6 +121,34 @@ PRODUCTS = [
     ("企业定制礼盒", "礼盒", "1288.00"),
 ]
 GIFT_BOXES = [p for p in PRODUCTS if p[1] == "礼盒"]
+# The catalogue's codes: category prefix and number (product pages and the order picker).
+SKU_PREFIX = {"咖啡": "CF", "茶叶": "TE", "杯具": "CP", "器具": "EQ", "礼盒": "GB"}
+# Sold once, no longer sold: in the catalogue as inactive (not offered by the picker).
+RETIRED = {("冷萃咖啡液 8杯装", "咖啡")}
+
+
+def _catalogue() -> dict[tuple[str, str], int]:
+    """The demo's products (idempotent): {(name, category): product id}."""
+    numbers: dict[str, int] = {}
+    rows = []
+    for name, category, price in PRODUCTS:
+        numbers[category] = numbers.get(category, 0) + 1
+        rows.append(
+            Product(
+                name=name,
+                category=category,
+                sku=f"{SKU_PREFIX[category]}-{numbers[category]:03d}",
+                list_price=Decimal(price),
+                active=(name, category) not in RETIRED,
+            )
+        )
+    Product.objects.bulk_create(rows, ignore_conflicts=True)
+    return {
+        (name, category): pk
+        for pk, name, category in Product.objects.values_list("pk", "name", "category")
+    }
+
+
 STORES = {
     "east-sales": ["上海南京西路店", "杭州湖滨店", "南京新街口店"],
     "south-sales": ["广州天河店", "深圳万象城店", "厦门中山路店"],
@@ -447,9 +476,11 @@ def seed_customers(*, rng: random.Random, options: dict, stdout) -> None:
 
     Customer.objects.bulk_update(customers, ["preferred_categories"], batch_size=BATCH)
     Order.objects.bulk_create(orders, batch_size=BATCH)
+    catalogue = _catalogue()
     lines = [
         OrderLine(
             order=order,
+            catalogue_product_id=catalogue.get((product, category)),
             product=product,
             category=category,
             quantity=Decimal(-quantity if refund else quantity),

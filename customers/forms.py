@@ -348,6 +348,9 @@ class OrderForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
+    # Set by the picker (static/js/order-products.js) when a catalogue product is chosen;
+    # empty for an "other item" typed by hand. The service checks the product exists.
+    catalogue_product = forms.IntegerField(required=False, widget=forms.HiddenInput)
     product = forms.CharField(label=_("Product"), max_length=120)
     category = forms.CharField(label=_("Category"), max_length=60, required=False)
     quantity = forms.DecimalField(
@@ -366,6 +369,14 @@ class OrderLineForm(forms.Form):
             field.widget.attrs["aria-label"] = str(field.label)
             if name in ("quantity", "unit_price"):
                 field.widget.attrs["class"] += " text-end"
+        self.fields["catalogue_product"].widget.attrs = {"data-product-id": ""}
+        self.fields["product"].widget.attrs.update(
+            {
+                "data-product-search": "",
+                "autocomplete": "off",
+                "placeholder": _("Search the catalogue or type an item"),
+            }
+        )
 
     def clean_quantity(self):
         quantity = self.cleaned_data["quantity"]

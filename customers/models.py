@@ -402,12 +402,61 @@ class Order(models.Model):
         return self.order_no
 
 
+class Product(models.Model):
+    """An item of the sales catalogue that order lines pick from.
+
+    One catalogue for the whole company, like tags: every department sells the same
+    products, and trends and recommendations compare purchases across departments, so a
+    product belongs to no department. What each reader sees of its sales is cut to the
+    orders they may see (``customers.selectors_products``). A product that was sold is
+    never deleted (order lines protect it): it is deactivated, and leaves the picker.
+    """
+
+    name = models.CharField(_("product name"), max_length=120)
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    # Optional; blank is stored as NULL so that only real codes must be unique.
+    sku = models.CharField(_("SKU"), max_length=40, unique=True, null=True, blank=True)
+    list_price = models.DecimalField(_("list price (CNY)"), max_digits=14, decimal_places=2)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name", "category", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "category"],
+                name="product_unique_name_category",
+                violation_error_message=_("A product with this name and category exists."),
+            )
+        ]
+        indexes = [models.Index(fields=["category", "name"], name="product_category_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class OrderLine(models.Model):
     SCOPE = ScopeRule(
         department="order__customer__department", owner="order__customer__relationship_manager"
     )
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # The catalogue product the line was picked from (NULL: an "other item" typed by
+    # hand, or a line older than the catalogue). PROTECT: a sold product is deactivated,
+    # not deleted, so trends and recommendations keep grouping its lines as one product.
+    # The line keeps its own snapshot below — name, category and price as sold — which a
+    # later rename or re-pricing of the product leaves alone.
+    catalogue_product = models.ForeignKey(
+        Product,
+        verbose_name=_("catalogue product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+    )
     product = models.CharField(_("product"), max_length=120)
     category = models.CharField(_("category"), max_length=60, blank=True)
     quantity = models.DecimalField(

@@ -87,6 +87,17 @@ register_home_card(
 )
 register_nav(
     NavItem(
+        "products",
+        _("Products"),
+        "customers:products",
+        "box-seam",
+        12,
+        "customers.view_product",
+        group="customers",
+    )
+)
+register_nav(
+    NavItem(
         "data_quality",
         _("Data quality"),
         "customers:duplicates",
@@ -155,6 +166,8 @@ register_role_permissions(
             "staticlist": ALL_ACTIONS,
             "verificationtask": WORK_ACTIONS,
             "tag": WORK_ACTIONS,
+            # The catalogue: staff pick from it and read its sales; managers keep it.
+            "product": READ_ACTIONS,
         },
     ),
 )
@@ -175,6 +188,8 @@ register_role_permissions(
                 "verificationtask": ALL_ACTIONS,
                 "tag": ALL_ACTIONS,
                 "customermerge": READ_ACTIONS,
+                # Not delete: a sold product is deactivated (order lines protect it).
+                "product": WORK_ACTIONS,
             },
         ),
         "customers.view_customer_pii",

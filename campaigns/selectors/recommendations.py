@@ -9,23 +9,33 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 
 from campaigns.models import ProductAffinity
-from customers.models import Order, OrderLine
+from customers.models import Order, OrderLine, Product
 
 CHUNK = 1000
 BEST_SELLERS = 5
 # Refunds are orders with a negative amount (customers.models.Order); they are no sign of
 # what a customer likes.
+# A line picked from the catalogue counts as its product, by the product's name today, so
+# a renamed product is one product; a line typed by hand counts by its own name.
 BOUGHT_SQL = """
-    SELECT DISTINCT o.customer_id AS customer_id, l.product AS product
+    SELECT DISTINCT o.customer_id AS customer_id, COALESCE(p.name, l.product) AS product
     FROM {line} l JOIN {order} o ON o.id = l.order_id
-    WHERE o.amount >= 0 AND l.product <> ''
+    LEFT JOIN {product} p ON p.id = l.catalogue_product_id
+    WHERE o.amount >= 0 AND COALESCE(p.name, l.product) <> ''
 """
+# The same in the ORM: the name a line counts under.
+PRODUCT_NAME = Coalesce("catalogue_product__name", "product")
 
 
 def bought_sql() -> str:
-    return BOUGHT_SQL.format(line=OrderLine._meta.db_table, order=Order._meta.db_table)
+    return BOUGHT_SQL.format(
+        line=OrderLine._meta.db_table,
+        order=Order._meta.db_table,
+        product=Product._meta.db_table,
+    )
 
 
 def recommendations_for(customer_ids: Iterable[int]) -> dict[int, str]:
@@ -67,11 +77,12 @@ def best_sellers(limit: int = BEST_SELLERS) -> list[str]:
     """Products bought by the most customers (refunds excluded), ties by name."""
     return list(
         OrderLine.objects.filter(order__amount__gte=0)
-        .exclude(product="")
-        .values("product")
+        .annotate(name=PRODUCT_NAME)
+        .exclude(name="")
+        .values("name")
         .annotate(customers=Count("order__customer", distinct=True))
-        .order_by("-customers", "product")
-        .values_list("product", flat=True)[:limit]
+        .order_by("-customers", "name")
+        .values_list("name", flat=True)[:limit]
     )
 
 
@@ -85,11 +96,14 @@ def recommendations_with_fallback(customer_ids: Iterable[int]) -> dict[int, str]
     top = best_sellers()
     owned: dict[int, set[str]] = {}
     for start in range(0, len(missing), CHUNK):
-        rows = OrderLine.objects.filter(
-            order__customer_id__in=missing[start : start + CHUNK],
-            order__amount__gte=0,
-            product__in=top,
-        ).values_list("order__customer_id", "product")
+        rows = (
+            OrderLine.objects.filter(
+                order__customer_id__in=missing[start : start + CHUNK], order__amount__gte=0
+            )
+            .annotate(name=PRODUCT_NAME)
+            .filter(name__in=top)
+            .values_list("order__customer_id", "name")
+        )
         for customer_id, product in rows:
             owned.setdefault(customer_id, set()).add(product)
     for pk in missing:

@@ -28,7 +28,13 @@ from campaigns.tests.factories import SMS_TEXT, CampaignFactory, ContentFactory,
 from campaigns.tests.helpers import approve
 from carecrm.accounts.tests.factories import UserFactory
 from customers.models import Interaction, InteractionKind, InteractionOutcome
-from customers.tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+from customers.services.products import product_update
+from customers.tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +96,36 @@ def test_a_customer_without_history_gets_the_best_seller_they_do_not_own(departm
     # Coffee is bought by 3 customers, the cup by 1: the newcomer is offered coffee; b,
     # who has coffee, is offered the cup by co-purchase.
     assert recommended == {newcomer.pk: "咖啡", b.pk: "马克杯"}
+
+
+def test_a_renamed_product_is_one_product_for_recommendations(department_a, manager_a):
+    """a and b bought coffee and the mug — a under its old name, b after the rename — and c
+    coffee only. Counted by the product, coffee→mug is 2 customers (not 1 + 1 under two
+    names), c is offered the mug by its name today, and it is one best-seller."""
+    from campaigns.selectors.recommendations import best_sellers
+
+    mug = ProductFactory(name="马克杯", category="杯具")
+    a, b, c = (CustomerFactory(department=department_a) for _ in range(3))
+
+    def buy(customer, mug_name=None):
+        order = OrderFactory(customer=customer, amount=Decimal("50"))
+        OrderLineFactory(order=order, product="咖啡", unit_price=Decimal("25"))
+        if mug_name:
+            OrderLineFactory(
+                order=order, catalogue_product=mug, product=mug_name, unit_price=Decimal("25")
+            )
+
+    buy(a, "马克杯")
+    product_update(product=mug, name="陶瓷马克杯", user=manager_a)
+    buy(b, "陶瓷马克杯")
+    buy(c)
+
+    affinity_rebuild()
+
+    pairs = {(p.product, p.also_bought): p.customers for p in ProductAffinity.objects.all()}
+    assert pairs == {("咖啡", "陶瓷马克杯"): 2, ("陶瓷马克杯", "咖啡"): 2}
+    assert recommendations_for([c.pk]) == {c.pk: "陶瓷马克杯"}
+    assert best_sellers() == ["咖啡", "陶瓷马克杯"]
 
 
 def test_rebuilding_twice_gives_the_same_table(department_a):

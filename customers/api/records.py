@@ -32,6 +32,7 @@ from customers.models import (
     InteractionOutcome,
     Order,
     OrderLine,
+    Product,
     ValueTier,
 )
 from customers.privacy import can_see_pii, mask_email, mask_phone, mask_street
@@ -209,12 +210,47 @@ class CustomerViewSet(ScopedModelViewSet):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
+    """A line as sold. ``product_id`` picks a catalogue product: a line that gives it may
+    leave ``product``, ``category`` and ``unit_price`` out, and they are taken from the
+    product (a price given, e.g. a discount, is kept). ``product`` is the line's own name
+    as sold, kept when the catalogue product is renamed later."""
+
     line_total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    product_id = serializers.PrimaryKeyRelatedField(
+        source="catalogue_product",
+        queryset=Product.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        help_text="The catalogue product (an active one); null for an item typed by hand.",
+    )
 
     class Meta:
         model = OrderLine
-        fields = ("id", "product", "category", "quantity", "unit_price", "line_total")
+        fields = (
+            "id",
+            "product_id",
+            "product",
+            "category",
+            "quantity",
+            "unit_price",
+            "line_total",
+        )
         read_only_fields = ("id",)
+        extra_kwargs = {
+            "product": {"required": False, "allow_blank": True},
+            "unit_price": {"required": False},
+        }
+
+    def validate(self, attrs):
+        if not attrs.get("catalogue_product"):
+            errors = {}
+            if not (attrs.get("product") or "").strip():
+                errors["product"] = [_("Enter the product, or pick one from the catalogue.")]
+            if attrs.get("unit_price") is None:
+                errors["unit_price"] = [_("Enter the unit price.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
     def validate_quantity(self, value):
         if value == 0:

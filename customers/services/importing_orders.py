@@ -33,6 +33,7 @@ from customers.services.importing_customers import active_with_contacts
 from customers.services.importing_fields import ORDER_FIELDS
 from customers.services.importing_files import oversized_cell
 from customers.services.importing_values import CENT, CellError, cell_text
+from customers.services.products import order_lines_link
 
 ORDER_LEVEL = ("customer_id", "customer_mobile", "customer_email", "ordered_at", "amount", "store")
 LINE_LEVEL = ("product", "category", "quantity", "unit_price")
@@ -325,6 +326,7 @@ class OrderImporter:
                 [line for group, order in new_orders for line in self._lines(group, order)],
                 batch_size=1000,
             )
+            order_lines_link([order.pk for _g, order in new_orders])
             orders_recorded([order.pk for _g, order in new_orders])
         previewed = len(outcome.preview)
 

@@ -17,27 +17,78 @@ from carecrm.core.audit import audit_record
 from carecrm.core.models import AuditAction
 from carecrm.core.registry import orders_recorded
 from carecrm.money import yuan
-from customers.models import Customer, IntentEvent, IntentKind, Order, OrderLine
+from customers.models import Customer, IntentEvent, IntentKind, Order, OrderLine, Product
 from customers.services.records import FUTURE_TOLERANCE, ensure_active
 
 
 @dataclass(frozen=True)
 class LineInput:
+    """A line as sold. ``product_id`` is the catalogue product it was picked from (None:
+    an "other item" typed by hand); the name, category and price are the line's own
+    snapshot, filled from the product where left blank."""
+
     product: str
-    unit_price: Decimal
+    unit_price: Decimal | None
     quantity: Decimal = Decimal("1")
     category: str = ""
+    product_id: int | None = None
+
+
+def _product_id(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Product):
+        return value.pk
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"lines": [_("Choose a product from the catalogue.")]}) from exc
 
 
 def _line_inputs(lines: Iterable[Mapping | LineInput]) -> list[LineInput]:
     result = []
     for line in lines:
         if isinstance(line, Mapping):
+            price = line.get("unit_price")
             line = LineInput(
                 product=str(line.get("product") or "").strip(),
                 category=str(line.get("category") or "").strip(),
-                quantity=Decimal(str(line.get("quantity", "1"))),
-                unit_price=Decimal(str(line["unit_price"])),
+                quantity=Decimal(str(line.get("quantity") or "1")),
+                unit_price=None if price in (None, "") else Decimal(str(price)),
+                product_id=_product_id(line.get("catalogue_product")),
+            )
+        result.append(line)
+    return _with_products(result)
+
+
+def _with_products(lines: list[LineInput]) -> list[LineInput]:
+    """Fill each picked line's blank name, category and price from its product (one query
+    for all lines); a product that does not exist, or no longer sells, is refused."""
+    wanted = {line.product_id for line in lines if line.product_id is not None}
+    products = Product.objects.in_bulk(wanted) if wanted else {}
+    result = []
+    for number, line in enumerate(lines, start=1):
+        if line.product_id is not None:
+            product = products.get(line.product_id)
+            if product is None or not product.active:
+                raise ValidationError(
+                    {
+                        "lines": [
+                            _("Line %(number)s: the product is not in the catalogue.")
+                            % {"number": number}
+                        ]
+                    }
+                )
+            line = LineInput(
+                product=line.product or product.name,
+                category=line.category or product.category,
+                quantity=line.quantity,
+                unit_price=product.list_price if line.unit_price is None else line.unit_price,
+                product_id=product.pk,
+            )
+        if line.unit_price is None:
+            raise ValidationError(
+                {"lines": [_("Line %(number)s has no unit price.") % {"number": number}]}
             )
         result.append(line)
     return result
@@ -150,6 +201,7 @@ def order_record(
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
+            catalogue_product_id=line.product_id,
             product=line.product,
             category=line.category,
             quantity=line.quantity,
@@ -196,6 +248,7 @@ def order_update(
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
+                catalogue_product_id=line.product_id,
                 product=line.product,
                 category=line.category,
                 quantity=line.quantity,

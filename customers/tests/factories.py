@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from carecrm.accounts.tests.factories import DepartmentFactory
-from customers.models import Customer, Interaction, InteractionKind, Order, OrderLine
+from customers.models import Customer, Interaction, InteractionKind, Order, OrderLine, Product
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -40,6 +40,15 @@ class OrderFactory(factory.django.DjangoModelFactory):
     ordered_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=10))
     amount = Decimal("199.00")
     store = "上海旗舰店"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"云南小粒咖啡豆 {n}")
+    category = "咖啡"
+    list_price = Decimal("88.00")
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

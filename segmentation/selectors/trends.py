@@ -10,8 +10,10 @@ Purchases, buyers, orders per buyer
 Category preferences
     of the line values (quantity × unit price) of the month's purchases, the share of each
     category: the :data:`TOP_CATEGORIES` largest over the range by name, the rest together
-    as "other categories", lines without a category as "uncategorised". Orders recorded
-    without lines count in spend but in no category.
+    as "other categories", lines without a category as "uncategorised". A line picked
+    from the catalogue counts under its product's category today (a product re-filed
+    counts as one), a typed line under its own. Orders recorded without lines count in
+    spend but in no category.
 
 Months are local (``TIME_ZONE``). Two grouped SQL aggregates over the members' orders
 (by month, and by month and category); pandas pivots the categories into columns and
@@ -24,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.db.models import Count, DecimalField, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,10 +262,16 @@ def _monthly(orders, months: list[dt.date]) -> list[TrendMonth]:
 def _categories(lines, months: list[dt.date]) -> list[CategoryTrend]:
     zone = timezone.get_current_timezone()
     rows = (
-        lines.annotate(month=TruncMonth("order__ordered_at", tzinfo=zone))
-        .values("month", "category")
+        lines.annotate(
+            month=TruncMonth("order__ordered_at", tzinfo=zone),
+            # The catalogue product's category when the line was picked from it (so a
+            # product moved or renamed is one category across months), else as typed.
+            group=Coalesce("catalogue_product__category", "category"),
+        )
+        .values("month", "group")
         .order_by()
         .annotate(value=Sum(F("quantity") * F("unit_price"), output_field=MONEY))
+        .values_list("month", "group", "value")
     )
     frame = pd.DataFrame.from_records(list(rows), columns=["month", "category", "value"])
     if frame.empty:

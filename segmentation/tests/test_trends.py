@@ -13,7 +13,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from carecrm.core.models import AuditAction, AuditEntry
-from customers.tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+from customers.services.products import product_update
+from customers.tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 from segmentation.selectors import trends as trends_module
 from segmentation.selectors.trends import MonthRange, segment_trends, trend_range
 from segmentation.tests.factories import SegmentFactory
@@ -194,3 +200,33 @@ def test_csv_and_xlsx_exports_carry_the_same_table_formula_safe(
     exports = AuditEntry.objects.filter(action=AuditAction.EXPORT, actor=staff_a)
     assert exports.count() == 2
     assert exports.first().detail["trends"] in ("csv", "xlsx")
+
+
+def test_a_product_renamed_and_re_filed_counts_as_one_category(department_a, manager_a):
+    """Lines picked from the catalogue count under their product's category today; typed
+    lines under their own. Without that, the mug would be split in 杯具 40 and 器具 40."""
+    mug = ProductFactory(name="马克杯", category="杯具", list_price=Decimal("40"))
+    segment = SegmentFactory(department=department_a, rules=GOLD)
+    a, b = (CustomerFactory(department=department_a, vip_level="gold") for _ in range(2))
+
+    def buy(customer, product, name, category):
+        placed = OrderFactory(customer=customer, ordered_at=at(2026, 2, 10), amount=Decimal("80"))
+        OrderLineFactory(order=placed, product="咖啡", category="咖啡", unit_price=Decimal("40"))
+        OrderLineFactory(
+            order=placed,
+            catalogue_product=product,
+            product=name,
+            category=category,
+            unit_price=Decimal("40"),
+        )
+
+    buy(a, mug, "马克杯", "杯具")
+    product_update(product=mug, name="陶瓷马克杯", category="器具", user=manager_a)
+    buy(b, mug, "陶瓷马克杯", "器具")
+
+    february = MonthRange(dt.date(2026, 2, 1), dt.date(2026, 2, 1))
+    trends = segment_trends(segment, user=manager_a, month_range=february)
+    assert {c.label: (c.total, c.shares) for c in trends.categories} == {
+        "咖啡": (Decimal("80.00"), [Decimal("50.0")]),
+        "器具": (Decimal("80.00"), [Decimal("50.0")]),
+    }

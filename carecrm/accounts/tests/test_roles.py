@@ -155,13 +155,15 @@ FEEDBACK_STAFF |= {"surveyinvitation": "vac", "response": "vac", "answer": "vac"
 FEEDBACK_STAFF |= {"feedbackitem": "vac", "itemactivity": "vac", "severitydeadline": "v"}
 # Issue 17: staff and managers read customers' points and redeem them.
 LOYALTY = {"pointsaccount": "v", "pointsentry": "v"}
+# The product catalogue: staff read it (and pick from it on orders), managers keep it.
 GRANTED_SINCE = {
     "staff": _granted("events", EVENTS_STAFF, ("check_in_guest",))
     | _granted("budgets", BUDGETS_STAFF)
     | _granted("feedback", FEEDBACK_STAFF)
     | _granted("dashboard", {}, ("download_report",))
     | _granted("loyalty", LOYALTY, ("redeem_points",))
-    | {("dashboard", "view_programmetargets")},
+    | {("dashboard", "view_programmetargets")}
+    | _granted("customers", {"product": "v"}),
     "manager": {("delivery", "change_messagesource"), ("delivery", "view_sourcekindclass")}
     | {("dashboard", "view_programmetargets")}
     | _granted(
@@ -176,7 +178,8 @@ GRANTED_SINCE = {
     )
     | _granted("feedback", {**FEEDBACK_STAFF, "survey": "vacd", "feedbackitem": "vacd"})
     | _granted("dashboard", {"reportdelivery": "vc"}, ("download_report",))
-    | _granted("loyalty", LOYALTY, ("redeem_points",)),
+    | _granted("loyalty", LOYALTY, ("redeem_points",))
+    | _granted("customers", {"product": "vac"}),
 }
 
 

@@ -19,7 +19,13 @@ def _menu(body: str, group: str) -> list[str]:
 def test_campaigns_calendar_and_care_tasks_are_one_menu(manager_a_client):
     body = manager_a_client.get("/").content.decode()
     assert _menu(body, "campaigns") == ["campaigns", "campaign_calendar", "care_tasks"]
-    assert _menu(body, "customers") == ["customers", "data_quality", "loyalty_points", "referrals"]
+    assert _menu(body, "customers") == [
+        "customers",
+        "products",
+        "data_quality",
+        "loyalty_points",
+        "referrals",
+    ]
     assert _menu(body, "dashboard") == ["dashboard", "goals", "reports"]
     assert 'data-nav="segments"' in body
     assert 'data-nav-group="segments"' not in body

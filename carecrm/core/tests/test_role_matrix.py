@@ -54,7 +54,12 @@ from carecrm.core.models import Notification
 from carecrm.core.scoping import is_scoped
 from carecrm.core.testing import PUBLIC_ROUTES, route_parameters, route_path, url_routes
 from customers.models import ImportJob, ImportPreset, ImportStatus, SavedCustomerView
-from customers.tests.factories import CustomerFactory, InteractionFactory, OrderFactory
+from customers.tests.factories import (
+    CustomerFactory,
+    InteractionFactory,
+    OrderFactory,
+    ProductFactory,
+)
 from customers.tests.factories_list import StaticListFactory
 from customers.tests.quality_factories import ContactPersonFactory, VerificationTaskFactory
 from dashboard.models import DeliveryStatus
@@ -106,6 +111,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"customers/imports/presets/", "pk", "import_preset"),
     (r"customers/imports/", "pk", "import_job"),
     (r"customers/quality/verifications/", "pk", "verification"),
+    (r"customers/products/", "pk", "product"),
     (r"customers/", "other_pk", "second_customer"),
     (r"customers/", "pk", "customer"),
     (r"segments/policy/preview/", "pk", "policy_preview"),
@@ -143,6 +149,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"settings/departments/", "pk", "department"),
     (r"api/v1/\^customers/", "pk", "customer"),
     (r"api/v1/\^orders/", "pk", "order"),
+    (r"api/v1/\^products/", "pk", "product"),
     (r"api/v1/\^interactions/", "pk", "interaction"),
     (r"api/v1/\^imports/", "pk", "import_job"),
     (r"api/v1/\^segments/", "pk", "segment"),
@@ -169,7 +176,7 @@ ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
     (r"api/v1/\^referrals/", "pk", "second_customer"),
 ]
 # Records every department shares (admins' settings): walked once, not per department.
-SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy"}
+SHARED = {"policy_preview", "frequency_cap", "quiet_hours", "tier_policy", "product"}
 
 # Settings pages: staff and managers are refused, admins served (care programme: admins
 # configure tiers, caps, quiet hours, channels, the brand).
@@ -401,6 +408,8 @@ def _shared(admin) -> dict:
         "frequency_cap": FrequencyCap.objects.order_by("pk").first(),
         "quiet_hours": QuietHours.objects.order_by("pk").first(),
         "tier_policy": TierPolicy.objects.order_by("-pk").first(),
+        # The product catalogue is the company's, not a department's.
+        "product": ProductFactory(name="矩阵商品"),
     }
 
 

@@ -8,11 +8,11 @@ import phonenumbers
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from lunardate import LunarDate
 
 from carecrm.accounts.models import Department, Role, User
-from customers.models import ChannelConsent, Customer, Interaction, Order, OrderLine
+from customers.models import ChannelConsent, Customer, Interaction, Order, OrderLine, Product
 
 PASSWORD = "demo-passphrase-2024"
 
@@ -100,6 +100,10 @@ def test_orders_add_up_and_span_two_years(fast_hashing):
         "器具",
         "礼盒",
     }
+    # Every line was sold from the catalogue, under the product's own name.
+    assert not OrderLine.objects.filter(catalogue_product=None).exists()
+    assert not OrderLine.objects.exclude(product=F("catalogue_product__name")).exists()
+    assert Product.objects.filter(active=True).exclude(sku=None).count() >= 15
     assert Order.objects.aggregate(total=Sum("amount"))["total"] > Decimal("0")
     per_customer = ChannelConsent.objects.values("customer", "channel").annotate(n=Count("id"))
     assert all(row["n"] == 1 for row in per_customer)
