@@ -389,9 +389,8 @@ def test_a_merge_carries_the_winning_consent_with_its_basis(manager_a, departmen
 
 
 def test_the_api_takes_a_basis_and_reports_it_with_the_reach(
-    settings, manager_a, api_client_for, django_capture_on_commit_callbacks
+    manager_a, api_client_for, django_capture_on_commit_callbacks, eager_celery
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     client = api_client_for(manager_a)
     upload = ContentFile(csv_bytes([["姓名", "手机号"], ["王伟", "13800000001"]]), name="a.csv")
     with django_capture_on_commit_callbacks(execute=True):

@@ -22,9 +22,10 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture(autouse=True)
-def _english_and_eager(settings):
+def _english_and_eager(settings, eager_celery):
+    """Eager through the Celery app itself: it reads the Django setting only once, so an
+    earlier test that sent a task would have fixed it for the session."""
     settings.LANGUAGE_CODE = "en"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 def customer_upload(name="customers.csv") -> SimpleUploadedFile:

@@ -58,9 +58,9 @@ class TestCustomerPage:
         assert reverse("loyalty:referrer", args=[customer.pk]) in body
         panel = body[body.index('id="panel-referrals"') :]
         assert (
-            '<span>Customers referred</span><span class="fw-semibold text-nowrap">2</span>' in panel
+            '<span>Customers referred</span><span class="fw-semibold panel-value">2</span>' in panel
         )
-        assert '<span>Of whom VIPs</span><span class="fw-semibold text-nowrap">1</span>' in panel
+        assert '<span>Of whom VIPs</span><span class="fw-semibold panel-value">1</span>' in panel
         assert "100" in panel
 
     def test_a_referrer_of_another_department_is_not_named(
