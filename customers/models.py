@@ -359,9 +359,9 @@ class ChannelConsent(models.Model):
     # The legal basis a consent given elsewhere rests on (an import's "consented at
     # registration", the day it was given and where it is written down); blank when the
     # customer decided in CareCRM or the file said so row by row.
-    basis = models.CharField(_("consent basis"), max_length=200, blank=True)
+    basis = models.CharField(_("consent basis"), max_length=200, blank=True, db_default="")
     basis_date = models.DateField(_("consent given on"), null=True, blank=True)
-    basis_source = models.CharField(_("consent source"), max_length=200, blank=True)
+    basis_source = models.CharField(_("consent source"), max_length=200, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("channel consent")
@@ -632,9 +632,11 @@ class ImportJob(models.Model):
     preview = models.JSONField(_("preview"), default=list, blank=True)
     # A consent basis for the whole file: rows with no consent value of their own for a
     # covered channel are recorded as granted on this basis (see importing_consent).
-    consent_basis = models.CharField(_("consent basis"), max_length=200, blank=True)
+    consent_basis = models.CharField(_("consent basis"), max_length=200, blank=True, db_default="")
     consent_basis_date = models.DateField(_("consent given on"), null=True, blank=True)
-    consent_basis_source = models.CharField(_("consent source"), max_length=200, blank=True)
+    consent_basis_source = models.CharField(
+        _("consent source"), max_length=200, blank=True, db_default=""
+    )
     consent_basis_channels = models.JSONField(
         _("channels the consent basis covers"), default=list, blank=True
     )
