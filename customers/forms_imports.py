@@ -151,14 +151,6 @@ class ImportMappingForm(forms.Form):
 
     def basis(self) -> ConsentBasis | None:
         """The basis the user filled in (checked by the service), ``None`` if left empty."""
-        data = self.cleaned_data
-        if self.kind != ImportKind.CUSTOMERS or not any(
-            data.get(name) for name in self.fields if name.startswith("consent_basis")
-        ):
+        if self.kind != ImportKind.CUSTOMERS:
             return None
-        return ConsentBasis(
-            basis=data.get("consent_basis", ""),
-            on=data.get("consent_basis_date"),
-            source=data.get("consent_basis_source", ""),
-            channels=tuple(data.get("consent_basis_channels") or ()),
-        )
+        return ConsentBasis.from_input(self.cleaned_data)

@@ -59,21 +59,7 @@ class ImportCreateSerializer(serializers.Serializer):
     )
 
     def basis(self) -> ConsentBasis | None:
-        data = self.validated_data
-        names = (
-            "consent_basis",
-            "consent_basis_date",
-            "consent_basis_source",
-            "consent_basis_channels",
-        )
-        if not any(data.get(name) for name in names):
-            return None
-        return ConsentBasis(
-            basis=data.get("consent_basis", ""),
-            on=data.get("consent_basis_date"),
-            source=data.get("consent_basis_source", ""),
-            channels=tuple(data.get("consent_basis_channels") or ()),
-        )
+        return ConsentBasis.from_input(self.validated_data)
 
     def validate_preset(self, preset):
         if preset is not None:

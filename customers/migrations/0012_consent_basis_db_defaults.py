@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0011_product_catalogue_backfill'),
+        ("customers", "0011_product_catalogue_backfill"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='channelconsent',
-            name='basis',
-            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='consent basis'),
+            model_name="channelconsent",
+            name="basis",
+            field=models.CharField(
+                blank=True, db_default="", max_length=200, verbose_name="consent basis"
+            ),
         ),
         migrations.AlterField(
-            model_name='channelconsent',
-            name='basis_source',
-            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='consent source'),
+            model_name="channelconsent",
+            name="basis_source",
+            field=models.CharField(
+                blank=True, db_default="", max_length=200, verbose_name="consent source"
+            ),
         ),
         migrations.AlterField(
-            model_name='importjob',
-            name='consent_basis',
-            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='consent basis'),
+            model_name="importjob",
+            name="consent_basis",
+            field=models.CharField(
+                blank=True, db_default="", max_length=200, verbose_name="consent basis"
+            ),
         ),
         migrations.AlterField(
-            model_name='importjob',
-            name='consent_basis_source',
-            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='consent source'),
+            model_name="importjob",
+            name="consent_basis_source",
+            field=models.CharField(
+                blank=True, db_default="", max_length=200, verbose_name="consent source"
+            ),
         ),
     ]

@@ -40,6 +40,19 @@ class ConsentBasis:
     channels: tuple[str, ...]
 
     @classmethod
+    def from_input(cls, data: dict) -> "ConsentBasis | None":
+        """The basis a form or API request filled in (``consent_basis*`` fields; the
+        service checks it), ``None`` when every one of them was left empty."""
+        if not any(value for name, value in data.items() if name.startswith("consent_basis")):
+            return None
+        return cls(
+            basis=data.get("consent_basis", ""),
+            on=data.get("consent_basis_date"),
+            source=data.get("consent_basis_source", ""),
+            channels=tuple(data.get("consent_basis_channels") or ()),
+        )
+
+    @classmethod
     def of(cls, job: ImportJob) -> "ConsentBasis | None":
         if not job.consent_basis or not job.consent_basis_channels:
             return None
