@@ -131,7 +131,7 @@ def generated_order_no(order_id: int, *, on: dt.date, attempt: int = 0) -> str:
     return f"{number}-{attempt + 1}" if attempt else number
 
 
-def _placeholder_order_no() -> str:
+def _provisional_order_no() -> str:
     # Unique until the row has an id to number it by (same transaction, replaced at once).
     return f"{GENERATED_ORDER_PREFIX}-pending-{uuid.uuid4().hex}"
 
@@ -171,7 +171,7 @@ def order_record(
     order_no = (order_no or "").strip()
     generate = generate_number and not order_no
     if generate:
-        order_no = _placeholder_order_no()
+        order_no = _provisional_order_no()
     errors: dict[str, list] = {}
     if not order_no:
         errors["order_no"] = [_("Enter the order number.")]

@@ -254,7 +254,3 @@ def event_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request, pk, event_cancel, _("The event is cancelled."), reason=form.cleaned_data["reason"]
     )
-
-
-# The name the tab placeholders in events/urls.py use until their own views replace them.
-event_detail = event_detail_view
