@@ -1,9 +1,27 @@
 """Project-wide pytest fixtures: departments, one user per role, logged-in clients."""
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from django.utils import translation
 
 from carecrm.accounts.tests.factories import DepartmentFactory, UserFactory
+
+
+class _SerialLiveServer(WSGIServer):
+    """The live server, one request at a time. On the in-memory SQLite test database every
+    request thread shares the test's one connection; two requests on it at once (a page
+    and its htmx fragments) can deadlock inside sqlite3 and hang the suite. PostgreSQL
+    gives each thread its own connection and keeps Django's threaded server."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = _SerialLiveServer
 
 
 def pytest_collection_modifyitems(items):
