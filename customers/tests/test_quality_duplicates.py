@@ -119,7 +119,7 @@ def test_page_queries_do_not_grow_with_group_count(
         CustomerFactory(department=department_a, email=f"g{index}@example.cn")
         CustomerFactory(department=department_a, email=f"G{index}@example.cn")
 
-    with django_assert_max_num_queries(13)  # with the notification bell:
+    with django_assert_max_num_queries(13):  # 12 and the notification bell
         response = manager_a_client.get("/customers/quality/duplicates/?kind=email")
 
     assert response.content.decode().count("duplicate-group") == 15
