@@ -31,6 +31,7 @@ from customers.models import (
     VipLevel,
 )
 from customers.privacy import can_see_pii
+from customers.search import gram_icontains
 
 ANY_STATUS = "any"
 ANY_LABEL = _("Any")
@@ -56,8 +57,9 @@ def _as_e164(compact: str) -> str | None:
 
 
 def customer_search_condition(text: str, *, sees_contact: bool) -> Q:
-    """What the search box means: a phone number (full, or its last digits via the indexed
-    ``mobile_last4``), an email address, or part of a name or email.
+    """What the search box means: a phone number (full, its last four digits via the
+    indexed ``mobile_last4``, or five or more digits anywhere in it), an email address, or
+    part of a name or email (any length, see ``customers.search``).
 
     Without ``sees_contact`` (``view_customer_pii``) it matches only what the masked page
     shows or the searcher already knows: exactly the last four digits, the whole number,
@@ -76,13 +78,13 @@ def customer_search_condition(text: str, *, sees_contact: bool) -> Q:
             return Q(mobile=e164)
         if not sees_contact:
             return Q(pk__in=[])
-        # A fragment: numbers ending in these digits (the last four narrow it by index).
-        return Q(mobile_last4=digits[-4:], mobile__endswith=digits)
+        # Five or more digits anywhere in the number (a trigram index on mobile).
+        return Q(mobile__contains=digits)
     if "@" in text and " " not in text:
         return Q(email__iexact=text)
     if not sees_contact:
-        return Q(name__icontains=text)
-    return Q(name__icontains=text) | Q(email__icontains=text)
+        return Q(gram_icontains("name", text))
+    return Q(gram_icontains("name", text)) | Q(gram_icontains("email", text))
 
 
 def manager_choices(request) -> QuerySet:
