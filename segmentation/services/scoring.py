@@ -1,12 +1,34 @@
 # SQL below is assembled only from this module's constants; every value is a bound parameter.
 # ruff: noqa: S608
 """The scoring run: RFM scores, value tier, lifecycle, loyalty score and VIP level of every
-active customer, computed in one set-based SQL statement over the orders table and written
-back in bulk (care programme §2). No query runs per customer: the scores (with each customer's
-current values alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``;
-tier history is one ``INSERT … SELECT`` per field; the customers whose figures changed get
-one ``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
+active customer, computed in one set-based SQL statement and written back in bulk (care
+programme §2). No query runs per customer: the scores (with each customer's current values
+alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``; tier history is
+one ``INSERT … SELECT`` per field; the customers whose figures changed get one
+``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
 exactly what applying the same policy at the same moment writes.
+
+Where the figures come from
+    The run reads the per-customer order summaries (``customers.CustomerOrderSummary``,
+    kept by every order writer in its own transaction) instead of every order. Their window
+    figures count from stored edges; a run first moves the edges to its own window
+    (recomputing only the customers with orders between the old and new edge), and any
+    customer whose summary still does not fit the run (orders after ``as_of``, or a preview
+    with another window) is computed from their orders — so the result is exactly the
+    orders' (tests compare both on random data). Without summaries the first run builds
+    them in one statement.
+
+Live scores
+    A new, changed or moved order updates its customer's total spend, purchases and first
+    and last purchase at once (same transaction), and marks the customer; a re-score queued
+    on commit (:func:`scoring_live`, a few seconds of batching) scores the marked customers
+    alone with the same rules, placing them by the *cut points* of the last full run
+    (:func:`cut_points`: the values where R, F and M scores turn, the spend that reaches the
+    top percentage, the mean AOV) under that run's policy. A live score is what the last run
+    would have given the customer with their new orders, everyone else as they were; the
+    next full run re-ranks everyone (moving cut points may then shift customers who bought
+    nothing). Tier and level moves found live are recorded like a run's, in a run of
+    trigger "live", and ``tier_changed`` is sent for it.
 
 All rules below read their thresholds from the :class:`~segmentation.models.TierPolicy`
 in force; the defaults are given in brackets. "The window" is the last ``window_days``
@@ -82,10 +104,12 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.core.dispatch import task_by_name
 from customers.models import SCORED_FIELDS, LifecycleStage, ValueTier, VipLevel
 from customers.services.order_summaries import (
     SUMMARY_TABLE,
@@ -787,6 +811,28 @@ def last_full_run() -> ScoringRun | None:
 
 
 LIVE_CHUNK = 2000
+LIVE_TASK_NAME = "segmentation.rescore_live"
+# Orders committed within this many seconds of each other share one live re-score.
+LIVE_DELAY_SECONDS = 5
+_LIVE_QUEUED_KEY = "segmentation:live-rescore-queued"
+
+
+def live_rescore_enqueue() -> None:
+    """Queue one live re-score a few seconds after the current transaction commits. While
+    one is queued, later commits queue none (the queued one takes every marked customer
+    when it runs; the mark expires a second before it does). A failure to queue does not
+    fail the order that was already committed: its customer stays marked for the next."""
+
+    def send() -> None:
+        from carecrm.celery import app
+
+        if not app.conf.task_always_eager and not cache.add(
+            _LIVE_QUEUED_KEY, 1, timeout=LIVE_DELAY_SECONDS - 1
+        ):
+            return
+        task_by_name(LIVE_TASK_NAME).apply_async(countdown=LIVE_DELAY_SECONDS)
+
+    transaction.on_commit(send, robust=True)
 
 
 def scoring_live(
