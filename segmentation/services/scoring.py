@@ -249,11 +249,13 @@ def _vip_condition(policy: TierPolicy, level: str, d: _Dialect) -> str:
 
 def _orders_aggregate(d: _Dialect, where: str) -> str:
     """The per-customer figures straight from the orders (alias ``o``) matching ``where``."""
+    whole = "bigint" if d.postgres else "INTEGER"
     return f"""
     SELECT o.customer_id,
-        SUM({d.cents("o.amount")}) AS total_cents,
+        CAST(SUM({d.cents("o.amount")}) AS {whole}) AS total_cents,
         COUNT(*) FILTER (WHERE o.amount > 0) AS purchase_count,
-        SUM({d.cents("o.amount")}) FILTER (WHERE o.ordered_at > %(window_start)s) AS window_cents,
+        CAST(SUM({d.cents("o.amount")}) FILTER (WHERE o.ordered_at > %(window_start)s)
+             AS {whole}) AS window_cents,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(window_start)s) AS count_w,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(recent_start)s)
             AS count_recent,
@@ -727,7 +729,10 @@ def cut_points(cursor, policy: TierPolicy) -> dict:
             f"GROUP BY {column}) g) c"
         )
         values = cursor.fetchone()
-        cuts[key] = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
+        cuts[key] = [
+            v.isoformat() if isinstance(v, dt.date) else None if v is None else int(v)
+            for v in values
+        ]
     top = _ceil_div(policy.high_spend_top_percent * window_buyers, 100)
     cursor.execute(
         f"SELECT MAX(v) FILTER (WHERE cum >= %s) FROM (SELECT g.v, SUM(g.n) OVER "
@@ -735,7 +740,8 @@ def cut_points(cursor, policy: TierPolicy) -> dict:
         f"FROM {SCORES_TABLE} WHERE buyer = 1 GROUP BY window_cents) g) c",
         [top],
     )
-    cuts["top_cents"] = cursor.fetchone()[0] if top > 0 else None
+    top_cents = cursor.fetchone()[0] if top > 0 else None
+    cuts["top_cents"] = None if top_cents is None else int(top_cents)
     cuts["mean_aov"] = (
         None
         if mean_aov is None
