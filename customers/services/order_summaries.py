@@ -210,6 +210,13 @@ def _save_edges(edges: SummaryEdges) -> None:
     )
 
 
+def _bulk_settings(cursor) -> None:
+    """For statements over every order: room to hash a million customers in memory, and no
+    JIT compilation (the planner's high cost estimate makes it compile for seconds)."""
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("SET LOCAL jit = off")
+
+
 def _empty_summaries(cursor) -> None:
     """TRUNCATE where it may (much faster for a million rows); PostgreSQL refuses it in a
     transaction that still has deferred constraint checks pending on the table."""
@@ -230,6 +237,7 @@ def order_summaries_rebuild(edges: SummaryEdges) -> int:
     with connection.cursor() as cursor:
         if _postgres():
             cursor.execute(f"SELECT 1 FROM {EDGES_TABLE} WHERE id = %s FOR UPDATE", [_EDGES_ID])
+            _bulk_settings(cursor)
         _empty_summaries(cursor)
         cursor.execute(
             f"INSERT INTO {SUMMARY_TABLE} ({', '.join(SUMMARY_COLUMNS)}, rescore_pending) "
@@ -268,6 +276,8 @@ def order_summaries_rebase(edges: SummaryEdges) -> int:
         f"WHERE {conditions})"
     )
     with connection.cursor() as cursor:
+        if _postgres():
+            _bulk_settings(cursor)
         cursor.execute(
             f"UPDATE {SUMMARY_TABLE} SET {sets} FROM ({aggregate}) AS a "
             f"WHERE {SUMMARY_TABLE}.customer_id = a.customer_id",
