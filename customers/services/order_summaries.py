@@ -19,7 +19,9 @@ waits for writers in flight and writers wait for a move.
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -309,14 +311,46 @@ def edges_between(
     return " OR ".join(parts), params
 
 
+_batch: ContextVar[set | None] = ContextVar("order_summaries_batch", default=None)
+
+
+@contextmanager
+def order_summaries_batched() -> Iterator[None]:
+    """Orders saved or deleted one by one inside the block (e.g. a queryset's ``delete()``,
+    which deletes and signals order by order) refresh their customers' summaries once, at
+    the end of the block, in one set-based pass."""
+    if _batch.get() is not None:
+        yield
+        return
+    customers: set = set()
+    token = _batch.set(customers)
+    try:
+        with transaction.atomic():
+            yield
+            _batch.reset(token)
+            token = None
+            order_summaries_refresh(customers)
+    finally:
+        if token is not None:
+            _batch.reset(token)
+
+
+def _order_written(customer_id: int) -> None:
+    batch = _batch.get()
+    if batch is None:
+        order_summaries_refresh([customer_id])
+    else:
+        batch.add(customer_id)
+
+
 def _order_saved(sender, instance: Order, **kwargs) -> None:
     if kwargs.get("raw"):
         return
-    order_summaries_refresh([instance.customer_id])
+    _order_written(instance.customer_id)
 
 
 def _order_deleted(sender, instance: Order, **kwargs) -> None:
-    order_summaries_refresh([instance.customer_id])
+    _order_written(instance.customer_id)
 
 
 def connect() -> None:

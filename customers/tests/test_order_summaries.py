@@ -12,6 +12,8 @@ from customers.models import Customer, CustomerOrderSummary, Order
 from customers.services.merge import customer_merge
 from customers.services.order_summaries import (
     SummaryEdges,
+    order_summaries_batched,
+    order_summaries_changed,
     order_summaries_rebase,
     order_summaries_rebuild,
     summary_edges,
@@ -206,3 +208,30 @@ def test_rebase_and_rebuild_give_what_a_fresh_aggregation_gives(department_a):
         )
     )
     assert_summaries_match(*customers)
+
+
+def test_a_batch_of_single_order_writes_refreshes_once_at_the_end(department_a):
+    first, second = (
+        CustomerFactory(department=department_a),
+        CustomerFactory(department=department_a),
+    )
+    for customer in (first, second):
+        OrderFactory.create_batch(3, customer=customer, amount=Decimal("12.34"))
+    sent = []
+
+    def receiver(sender, customer_ids, **kwargs):
+        sent.append(customer_ids)
+
+    order_summaries_changed.connect(receiver, dispatch_uid="test_batch")
+    try:
+        with order_summaries_batched():
+            Order.objects.filter(customer=first).delete()
+            Order.objects.filter(customer=second).first().delete()
+            OrderFactory(customer=second, amount=Decimal("-1"))
+    finally:
+        order_summaries_changed.disconnect(dispatch_uid="test_batch")
+
+    assert sent == [sorted([first.pk, second.pk])]
+    assert_summaries_match(first, second)
+    assert_card_figures(first)
+    assert_card_figures(second)
