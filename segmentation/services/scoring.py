@@ -729,10 +729,7 @@ def cut_points(cursor, policy: TierPolicy) -> dict:
             f"GROUP BY {column}) g) c"
         )
         values = cursor.fetchone()
-        cuts[key] = [
-            v.isoformat() if isinstance(v, dt.date) else None if v is None else int(v)
-            for v in values
-        ]
+        cuts[key] = [None if v is None else str(v) if key == "r" else int(v) for v in values]
     top = _ceil_div(policy.high_spend_top_percent * window_buyers, 100)
     cursor.execute(
         f"SELECT MAX(v) FILTER (WHERE cum >= %s) FROM (SELECT g.v, SUM(g.n) OVER "
