@@ -104,9 +104,10 @@ class Tag(models.Model):
 
 
 # The columns of Customer that segmentation derives from the orders, in bulk
-# (segmentation.services.scoring writes exactly these, stamping ``scored_at``). Said once
-# here, the layer below segmentation: nobody sets them by hand — the import, the forms and
-# the API leave them alone (customers/tests/test_scored_fields.py holds them to it).
+# (segmentation.services.scoring writes exactly these, stamping ``scored_at``; the order
+# summaries write total spend, purchases and first/last purchase as orders arrive). Said
+# once here, the layer below segmentation: nobody sets them by hand — the import, the forms
+# and the API leave them alone (customers/tests/test_scored_fields.py holds them to it).
 SCORED_FIELDS: tuple[str, ...] = (
     "total_spend",
     "spend_12m",
