@@ -75,18 +75,25 @@ def _stamp(value: dt.datetime | None):
     return None if value is None else connection.ops.adapt_datetimefield_value(value)
 
 
+def cents_sum(expr: str, condition: str = "") -> str:
+    """The sum of a money column in whole cents, as an integer (PostgreSQL's sum of
+    integers is a numeric, which a union with stored cents would make every value)."""
+    where = f" FILTER (WHERE {condition})" if condition else ""
+    whole = "bigint" if _postgres() else "INTEGER"
+    return f"CAST(SUM({cents(expr)}){where} AS {whole})"
+
+
 def summary_aggregate(where: str) -> str:
     """One summary row per customer with orders matching ``where`` (alias ``o``), named
     as the columns of :data:`SUMMARY_COLUMNS`; the edges are the parameters ``w``, ``r``
     and ``p``."""
-    amount = cents("o.amount")
     return f"""
     SELECT o.customer_id AS customer_id,
         COUNT(*) FILTER (WHERE o.amount > 0) AS purchases,
-        COALESCE(SUM({amount}), 0) AS net_cents,
+        COALESCE({cents_sum("o.amount")}, 0) AS net_cents,
         MIN(o.ordered_at) FILTER (WHERE o.amount > 0) AS first_purchase_at,
         MAX(o.ordered_at) FILTER (WHERE o.amount > 0) AS last_purchase_at,
-        COALESCE(SUM({amount}) FILTER (WHERE o.ordered_at > %(w)s), 0) AS window_cents,
+        COALESCE({cents_sum("o.amount", "o.ordered_at > %(w)s")}, 0) AS window_cents,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(w)s) AS window_purchases,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(r)s) AS recent_purchases,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(p)s) AS previous_purchases

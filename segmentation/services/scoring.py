@@ -114,6 +114,7 @@ from customers.models import SCORED_FIELDS, LifecycleStage, ValueTier, VipLevel
 from customers.services.order_summaries import (
     SUMMARY_TABLE,
     SummaryEdges,
+    cents_sum,
     edges_between,
     order_summaries_rebase,
     rescore_pending_take,
@@ -249,13 +250,11 @@ def _vip_condition(policy: TierPolicy, level: str, d: _Dialect) -> str:
 
 def _orders_aggregate(d: _Dialect, where: str) -> str:
     """The per-customer figures straight from the orders (alias ``o``) matching ``where``."""
-    whole = "bigint" if d.postgres else "INTEGER"
     return f"""
     SELECT o.customer_id,
-        CAST(SUM({d.cents("o.amount")}) AS {whole}) AS total_cents,
+        {cents_sum("o.amount")} AS total_cents,
         COUNT(*) FILTER (WHERE o.amount > 0) AS purchase_count,
-        CAST(SUM({d.cents("o.amount")}) FILTER (WHERE o.ordered_at > %(window_start)s)
-             AS {whole}) AS window_cents,
+        {cents_sum("o.amount", "o.ordered_at > %(window_start)s")} AS window_cents,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(window_start)s) AS count_w,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(recent_start)s)
             AS count_recent,
