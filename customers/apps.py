@@ -8,3 +8,6 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from customers import registrations, timeline  # noqa: F401
+        from customers.services import order_summaries
+
+        order_summaries.connect()

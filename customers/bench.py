@@ -323,6 +323,7 @@ def bench_import_memory(*, scale: float, stdout) -> list[Figure]:
     (memory) and a bare COPY of the same rows (time)."""
     from carecrm.accounts.models import Department
     from customers.models import Customer, Order
+    from customers.services.order_summaries import order_summaries_batched
 
     # Just under the upload limit: the sample-based row estimate may overshoot by a little,
     # and a file over the limit is refused, not measured.
@@ -379,7 +380,8 @@ def bench_import_memory(*, scale: float, stdout) -> list[Figure]:
             ]
         Customer.objects.filter(department=department).delete()
         figures += _order_import_memory(target, department, folder, stdout, floor=floor)
-        Order.objects.filter(customer__department=department).delete()
+        with order_summaries_batched():
+            Order.objects.filter(customer__department=department).delete()
         Customer.objects.filter(department=department).delete()
     return figures
 
@@ -388,6 +390,7 @@ def _order_import_memory(
     target: int, department, folder: Path, stdout, *, floor: dict
 ) -> list[Figure]:
     from customers.models import Customer, Order
+    from customers.services.order_summaries import order_summaries_batched
 
     Customer.objects.bulk_create(
         Customer(
@@ -401,7 +404,8 @@ def _order_import_memory(
     rows = orders * ORDER_LINES
     size_mb = path.stat().st_size / (1024 * 1024)
     copy_seconds = _bare_copy_seconds(path, len(ORDER_HEADER))
-    Order.objects.filter(customer__department=department).delete()
+    with order_summaries_batched():
+        Order.objects.filter(customer__department=department).delete()
     outcome = _child_import(path, media=str(folder), kind="orders")
     stdout.write(
         f"  order CSV of {size_mb:.1f} MB, {rows:,} lines of {orders:,} orders: "

@@ -35,6 +35,7 @@ from customers.models import (
     Source,
     Tag,
 )
+from customers.services.order_summaries import order_summaries_refresh
 
 BATCH = 1000
 
@@ -476,6 +477,7 @@ def seed_customers(*, rng: random.Random, options: dict, stdout) -> None:
 
     Customer.objects.bulk_update(customers, ["preferred_categories"], batch_size=BATCH)
     Order.objects.bulk_create(orders, batch_size=BATCH)
+    order_summaries_refresh({order.customer_id for order in orders})
     catalogue = _catalogue()
     lines = [
         OrderLine(

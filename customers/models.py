@@ -104,9 +104,10 @@ class Tag(models.Model):
 
 
 # The columns of Customer that segmentation derives from the orders, in bulk
-# (segmentation.services.scoring writes exactly these, stamping ``scored_at``). Said once
-# here, the layer below segmentation: nobody sets them by hand — the import, the forms and
-# the API leave them alone (customers/tests/test_scored_fields.py holds them to it).
+# (segmentation.services.scoring writes exactly these, stamping ``scored_at``; the order
+# summaries write total spend, purchases and first/last purchase as orders arrive). Said
+# once here, the layer below segmentation: nobody sets them by hand — the import, the forms
+# and the API leave them alone (customers/tests/test_scored_fields.py holds them to it).
 SCORED_FIELDS: tuple[str, ...] = (
     "total_spend",
     "spend_12m",
@@ -400,6 +401,57 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_no
+
+
+class CustomerOrderSummary(models.Model):
+    """One customer's orders in a few figures, kept up to date by every writer of orders
+    in the writer's own transaction (``customers.services.order_summaries``), so that the
+    nightly scoring run reads one row per customer instead of every order.
+
+    "Ever" figures hold every order. Window figures count the orders after the edges in
+    :class:`OrderSummaryEdges` (the same edges for every row); the scoring run moves the
+    edges once a day and recomputes only the customers with orders between the old and
+    the new edge. Money is in whole cents."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    purchases = models.PositiveIntegerField(default=0)
+    net_cents = models.BigIntegerField(default=0)
+    first_purchase_at = models.DateTimeField(null=True)
+    last_purchase_at = models.DateTimeField(null=True)
+    window_cents = models.BigIntegerField(default=0)
+    window_purchases = models.PositiveIntegerField(default=0)
+    recent_purchases = models.PositiveIntegerField(default=0)
+    previous_purchases = models.PositiveIntegerField(default=0)
+    # Orders changed since the customer was last scored alone (segmentation's live scores).
+    rescore_pending = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["customer"],
+                condition=Q(rescore_pending=True),
+                name="ordersummary_rescore_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.purchases} / {self.net_cents}"
+
+
+class OrderSummaryEdges(models.Model):
+    """The single row saying which window the summaries' window figures count: orders
+    strictly after ``window_start`` (spend and purchases in the window), after
+    ``recent_start`` and after ``previous_start`` (purchases in the two churn periods)."""
+
+    window_start = models.DateTimeField()
+    recent_start = models.DateTimeField()
+    previous_start = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"> {self.window_start:%Y-%m-%d %H:%M}"
 
 
 class Product(models.Model):

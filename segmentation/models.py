@@ -276,6 +276,7 @@ class RunTrigger(models.TextChoices):
     NIGHTLY = "nightly", _("Nightly run")
     MANUAL = "manual", _("Started by hand")
     POLICY = "policy", _("New tier policy")
+    LIVE = "live", _("New orders (live)")
 
 
 class ScoringRun(models.Model):
@@ -294,6 +295,9 @@ class ScoringRun(models.Model):
     tier_changes = models.PositiveIntegerField(_("value tier changes"), default=0)
     level_changes = models.PositiveIntegerField(_("VIP level changes"), default=0)
     distribution = models.JSONField(_("distribution after the run"), default=dict, blank=True)
+    # Where the run's ranks turned (see ``segmentation.services.scoring.cut_points``): live
+    # scores place a customer among this run's customers without ranking everyone again.
+    cut_points = models.JSONField(_("cut points"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("scoring run")

@@ -17,6 +17,7 @@ from carecrm.core.registry import (
     register_timeline_kind,
     register_timeline_provider,
 )
+from customers.services.order_summaries import order_summaries_changed
 
 
 def _open_alerts(user) -> int:
@@ -154,3 +155,15 @@ register_role_permissions(
         "segmentation.handle_riskalert",
     ],
 )
+
+
+# --- live scores: the order writers mark customers; one queued re-score takes them ---
+
+
+def _order_summaries_changed(sender, **kwargs) -> None:
+    from segmentation.services.scoring import live_rescore_enqueue
+
+    live_rescore_enqueue()
+
+
+order_summaries_changed.connect(_order_summaries_changed, dispatch_uid="segmentation.live_rescore")

@@ -15,7 +15,7 @@ from segmentation.services.policy import (
     policy_apply,
     policy_preview_compute,
 )
-from segmentation.services.scoring import ScoringBusy, scoring_run
+from segmentation.services.scoring import LIVE_TASK_NAME, ScoringBusy, scoring_live, scoring_run
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +65,14 @@ def preview_policy(preview_id: int) -> dict:
     """Compute a tier policy preview queued from the policy page (runs once per preview)."""
     preview = policy_preview_compute(preview_id=preview_id)
     return {"preview": preview_id, "status": preview.status if preview else "gone"}
+
+
+@shared_task(name=LIVE_TASK_NAME, bind=True, max_retries=20)
+def rescore_live(self) -> dict:
+    """Re-score the customers whose orders changed (queued on commit by the order
+    writers). Idempotent: it takes the customers still marked, so a second run finds none;
+    while a full run holds the lock it retries, the marks staying in place."""
+    try:
+        return scoring_live()
+    except ScoringBusy as exc:
+        raise self.retry(exc=exc, countdown=30) from exc

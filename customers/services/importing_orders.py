@@ -33,6 +33,7 @@ from customers.services.importing_customers import active_with_contacts
 from customers.services.importing_fields import ORDER_FIELDS
 from customers.services.importing_files import oversized_cell
 from customers.services.importing_values import CENT, CellError, cell_text
+from customers.services.order_summaries import order_summaries_refresh
 from customers.services.products import order_lines_link
 
 ORDER_LEVEL = ("customer_id", "customer_mobile", "customer_email", "ordered_at", "amount", "store")
@@ -327,6 +328,7 @@ class OrderImporter:
                 batch_size=1000,
             )
             order_lines_link([order.pk for _g, order in new_orders])
+            order_summaries_refresh({order.customer_id for _g, order in new_orders})
             orders_recorded([order.pk for _g, order in new_orders])
         previewed = len(outcome.preview)
 

@@ -23,6 +23,7 @@ from customers.models import (
     VerificationTask,
 )
 from customers.selectors import visible_customers
+from customers.services.order_summaries import order_summaries_refresh
 from customers.services.related_records import (
     RelatedTable,
     concrete_values,
@@ -128,6 +129,7 @@ def customer_merge(
         survivor.save()
 
         moved, kept = _move_related_rows(survivor=survivor, duplicate=duplicate)
+        order_summaries_refresh([survivor.pk, duplicate.pk])
         merge = CustomerMerge.objects.create(
             survivor=survivor,
             merged=duplicate,

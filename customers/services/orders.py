@@ -162,9 +162,11 @@ def order_record(
     generate_number: bool = False,
 ) -> Order:
     """Record a purchase (or, with negative lines, a refund) with its lines; the amount is
-    the sum of the lines. Spend and purchase counts on the customer are left to the next
-    segmentation run. With ``generate_number`` (the order form) a blank order number is
-    made up (:func:`generated_order_no`); the API and imports still require one."""
+    the sum of the lines. The customer's total spend, purchases and first/last purchase
+    follow in this transaction (the order summary, ``customers.services.order_summaries``);
+    tiers and scores a few seconds after commit (segmentation's live re-score). With
+    ``generate_number`` (the order form) a blank order number is made up
+    (:func:`generated_order_no`); the API and imports still require one."""
     ensure_active(customer)
     line_inputs = _line_inputs(lines)
     _validate_lines(line_inputs)

@@ -1,12 +1,34 @@
 # SQL below is assembled only from this module's constants; every value is a bound parameter.
 # ruff: noqa: S608
 """The scoring run: RFM scores, value tier, lifecycle, loyalty score and VIP level of every
-active customer, computed in one set-based SQL statement over the orders table and written
-back in bulk (care programme §2). No query runs per customer: the scores (with each customer's
-current values alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``;
-tier history is one ``INSERT … SELECT`` per field; the customers whose figures changed get
-one ``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
+active customer, computed in one set-based SQL statement and written back in bulk (care
+programme §2). No query runs per customer: the scores (with each customer's current values
+alongside) go into a temporary table with ``CREATE TEMPORARY TABLE … AS``; tier history is
+one ``INSERT … SELECT`` per field; the customers whose figures changed get one
+``UPDATE … FROM``. Preview and apply build that table with the same query, so a preview shows
 exactly what applying the same policy at the same moment writes.
+
+Where the figures come from
+    The run reads the per-customer order summaries (``customers.CustomerOrderSummary``,
+    kept by every order writer in its own transaction) instead of every order. Their window
+    figures count from stored edges; a run first moves the edges to its own window
+    (recomputing only the customers with orders between the old and new edge), and any
+    customer whose summary still does not fit the run (orders after ``as_of``, or a preview
+    with another window) is computed from their orders — so the result is exactly the
+    orders' (tests compare both on random data). Without summaries the first run builds
+    them in one statement.
+
+Live scores
+    A new, changed or moved order updates its customer's total spend, purchases and first
+    and last purchase at once (same transaction), and marks the customer; a re-score queued
+    on commit (:func:`scoring_live`, a few seconds of batching) scores the marked customers
+    alone with the same rules, placing them by the *cut points* of the last full run
+    (:func:`cut_points`: the values where R, F and M scores turn, the spend that reaches the
+    top percentage, the mean AOV) under that run's policy. A live score is what the last run
+    would have given the customer with their new orders, everyone else as they were; the
+    next full run re-ranks everyone (moving cut points may then shift customers who bought
+    nothing). Tier and level moves found live are recorded like a run's, in a run of
+    trigger "live", and ``tier_changed`` is sent for it.
 
 All rules below read their thresholds from the :class:`~segmentation.models.TierPolicy`
 in force; the defaults are given in brackets. "The window" is the last ``window_days``
@@ -82,11 +104,22 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.core.dispatch import task_by_name
 from customers.models import SCORED_FIELDS, LifecycleStage, ValueTier, VipLevel
+from customers.services.order_summaries import (
+    SUMMARY_TABLE,
+    SummaryEdges,
+    cents_sum,
+    edges_between,
+    order_summaries_rebase,
+    rescore_pending_take,
+    summary_edges,
+)
 from segmentation.models import (
     DEFAULTS_NOTE,
     VALUE_TIER_RANK,
@@ -215,19 +248,13 @@ def _vip_condition(policy: TierPolicy, level: str, d: _Dialect) -> str:
     return f"s.buyer = 1 AND ({' OR '.join(criteria)})"
 
 
-def scores_query(policy: TierPolicy, as_of: dt.datetime) -> tuple[str, dict]:
-    """The SELECT producing one row of derived figures per active customer (columns
-    ``customer_id`` + :data:`DERIVED_COLUMNS`). Shared by preview and apply so both see the
-    same numbers."""
-    d = _Dialect(connection.vendor, settings.TIME_ZONE, as_of)
-    params = _params(policy, as_of)
-    changed = " OR ".join(f"cur.{column} {d.distinct} n.{column}" for column in DERIVED_COLUMNS)
-    sql = f"""
-WITH agg AS (
+def _orders_aggregate(d: _Dialect, where: str) -> str:
+    """The per-customer figures straight from the orders (alias ``o``) matching ``where``."""
+    return f"""
     SELECT o.customer_id,
-        SUM({d.cents("o.amount")}) AS total_cents,
+        {cents_sum("o.amount")} AS total_cents,
         COUNT(*) FILTER (WHERE o.amount > 0) AS purchase_count,
-        SUM({d.cents("o.amount")}) FILTER (WHERE o.ordered_at > %(window_start)s) AS window_cents,
+        {cents_sum("o.amount", "o.ordered_at > %(window_start)s")} AS window_cents,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(window_start)s) AS count_w,
         COUNT(*) FILTER (WHERE o.amount > 0 AND o.ordered_at > %(recent_start)s)
             AS count_recent,
@@ -236,49 +263,61 @@ WITH agg AS (
         MIN(o.ordered_at) FILTER (WHERE o.amount > 0) AS first_at,
         MAX(o.ordered_at) FILTER (WHERE o.amount > 0) AS last_at
     FROM customers_order o
-    WHERE o.ordered_at <= %(as_of)s
-    GROUP BY o.customer_id
+    WHERE o.ordered_at <= %(as_of)s AND {where}
+    GROUP BY o.customer_id"""
+
+
+def policy_edges(policy: TierPolicy, as_of: dt.datetime) -> SummaryEdges:
+    """The window edges a run under ``policy`` at ``as_of`` counts from."""
+    return SummaryEdges(
+        window_start=as_of - dt.timedelta(days=policy.window_days),
+        recent_start=as_of - dt.timedelta(days=policy.churn_days),
+        previous_start=as_of - dt.timedelta(days=2 * policy.churn_days),
+    )
+
+
+def _aggregate_cte(
+    d: _Dialect, policy: TierPolicy, as_of: dt.datetime, params: dict, customers: str | None
+) -> str:
+    """``agg``: one row of order figures per customer who has orders.
+
+    Scoring a few customers (``customers``: an SQL list of ids) reads their orders. Scoring
+    everyone reads the order summaries, except for the customers whose summary does not
+    fit this run: those with orders between the summaries' window edges and this run's
+    (none when the summaries were moved to this run's edges) or after ``as_of``; their
+    figures come from their orders, so the result is the orders' to the cent."""
+    if customers is not None:
+        return f"agg AS ({_orders_aggregate(d, f'o.customer_id IN ({customers})')})"
+    stored = summary_edges()
+    if stored is None:
+        return f"agg AS ({_orders_aggregate(d, '1 = 1')})"
+    moved = edges_between(stored, policy_edges(policy, as_of), alias="x")
+    condition = "x.ordered_at > %(as_of)s"
+    if moved:
+        condition += f" OR {moved[0]}"
+        params.update(moved[1])
+    return f"""dirty AS (
+    SELECT DISTINCT x.customer_id FROM customers_order x WHERE {condition}
 ),
-intent AS (
-    SELECT e.customer_id, COUNT(*) AS intent_count
-    FROM customers_intentevent e
-    WHERE e.occurred_at > %(intent_start)s AND e.occurred_at <= %(as_of)s
-    GROUP BY e.customer_id
-),
-base AS (
-    SELECT c.id AS customer_id,
-        COALESCE(a.total_cents, 0) / 100.0 AS total_spend,
-        COALESCE(a.purchase_count, 0) AS purchase_count,
-        COALESCE(a.window_cents, 0) / 100.0 AS spend_w,
-        COALESCE(a.window_cents, 0) AS window_cents,
-        COALESCE(a.count_w, 0) AS count_w,
-        COALESCE(a.count_recent, 0) AS count_recent,
-        COALESCE(a.count_previous, 0) AS count_previous,
-        {d.local_date("a.first_at")} AS first_on,
-        {d.local_date("a.last_at")} AS last_on,
-        CASE WHEN a.first_at > %(window_start)s THEN 1 ELSE 0 END AS first_in_window,
-        COALESCE(c.registered_on, {d.local_date("a.first_at")},
-                 {d.local_date("c.created_at")}) AS since_on,
-        COALESCE(i.intent_count, 0) AS intent_count,
-        CASE WHEN COALESCE(a.purchase_count, 0) > 0 THEN 1 ELSE 0 END AS buyer,
-        CASE WHEN COALESCE(a.count_w, 0) > 0 THEN 1 ELSE 0 END AS window_buyer
-    FROM customers_customer c
-    LEFT JOIN agg a ON a.customer_id = c.id
-    LEFT JOIN intent i ON i.customer_id = c.id
-    WHERE c.status = 'active'
-),
-metrics AS (
-    SELECT b.*,
-        CASE WHEN b.count_w > 0
-             THEN ROUND((b.count_w - b.first_in_window) * 1.0 / b.count_w, 4)
-             ELSE 0 END AS repurchase_rate,
-        CASE WHEN b.count_w > 0
-             THEN {d.greatest}(ROUND(b.spend_w * 1.0 / b.count_w, 2), 0)
-             ELSE 0 END AS aov,
-        {d.days_since("b.first_on")} AS days_since_first
-    FROM base b
-),
-stats AS (
+agg AS (
+    SELECT s.customer_id, s.net_cents AS total_cents, s.purchases AS purchase_count,
+        s.window_cents AS window_cents, s.window_purchases AS count_w,
+        s.recent_purchases AS count_recent,
+        s.previous_purchases - s.recent_purchases AS count_previous,
+        s.first_purchase_at AS first_at, s.last_purchase_at AS last_at
+    FROM {SUMMARY_TABLE} s
+    WHERE NOT EXISTS (SELECT 1 FROM dirty y WHERE y.customer_id = s.customer_id)
+    UNION ALL
+    {_orders_aggregate(d, "o.customer_id IN (SELECT y.customer_id FROM dirty y)")}
+)"""
+
+
+def _ranking_ctes(d: _Dialect, cuts: dict | None, params: dict) -> str:
+    """``ranked``: the metrics with RFM scores, ``in_top`` (spend in the top percentage)
+    and ``mean_aov``. Without ``cuts`` every buyer is ranked against every other; with the
+    cut points of a run (:func:`cut_points`) a few customers are placed among that run's."""
+    if cuts is None:
+        return """stats AS (
     SELECT CAST(SUM(m.buyer) AS INTEGER) AS buyers,
         CAST(SUM(m.window_buyer) AS INTEGER) AS window_buyers,
         AVG(CASE WHEN m.window_buyer = 1 THEN m.aov END) AS mean_aov
@@ -305,21 +344,103 @@ frequency AS (
           GROUP BY m.count_w) g
 ),
 ranked AS (
-    -- spend_rank: rank by spend descending among customers who bought in the window,
-    -- ties sharing the best rank; for positive spend it is 1 + buyers spending more.
+    -- in_top: rank by spend descending among customers who bought in the window, ties
+    -- sharing the best rank (for positive spend 1 + buyers spending more), within
+    -- the top percentage of their number, rounded up.
     SELECT m.*,
         1 + 5 * r.below / st.buyers AS r_score,
         1 + 5 * f.below / st.buyers AS f_score,
         1 + 5 * mo.below / st.buyers AS m_score,
-        1 + st.buyers - mo.at_or_below AS spend_rank,
-        st.window_buyers AS window_buyers,
+        CASE WHEN 100 * (1 + st.buyers - mo.at_or_below)
+                  <= %(top_percent)s * st.window_buyers + 99 THEN 1 ELSE 0 END AS in_top,
         st.mean_aov AS mean_aov
     FROM metrics m
     CROSS JOIN stats st
     LEFT JOIN recency r ON r.last_on = m.last_on
     LEFT JOIN frequency f ON f.count_w = m.count_w AND m.buyer = 1
     LEFT JOIN monetary mo ON mo.window_cents = m.window_cents AND m.buyer = 1
+)"""
+    scores = []
+    for letter, column, cast in (
+        ("r", "m.last_on", "date"),
+        ("f", "m.count_w", "int"),
+        ("m", "m.window_cents", "int"),
+    ):
+        steps = []
+        for step, value in enumerate(cuts[letter]):
+            name = f"cut_{letter}{step}"
+            params[name] = value
+            bound = d.date(name) if cast == "date" else f"%({name})s"
+            steps.append(f"CASE WHEN {column} > {bound} THEN 1 ELSE 0 END")
+        scores.append(f"CASE WHEN m.buyer = 1 THEN 1 + {' + '.join(steps)} END AS {letter}_score")
+    params["cut_top"] = cuts["top_cents"]
+    params["cut_mean_aov"] = cuts["mean_aov"]
+    return f"""ranked AS (
+    SELECT m.*, {", ".join(scores)},
+        CASE WHEN m.window_cents >= %(cut_top)s THEN 1 ELSE 0 END AS in_top,
+        {d.num("cut_mean_aov")} AS mean_aov
+    FROM metrics m
+)"""
+
+
+def scores_query(
+    policy: TierPolicy,
+    as_of: dt.datetime,
+    *,
+    customers: list[int] | None = None,
+    cuts: dict | None = None,
+) -> tuple[str, dict]:
+    """The SELECT producing one row of derived figures per active customer (columns
+    ``customer_id`` + :data:`DERIVED_COLUMNS`). Shared by preview and apply so both see the
+    same numbers. With ``customers`` and ``cuts`` only those customers are scored, placed
+    by the cut points of a previous run (live scores)."""
+    d = _Dialect(connection.vendor, settings.TIME_ZONE, as_of)
+    params = _params(policy, as_of)
+    only = ", ".join(str(int(pk)) for pk in customers) if customers is not None else None
+    changed = " OR ".join(f"cur.{column} {d.distinct} n.{column}" for column in DERIVED_COLUMNS)
+    sql = f"""
+WITH {_aggregate_cte(d, policy, as_of, params, only)},
+intent AS (
+    SELECT e.customer_id, COUNT(*) AS intent_count
+    FROM customers_intentevent e
+    WHERE e.occurred_at > %(intent_start)s AND e.occurred_at <= %(as_of)s
+        {f"AND e.customer_id IN ({only})" if only is not None else ""}
+    GROUP BY e.customer_id
 ),
+base AS (
+    SELECT c.id AS customer_id,
+        COALESCE(a.total_cents, 0) / 100.0 AS total_spend,
+        COALESCE(a.purchase_count, 0) AS purchase_count,
+        COALESCE(a.window_cents, 0) / 100.0 AS spend_w,
+        COALESCE(a.window_cents, 0) AS window_cents,
+        COALESCE(a.count_w, 0) AS count_w,
+        COALESCE(a.count_recent, 0) AS count_recent,
+        COALESCE(a.count_previous, 0) AS count_previous,
+        {d.local_date("a.first_at")} AS first_on,
+        {d.local_date("a.last_at")} AS last_on,
+        CASE WHEN a.first_at > %(window_start)s THEN 1 ELSE 0 END AS first_in_window,
+        COALESCE(c.registered_on, {d.local_date("a.first_at")},
+                 {d.local_date("c.created_at")}) AS since_on,
+        COALESCE(i.intent_count, 0) AS intent_count,
+        CASE WHEN COALESCE(a.purchase_count, 0) > 0 THEN 1 ELSE 0 END AS buyer,
+        CASE WHEN COALESCE(a.count_w, 0) > 0 THEN 1 ELSE 0 END AS window_buyer
+    FROM customers_customer c
+    LEFT JOIN agg a ON a.customer_id = c.id
+    LEFT JOIN intent i ON i.customer_id = c.id
+    WHERE c.status = 'active' {f"AND c.id IN ({only})" if only is not None else ""}
+),
+metrics AS (
+    SELECT b.*,
+        CASE WHEN b.count_w > 0
+             THEN ROUND((b.count_w - b.first_in_window) * 1.0 / b.count_w, 4)
+             ELSE 0 END AS repurchase_rate,
+        CASE WHEN b.count_w > 0
+             THEN {d.greatest}(ROUND(b.spend_w * 1.0 / b.count_w, 2), 0)
+             ELSE 0 END AS aov,
+        {d.days_since("b.first_on")} AS days_since_first
+    FROM base b
+),
+{_ranking_ctes(d, cuts, params)},
 scored AS (
     SELECT r.*,
         CASE WHEN r.buyer = 1
@@ -358,7 +479,7 @@ SELECT s.customer_id,
     END AS rfm_segment,
     CASE
         WHEN s.window_buyer = 1 AND s.spend_w > 0
-             AND 100 * s.spend_rank <= %(top_percent)s * s.window_buyers + 99
+             AND s.in_top = 1
              AND s.repurchase_rate > {d.num("high_rr")}
              AND s.aov > {d.num("aov_multiple")} * s.mean_aov THEN '{ValueTier.HIGH}'
         WHEN s.count_w >= %(medium_min)s THEN '{ValueTier.MEDIUM}'
@@ -382,7 +503,9 @@ SELECT s.customer_id,
             THEN '{LifecycleStage.CHURN_RISK}'
         ELSE '{LifecycleStage.ACTIVE}'
     END AS lifecycle_stage,
-    s.loyalty AS loyalty_score
+    s.loyalty AS loyalty_score,
+    s.buyer AS buyer,
+    s.window_cents AS window_cents
 FROM scored s
 )
 -- The current values ride along, so that previews, history and the update need no
@@ -406,12 +529,13 @@ SCORING_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
 
 @contextmanager
-def _scores_table(policy: TierPolicy, as_of: dt.datetime) -> Iterator:
-    """Materialise the scores of every active customer in a temporary table for the
-    duration of the block (inside the caller's transaction)."""
-    sql, params = scores_query(policy, as_of)
+def _scores_table(policy: TierPolicy, as_of: dt.datetime, **only) -> Iterator:
+    """Materialise the scores of every active customer (or of ``customers`` placed by
+    ``cuts``, see :func:`scores_query`) in a temporary table for the duration of the block
+    (inside the caller's transaction)."""
+    sql, params = scores_query(policy, as_of, **only)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not only:
             for setting in SCORING_SETTINGS:
                 cursor.execute(setting)
         cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
@@ -570,6 +694,65 @@ def current_policy() -> TierPolicy:
     return policy
 
 
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def cut_points(cursor, policy: TierPolicy) -> dict:
+    """Where the ranks of the run in the scores table turn, so that one customer can be
+    scored alone exactly as the run would have scored them.
+
+    With N buyers, a score is at least s when at least ⌈(s − 1) × N / 5⌉ buyers have a
+    smaller value, i.e. when the value exceeds the ⌈(s − 1) × N / 5⌉-th smallest: ``r``,
+    ``f`` and ``m`` hold those values for s = 2…5. A customer is in the top spend
+    percentage when at most K − 1 buyers spend more (K = ⌈P % × window buyers⌉), i.e. when
+    their spend is at least the K-th largest: ``top_cents``. ``mean_aov`` is the run's mean
+    AOV of window buyers."""
+    cursor.execute(
+        f"SELECT COUNT(*) FILTER (WHERE buyer = 1), "
+        f"COUNT(*) FILTER (WHERE purchase_count_12m > 0), "
+        f"AVG(average_order_value) FILTER (WHERE purchase_count_12m > 0) FROM {SCORES_TABLE}"
+    )
+    buyers, window_buyers, mean_aov = cursor.fetchone()
+    ranks = [_ceil_div(step * buyers, 5) for step in range(1, 5)]
+    cuts: dict = {"buyers": buyers, "window_buyers": window_buyers}
+    for key, column in (
+        ("r", "last_purchase_on"),
+        ("f", "purchase_count_12m"),
+        ("m", "window_cents"),
+    ):
+        picks = ", ".join(f"MIN(v) FILTER (WHERE cum >= {rank})" for rank in ranks)
+        cursor.execute(
+            f"SELECT {picks} FROM (SELECT g.v, SUM(g.n) OVER (ORDER BY g.v) AS cum FROM "
+            f"(SELECT {column} AS v, COUNT(*) AS n FROM {SCORES_TABLE} WHERE buyer = 1 "
+            f"GROUP BY {column}) g) c"
+        )
+        values = cursor.fetchone()
+        cuts[key] = [None if v is None else str(v) if key == "r" else int(v) for v in values]
+    top = _ceil_div(policy.high_spend_top_percent * window_buyers, 100)
+    cursor.execute(
+        f"SELECT MAX(v) FILTER (WHERE cum >= %s) FROM (SELECT g.v, SUM(g.n) OVER "
+        f"(ORDER BY g.v DESC) AS cum FROM (SELECT window_cents AS v, COUNT(*) AS n "
+        f"FROM {SCORES_TABLE} WHERE buyer = 1 GROUP BY window_cents) g) c",
+        [top],
+    )
+    top_cents = cursor.fetchone()[0] if top > 0 else None
+    cuts["top_cents"] = None if top_cents is None else int(top_cents)
+    cuts["mean_aov"] = (
+        None
+        if mean_aov is None
+        else (str(mean_aov) if connection.vendor == "postgresql" else float(mean_aov))
+    )
+    return cuts
+
+
+def _take_run_lock(cursor) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_RUN_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise ScoringBusy(_("A scoring run is already in progress."))
+
+
 def scoring_run(
     *,
     trigger: RunTrigger | str = RunTrigger.MANUAL,
@@ -580,15 +763,15 @@ def scoring_run(
     """Score every active customer under ``policy`` (default: the one in force), write the
     changed figures, record tier/level changes, and send ``tier_changed`` after commit.
 
+    The order summaries' window edges are first moved to this run's (in a transaction of
+    their own, so order writers wait only for that), then the run reads the summaries.
     Raises :class:`ScoringBusy` when another run is in progress (PostgreSQL)."""
     as_of = as_of or timezone.now()
+    policy = policy or current_policy()
+    order_summaries_rebase(policy_edges(policy, as_of))
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_RUN_LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    raise ScoringBusy(_("A scoring run is already in progress."))
-        policy = policy or current_policy()
+        with connection.cursor() as cursor:
+            _take_run_lock(cursor)
         run = ScoringRun.objects.create(
             policy=policy,
             trigger=trigger,
@@ -600,13 +783,110 @@ def scoring_run(
             run.tier_changes, run.level_changes = _record_changes(cursor, run=run, now=now)
             run.customers_changed = _apply(cursor, now=now)
             run.distribution = _distribution(cursor)
+            run.cut_points = cut_points(cursor, policy)
             cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
             run.customers_scored = cursor.fetchone()[0]
         run.finished_at = timezone.now()
         run.save()
-        changes = TierChange.objects.filter(run=run)
-        if run.tier_changes or run.level_changes:
-            transaction.on_commit(
-                lambda: tier_changed.send(sender=ScoringRun, run=run, changes=changes)
-            )
+        _announce(run)
     return run
+
+
+def _announce(run: ScoringRun) -> None:
+    changes = TierChange.objects.filter(run=run)
+    if run.tier_changes or run.level_changes:
+        transaction.on_commit(
+            lambda: tier_changed.send(sender=ScoringRun, run=run, changes=changes)
+        )
+
+
+def last_full_run() -> ScoringRun | None:
+    """The latest run that ranked everyone (its cut points place live scores)."""
+    return (
+        ScoringRun.objects.exclude(trigger=RunTrigger.LIVE)
+        .exclude(finished_at=None)
+        .exclude(cut_points={})
+        .select_related("policy")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+LIVE_CHUNK = 2000
+LIVE_TASK_NAME = "segmentation.rescore_live"
+# Orders committed within this many seconds of each other share one live re-score.
+LIVE_DELAY_SECONDS = 5
+_LIVE_QUEUED_KEY = "segmentation:live-rescore-queued"
+
+
+def live_rescore_enqueue() -> None:
+    """Queue one live re-score a few seconds after the current transaction commits. While
+    one is queued, later commits queue none (the queued one takes every marked customer
+    when it runs; the mark expires a second before it does). A failure to queue does not
+    fail the order that was already committed: its customer stays marked for the next."""
+
+    def send() -> None:
+        from carecrm.celery import app
+
+        if not app.conf.task_always_eager and not cache.add(
+            _LIVE_QUEUED_KEY, 1, timeout=LIVE_DELAY_SECONDS - 1
+        ):
+            return
+        task_by_name(LIVE_TASK_NAME).apply_async(countdown=LIVE_DELAY_SECONDS)
+
+    transaction.on_commit(send, robust=True)
+
+
+def scoring_live(
+    *, customer_ids: list[int] | None = None, as_of: dt.datetime | None = None
+) -> dict:
+    """Re-score customers alone: those given, else those whose orders changed since they
+    were last re-scored (the order summaries' pending mark, taken here). Scores are placed
+    by the last full run's cut points under that run's policy; changed figures are written
+    and tier/level moves recorded as the nightly run does, in a live run (one per call that
+    moves anyone) whose ``tier_changed`` follows the commit. Running it again changes
+    nothing. Raises :class:`ScoringBusy` while a full run holds the lock (the marks stay)."""
+    as_of = as_of or timezone.now()
+    result = {"scored": 0, "changed": 0, "run": None}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            _take_run_lock(cursor)
+        ids = sorted(set(customer_ids)) if customer_ids is not None else rescore_pending_take()
+        last = last_full_run()
+        if not ids or last is None:
+            return result
+        run = None
+        now = timezone.now()
+        for start in range(0, len(ids), LIVE_CHUNK):
+            chunk = ids[start : start + LIVE_CHUNK]
+            with _scores_table(last.policy, as_of, customers=chunk, cuts=last.cut_points) as cursor:
+                if run is None and _has_moves(cursor):
+                    run = ScoringRun.objects.create(
+                        policy=last.policy, trigger=RunTrigger.LIVE, as_of=as_of
+                    )
+                if run is not None:
+                    tiers, levels = _record_changes(cursor, run=run, now=now)
+                    run.tier_changes += tiers
+                    run.level_changes += levels
+                changed = _apply(cursor, now=now)
+                cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
+                scored = cursor.fetchone()[0]
+            result["scored"] += scored
+            result["changed"] += changed
+            if run is not None:
+                run.customers_scored += scored
+                run.customers_changed += changed
+        if run is not None:
+            run.finished_at = timezone.now()
+            run.save()
+            result["run"] = run.pk
+            _announce(run)
+    return result
+
+
+def _has_moves(cursor) -> bool:
+    cursor.execute(
+        f"SELECT 1 FROM {SCORES_TABLE} WHERE old_vip_level <> vip_level OR "
+        f"(old_value_tier <> value_tier AND old_value_tier <> '{ValueTier.UNSCORED}') LIMIT 1"
+    )
+    return cursor.fetchone() is not None

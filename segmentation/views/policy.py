@@ -19,6 +19,7 @@ from segmentation.models import (
     PolicyPreviewMove,
     PreviewStatus,
     RfmSegment,
+    RunTrigger,
     ScoringRun,
     TierPolicy,
 )
@@ -56,7 +57,9 @@ def policy_detail(request: HttpRequest) -> HttpResponse:
             "policy": policy,
             "groups": _policy_rows(policy),
             "versions": TierPolicy.objects.select_related("created_by")[:30],
-            "runs": ScoringRun.objects.select_related("policy", "triggered_by")[:15],
+            "runs": ScoringRun.objects.exclude(trigger=RunTrigger.LIVE).select_related(
+                "policy", "triggered_by"
+            )[:15],
         },
     )
 
