@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0012_consent_basis_db_defaults"),
+        ("customers", "0013_search_grams"),
     ]
 
     operations = [

@@ -22,6 +22,6 @@ def build(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0013_order_summaries")]
+    dependencies = [("customers", "0014_order_summaries")]
 
     operations = [migrations.RunPython(build, migrations.RunPython.noop)]
