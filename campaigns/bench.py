@@ -20,9 +20,19 @@ foreign-key checks at COMMIT about 33 % (a ``FOR KEY SHARE`` lookup of the custo
 campaign per row; the bare copy has no foreign keys), counting and give-way the rest.
 PostgreSQL's JIT compiled the statement for about 3 s at every size and never paid back,
 so dispatch turns it off for its transaction. Sending is bounded by Python per message
-(rendering, signed links, recording); claims walk the (priority, send_after, id) index of
-queued rows and stop after one batch, and a batch's results are written with one UPDATE
-per outcome plus one parameterised UPDATE per message.
+(rendering, signed links) and by the three writes of each outbox row (claim, hand-over,
+answer), each one statement per batch: a claim is one ``UPDATE … WHERE id IN (SELECT …
+FOR UPDATE SKIP LOCKED LIMIT 500) RETURNING``, a hand-over one ``UPDATE … RETURNING``, a
+batch's answers one ``UPDATE … FROM (VALUES …)``. The sending figure names the
+conditions it was measured under (gateway latency, batch, rate limit, claim size).
+
+Why this figure once read 496–674 messages/s while a separate 20,000-message run reached
+2,000+: the bench analyses the outbox before dispatch, when no row is queued, and moves a
+million rows' ``send_after`` just before sending; until autovacuum analysed the table
+again the planner believed no row was queued, and the claim's ``UPDATE … WHERE id IN
+(…) AND status = 'queued'`` walked the whole partial index of queued rows (0.5–2 s per
+claim of 100). The claim no longer filters its outer ``UPDATE`` by status, so it does not
+depend on when autovacuum runs.
 """
 
 import datetime as dt
@@ -205,15 +215,45 @@ def _bare_insert_seconds(*, department, holiday, today: dt.date) -> tuple[float,
     return watch.seconds, rows
 
 
+# What a deployment's SMS gateway is like, stated in the figure's name: each request
+# answered after GATEWAY_LATENCY seconds (the stand-in serves requests in threads, so
+# the two senders' posts overlap, as at a provider), GATEWAY_BATCH messages per request,
+# a channel rate limit shared by the senders (in Redis when the bench has one), and
+# claims of CLAIM messages.
+GATEWAY_LATENCY = 0.03
+GATEWAY_BATCH = 100
+SMS_RATE = 2000
+SENDERS = 2
+
+
 def _sender_env(gateway_url: str, token: str) -> dict:
     env = child_env()
     env.update(
         DELIVERY_SMS_BACKEND="http",
         DELIVERY_SMS_URL=f"{gateway_url}/sms",
         DELIVERY_SMS_TOKEN=token,
-        DELIVERY_SMS_RATE="0",
+        DELIVERY_SMS_RATE=str(SMS_RATE),
+        DELIVERY_SMS_BATCH=str(GATEWAY_BATCH),
     )
+    if settings.REDIS_URL:
+        # The rate counter shared in Redis, as in production; tasks still run inline.
+        env.update(
+            REDIS_URL=settings.REDIS_URL,
+            CACHE_KEY_PREFIX=f"bench-{time.time_ns()}",
+            CELERY_TASK_ALWAYS_EAGER="1",
+        )
     return env
+
+
+def sending_conditions() -> str:
+    from delivery.services.sending import CLAIM_SIZE
+
+    shared = "shared in Redis" if settings.REDIS_URL else "per sender, no Redis"
+    return (
+        f"{SENDERS} sender processes, claims of {CLAIM_SIZE}, {GATEWAY_BATCH} messages per "
+        f"gateway request, {GATEWAY_LATENCY * 1000:.0f} ms gateway latency, rate limit "
+        f"{SMS_RATE:,}/s ({shared})"
+    )
 
 
 def _send_seconds(*, holiday, messages: int, stdout) -> tuple[float, int]:
@@ -236,6 +276,7 @@ def _send_seconds(*, holiday, messages: int, stdout) -> tuple[float, int]:
         [campaign_source(holiday).pk, messages],
     )
     with GatewayStandIn(token="bench-token") as gateway:  # noqa: S106
+        gateway.script.delay = GATEWAY_LATENCY
         env = _sender_env(gateway.url, gateway.token)
         senders = [
             subprocess.Popen(  # noqa: S603 (fixed argv)
@@ -245,7 +286,7 @@ def _send_seconds(*, holiday, messages: int, stdout) -> tuple[float, int]:
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for _ in range(2)
+            for _ in range(SENDERS)
         ]
         reports = []
         for sender in senders:
@@ -325,15 +366,34 @@ def run(*, scale: float, stdout) -> list[Figure]:
             min(scans),
             goal="about a scan of the audience",
         ),
-        Figure(
-            f"end-to-end sending of {sent:,} SMS to the local HTTP gateway stand-in, "
-            "2 sender processes (batches of 100)",
-            sent / send_seconds,
-            "messages/s",
-            higher_is_better=True,
-            goal="reported",
-        ),
+        _sending_figure(sent, send_seconds),
     ]
 
 
+def _sending_figure(sent: int, seconds: float) -> Figure:
+    return Figure(
+        f"end-to-end sending of {sent:,} SMS to the local HTTP gateway stand-in "
+        f"({sending_conditions()})",
+        sent / seconds,
+        "messages/s",
+        higher_is_better=True,
+        goal="≥ 1,000 messages/s",
+    )
+
+
+def run_sending(*, scale: float, stdout) -> list[Figure]:
+    """Only the sending figure: the same customers and dispatch, none of the baselines."""
+    from campaigns.selectors.due import local_zone
+    from campaigns.services.dispatch import touches_dispatch
+
+    customers = max(int(1_000_000 * scale), 1000)
+    today = timezone.localtime(timezone.now(), local_zone()).date()
+    _department, holiday = _generate(customers=customers, today=today, stdout=stdout)
+    result = touches_dispatch(on=today)
+    messages = min(max(int(100_000 * scale), 1000), result.queued)
+    send_seconds, sent = _send_seconds(holiday=holiday, messages=messages, stdout=stdout)
+    return [_sending_figure(sent, send_seconds)]
+
+
 register_suite("delivery", run)
+register_suite("delivery-sending", run_sending)
