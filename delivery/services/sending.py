@@ -1,8 +1,9 @@
 """Sending: claim queued messages, check each again, render, hand them to the channel's
 backend and record the answers.
 
-A claim is ``SELECT … FOR UPDATE SKIP LOCKED`` then ``queued → sending`` with a lease, so
-any number of workers share the queue without sending a row twice.
+A claim is one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
+RETURNING`` (``queued → sending`` with a lease), so any number of workers share the queue
+without sending a row twice; it is then posted in the channel's batches.
 
 At most one post per message reaches a provider, whatever fails (docs/delivery.md):
 right before each post — after any rate-limit wait — the sender re-checks unsubscribes
@@ -56,7 +57,7 @@ from delivery.services.sources import sources_stopped_sweep
 
 logger = logging.getLogger(__name__)
 
-CLAIM_SIZE = 100
+CLAIM_SIZE = 500
 # The Celery tasks of delivery/tasks.py, queued by name (names kept from campaigns).
 SEND_TASK_NAME = "campaigns.send_messages"
 START_TASK_NAME = "campaigns.start_senders"
@@ -231,30 +232,51 @@ def claim(
     the caller. Messages of a paused (or cancelled) source wait."""
     now = now or timezone.now()
     token = uuid.uuid4()
-    with transaction.atomic():
-        due = OutboxMessage.objects.filter(
-            status=MessageStatus.QUEUED, send_after__lte=now, source__state=SourceState.ACTIVE
-        )
-        if channel:
-            due = due.filter(channel=channel)
+    lease = now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    due = OutboxMessage.objects.filter(
+        status=MessageStatus.QUEUED, send_after__lte=now, source__state=SourceState.ACTIVE
+    )
+    if channel:
+        due = due.filter(channel=channel)
+    due = due.order_by("priority", "send_after", "pk")
+    if connection.vendor == "postgresql":
+        ids = _claim_postgresql(due, size=size, token=token, lease=lease)
+    else:
+        with transaction.atomic():
+            ids = list(due.values_list("pk", flat=True)[:size])
+            OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
+                status=MessageStatus.SENDING, claim=token, lease_until=lease, handed_at=None
+            )
         ids = list(
-            due.order_by("priority", "send_after", "pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)[:size]
+            OutboxMessage.objects.filter(
+                pk__in=ids, claim=token, status=MessageStatus.SENDING
+            ).values_list("pk", flat=True)
         )
-        if not ids:
-            return []
-        OutboxMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
-            status=MessageStatus.SENDING,
-            claim=token,
-            lease_until=now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
-            handed_at=None,
-        )
+    if not ids:
+        return []
     return list(
-        OutboxMessage.objects.filter(claim=token, status=MessageStatus.SENDING)
+        OutboxMessage.objects.filter(pk__in=ids, claim=token)
         .select_related("source", "customer__relationship_manager")
         .order_by("priority", "pk")
     )
+
+
+def _claim_postgresql(due, *, size: int, token: uuid.UUID, lease: dt.datetime) -> list[int]:
+    """One statement: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
+    RETURNING id``. The locked rows are queued (``FOR UPDATE`` re-checks the row it
+    locks), so the outer ``UPDATE`` finds them by primary key alone — it never depends
+    on the planner's idea of how many rows are queued, which right after a dispatch of a
+    million rows is still "none" until the table is analysed."""
+    inner = due.select_for_update(skip_locked=True, of=("self",)).values("pk")[:size]
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        inner_sql, inner_params = inner.query.get_compiler(connection=connection).as_sql()
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claim = %s::uuid, lease_until = %s, "  # noqa: S608
+            f"handed_at = NULL WHERE id IN ({inner_sql}) RETURNING id",
+            [MessageStatus.SENDING, str(token), lease, *inner_params],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _refusals(messages: list[OutboxMessage]) -> dict[int, str]:
@@ -404,7 +426,7 @@ def send_claimed(
         for start in range(0, len(channel_messages), backend.batch_size):
             chunk = channel_messages[start : start + backend.batch_size]
             wait_for_slots(channel, len(chunk), int(backend.options.get("RATE") or 0))
-            chunk = _hand_over(chunk, token, report)
+            chunk = _hand_over(chunk, token, report, messages)
             if not chunk:
                 continue
             outgoing = [rendered[m.pk] for m in chunk]
@@ -491,7 +513,9 @@ def _over_cap_on(messages: list[OutboxMessage], day: dt.date) -> set[int]:
     return over
 
 
-def _hand_over(chunk: list[OutboxMessage], token, report: SendReport) -> list[OutboxMessage]:
+def _hand_over(
+    chunk: list[OutboxMessage], token, report: SendReport, claimed: list[OutboxMessage]
+) -> list[OutboxMessage]:
     """The moment before the post: drop messages the customer refused meanwhile, then
     mark the rows this sender still holds as handed to the provider — committed, lease
     renewed, one attempt counted — and return only those. A row whose lease ran out
@@ -508,23 +532,41 @@ def _hand_over(chunk: list[OutboxMessage], token, report: SendReport) -> list[Ou
     candidates = [m for m in chunk if m.pk not in refused]
     if not candidates:
         return []
-    lease = now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-    with transaction.atomic():
-        mine = set(
-            OutboxMessage.objects.select_for_update()
-            .filter(pk__in=[m.pk for m in candidates], claim=token, status=MessageStatus.SENDING)
-            .values_list("pk", flat=True)
+    lease_seconds = settings.DELIVERY_LEASE_SECONDS
+    lease = now + dt.timedelta(seconds=lease_seconds)
+    claim_value = OutboxMessage._meta.get_field("claim").get_db_prep_value(token, connection)
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(candidates))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One statement marks and tells which rows are still this sender's.
+        cursor.execute(
+            f"UPDATE {table} SET handed_at = %s, lease_until = %s, "  # noqa: S608
+            f"attempts = attempts + 1 WHERE id IN ({placeholders}) AND claim = %s "
+            "AND status = %s RETURNING id",
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                connection.ops.adapt_datetimefield_value(lease),
+                *[m.pk for m in candidates],
+                claim_value,
+                MessageStatus.SENDING,
+            ],
         )
-        OutboxMessage.objects.filter(pk__in=mine).update(
-            handed_at=now, lease_until=lease, attempts=F("attempts") + 1
-        )
-        # The rest of the claim waits for its own turn: keep its lease alive too.
-        OutboxMessage.objects.filter(
-            claim=token, status=MessageStatus.SENDING, handed_at__isnull=True
-        ).update(lease_until=lease)
+        mine = {row[0] for row in cursor.fetchall()}
+        # The rest of the claim waits for its own turn: keep its lease alive too, once
+        # half of it has gone (not at every batch: each renewal writes every row).
+        waiting = [m for m in claimed if m.handed_at is None and m.pk not in mine]
+        half = dt.timedelta(seconds=lease_seconds / 2)
+        if any(m.lease_until is None or m.lease_until - now < half for m in waiting):
+            OutboxMessage.objects.filter(
+                claim=token, status=MessageStatus.SENDING, handed_at__isnull=True
+            ).update(lease_until=lease)
+            for message in waiting:
+                message.lease_until = lease
     handed = [m for m in candidates if m.pk in mine]
     for message in handed:
         message.attempts += 1
+        message.handed_at = now
+        message.lease_until = lease
     if len(handed) < len(candidates):
         logger.warning(
             "%d claimed messages were taken over by another sender before their post",
@@ -586,101 +628,102 @@ def _record(
     made uncertain because this sender's lease ran out mid-post still takes the answer;
     rows another sender has claimed since are left to it."""
     answered = {result.message_id: result for result in results}
-    events = []
-    with transaction.atomic():
-        mine = set(
-            OutboxMessage.objects.select_for_update()
-            .filter(
-                pk__in=[m.pk for m in messages],
-                claim=token,
-                status__in=(MessageStatus.SENDING, MessageStatus.UNCERTAIN),
-            )
-            .values_list("pk", flat=True)
+    events = {}
+    max_attempts = settings.DELIVERY_MAX_ATTEMPTS
+    for message in messages:
+        result = answered.get(message.pk) or SendResult(
+            message.pk, SendOutcome.UNCERTAIN, error="no answer from the backend"
         )
-        changed = []
-        max_attempts = settings.DELIVERY_MAX_ATTEMPTS
-        for message in messages:
-            if message.pk not in mine:
-                continue
-            result = answered.get(message.pk) or SendResult(
-                message.pk, SendOutcome.UNCERTAIN, error="no answer from the backend"
+        message.claim = None
+        message.lease_until = None
+        message.error = result.error[:500]
+        message.error_code = result.code[:60]
+        if result.outcome == SendOutcome.SENT:
+            message.status = MessageStatus.SENT
+            message.sent_at = now
+            message.provider_id = result.provider_id[:100]
+            message.error = message.error_code = ""
+        elif result.outcome == SendOutcome.UNCERTAIN:
+            message.status = MessageStatus.UNCERTAIN
+            events[message.pk] = (
+                MessageEventKind.UNCERTAIN,
+                {"error": result.error, "code": result.code, "attempt": message.attempts},
             )
-            message.claim = None
-            message.lease_until = None
-            message.error = result.error[:500]
-            message.error_code = result.code[:60]
-            if result.outcome == SendOutcome.SENT:
-                message.status = MessageStatus.SENT
-                message.sent_at = now
-                message.provider_id = result.provider_id[:100]
-                message.error = message.error_code = ""
-                report.sent += 1
-            elif result.outcome == SendOutcome.UNCERTAIN:
-                message.status = MessageStatus.UNCERTAIN
-                report.uncertain += 1
-                events.append(
-                    (
-                        message.pk,
-                        MessageEventKind.UNCERTAIN,
-                        {"error": result.error, "code": result.code, "attempt": message.attempts},
-                    )
-                )
-            elif result.outcome == SendOutcome.RETRY and message.attempts < max_attempts:
-                message.status = MessageStatus.QUEUED
-                message.send_after = now + backoff(message.attempts)
-                report.retried += 1
-                events.append(
-                    (
-                        message.pk,
-                        MessageEventKind.RETRY,
-                        {
-                            "error": result.error,
-                            "code": result.code,
-                            "attempt": message.attempts,
-                            "next": message.send_after.isoformat(),
-                        },
-                    )
-                )
-            else:
-                if result.outcome == SendOutcome.RETRY:
-                    message.error = (
-                        f"{GAVE_UP_PREFIX} {message.attempts} attempts: {result.error}"
-                    )[:500]
-                message.status = MessageStatus.FAILED
-                message.failed_at = now
-                report.failed += 1
-                events.append(
-                    (
-                        message.pk,
-                        MessageEventKind.FAILED,
-                        {"error": message.error, "code": result.code},
-                    )
-                )
-            changed.append(message)
-        _write_back(changed, now)
-        _events(events, now)
+        elif result.outcome == SendOutcome.RETRY and message.attempts < max_attempts:
+            message.status = MessageStatus.QUEUED
+            message.send_after = now + backoff(message.attempts)
+            events[message.pk] = (
+                MessageEventKind.RETRY,
+                {
+                    "error": result.error,
+                    "code": result.code,
+                    "attempt": message.attempts,
+                    "next": message.send_after.isoformat(),
+                },
+            )
+        else:
+            if result.outcome == SendOutcome.RETRY:
+                message.error = (f"{GAVE_UP_PREFIX} {message.attempts} attempts: {result.error}")[
+                    :500
+                ]
+            message.status = MessageStatus.FAILED
+            message.failed_at = now
+            events[message.pk] = (
+                MessageEventKind.FAILED,
+                {"error": message.error, "code": result.code},
+            )
+    with transaction.atomic():
+        mine = _write_back(messages, token, now)
+        counted = {
+            MessageStatus.SENT: "sent",
+            MessageStatus.UNCERTAIN: "uncertain",
+            MessageStatus.QUEUED: "retried",
+            MessageStatus.FAILED: "failed",
+        }
+        for message in messages:
+            if message.pk in mine:
+                name = counted[message.status]
+                setattr(report, name, getattr(report, name) + 1)
+        _events([(pk, *events[pk]) for pk in events if pk in mine], now)
 
 
-def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
-    """Store a recorded batch: what is the same for every message of an outcome in one
-    ``UPDATE`` per outcome, then what differs per message."""
-    by_status = defaultdict(list)
-    for message in changed:
-        by_status[message.status].append(message.pk)
-    for status, pks in by_status.items():
-        stamps: dict = {"claim": None, "lease_until": None}
-        if status != MessageStatus.UNCERTAIN:  # kept: when it was handed over
-            stamps["handed_at"] = None
-        if status == MessageStatus.SENT:
-            stamps.update(sent_at=now, error="", error_code="")
-        elif status == MessageStatus.FAILED:
-            stamps["failed_at"] = now
-        OutboxMessage.objects.filter(pk__in=pks).update(status=status, **stamps)
-    # What differs per message goes in one parameterised UPDATE run for every row: far
-    # cheaper than bulk_update's CASE per field and row.
+# What one recorded answer writes, each row once: the outcome and what differs per
+# message come from its VALUES row, the stamps follow from the outcome. An uncertain row
+# keeps when it was handed over.
+RECORD_SET = (
+    "status = v.status, claim = NULL, lease_until = NULL, "
+    "handed_at = CASE WHEN v.status = 'uncertain' THEN t.handed_at END, "
+    "sent_at = CASE WHEN v.status = 'sent' THEN {now} ELSE t.sent_at END, "
+    "failed_at = CASE WHEN v.status = 'failed' THEN {now} ELSE t.failed_at END, "
+    "provider_id = v.provider_id, subject = v.subject, body = v.body, "
+    "html_body = v.html_body, links = v.links, send_after = v.send_after, "
+    "error = v.error, error_code = v.error_code"
+)
+RECORD_FIELDS = (
+    "status",
+    "provider_id",
+    "subject",
+    "body",
+    "html_body",
+    "links",
+    "send_after",
+    "error",
+    "error_code",
+)
+
+
+def _write_back(messages: list[OutboxMessage], token, now: dt.datetime) -> set[int]:
+    """Store a recorded batch, each row written once and only where it is still this
+    sender's (claimed by ``token``, sending or made uncertain meanwhile): on PostgreSQL
+    one ``UPDATE … FROM (VALUES …) … RETURNING`` per thousand rows. Returns the ids
+    written."""
+    if not messages:
+        return set()
     links = OutboxMessage._meta.get_field("links")
+    claim_value = OutboxMessage._meta.get_field("claim").get_db_prep_value(token, connection)
     rows = [
         (
+            message.status,
             message.provider_id,
             message.subject,
             message.body,
@@ -691,33 +734,49 @@ def _write_back(changed: list[OutboxMessage], now: dt.datetime) -> None:
             message.error_code,
             message.pk,
         )
-        for message in changed
+        for message in messages
     ]
-    if not rows:
-        return
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    holding = (MessageStatus.SENDING, MessageStatus.UNCERTAIN)
     if connection.vendor == "postgresql":
-        # One statement per thousand rows instead of a round trip per row.
         with connection.cursor() as cursor:
-            execute_values(
-                cursor.cursor,
-                f"UPDATE {table} AS t SET provider_id = v.provider_id, "  # noqa: S608
-                "subject = v.subject, body = v.body, html_body = v.html_body, "
-                "links = v.links, send_after = v.send_after, error = v.error, "
-                "error_code = v.error_code FROM (VALUES %s) AS v(provider_id, subject, body, "
-                "html_body, links, send_after, error, error_code, id) WHERE t.id = v.id",
-                rows,
-                template="(%s, %s, %s, %s, %s::jsonb, %s::timestamptz, %s, %s, %s::bigint)",
-                page_size=1000,
+            raw = cursor.cursor
+
+            def literal(value, cast: str) -> str:
+                return raw.mogrify("%s", [value]).decode().replace("%", "%%") + cast
+
+            where = (
+                f"t.id = v.id AND t.claim = {literal(claim_value, '::uuid')} AND t.status IN "
+                f"({literal(holding[0], '')}, {literal(holding[1], '')})"
             )
-        return
+            written = execute_values(
+                raw,
+                f"UPDATE {table} AS t SET "  # noqa: S608
+                + RECORD_SET.format(now=literal(now, "::timestamptz"))
+                + f" FROM (VALUES %s) AS v({', '.join(RECORD_FIELDS)}, id) WHERE {where} "
+                "RETURNING t.id",
+                rows,
+                template="(%s, %s, %s, %s, %s, %s::jsonb, %s::timestamptz, %s, %s, %s::bigint)",
+                page_size=1000,
+                fetch=True,
+            )
+        return {row[0] for row in written}
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET provider_id = %s, subject = %s, body = %s, "  # noqa: S608
-            "html_body = %s, links = %s, send_after = %s, error = %s, error_code = %s "
-            "WHERE id = %s",
-            rows,
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE claim = %s AND status IN (%s, %s)",  # noqa: S608
+            [claim_value, *holding],
         )
+        claimed = {row[0] for row in cursor.fetchall()}
+        mine = [row for row in rows if row[-1] in claimed]
+        assignments = RECORD_SET.replace("t.", "").replace("{now}", "%s")
+        for name in sorted(RECORD_FIELDS, key=len, reverse=True):  # error_code before error
+            assignments = assignments.replace(f"v.{name}", "%s")
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608
+            [(row[0], row[0], row[0], stamp, row[0], stamp, *row[1:]) for row in mine],
+        )
+    return {row[-1] for row in mine}
 
 
 def messages_send(
