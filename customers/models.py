@@ -294,6 +294,8 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["last_purchase_on", "id"], name="customer_last_purchase_id"),
             models.Index(fields=["total_spend", "id"], name="customer_spend_id"),
+            # Segment members, biggest spenders of the last 12 months first.
+            models.Index(fields=["spend_12m", "id"], name="customer_spend_12m_id"),
             models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
             # Search by a whole email address, whatever its case (``email__iexact``).
             models.Index(Upper("email"), name="customer_email_upper"),
@@ -569,7 +571,8 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_at"], name="interaction_customer_date"),
             models.Index(fields=["kind", "occurred_at"], name="interaction_kind_date"),
-            models.Index(fields=["follow_up_due"], name="interaction_follow_up"),
+            # The follow-up list is read most overdue first, a keyset page at a time.
+            models.Index(fields=["follow_up_due", "id"], name="interaction_follow_up"),
         ]
 
     def __str__(self) -> str:

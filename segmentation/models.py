@@ -645,6 +645,8 @@ class RiskAlert(models.Model):
             models.Index(fields=["status", "due_at"], name="riskalert_status_due"),
             models.Index(fields=["assigned_to", "status"], name="riskalert_assignee"),
             models.Index(fields=["escalated_to", "status"], name="riskalert_escalated"),
+            # The inbox is read soonest due first, a keyset page at a time.
+            models.Index(fields=["due_at", "id"], name="riskalert_due_id"),
         ]
 
     def __str__(self) -> str:
