@@ -684,7 +684,7 @@ class ImportRejection(models.Model):
         verbose_name = _("rejected import row")
         verbose_name_plural = _("rejected import rows")
         ordering = ["job", "row_number"]
-        indexes = [models.Index(fields=["job", "row_number"], name="import_rejection_row")]
+        indexes = [models.Index(fields=["job", "row_number", "id"], name="import_rejection_row")]
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.row_number}"
