@@ -296,6 +296,12 @@ class Customer(models.Model):
             models.Index(fields=["total_spend", "id"], name="customer_spend_id"),
             # Segment members, biggest spenders of the last 12 months first.
             models.Index(fields=["spend_12m", "id"], name="customer_spend_12m_id"),
+            # The referrals list, the latest first (referred customers only).
+            models.Index(
+                fields=["referred_at", "id"],
+                condition=Q(referred_by__isnull=False),
+                name="customer_referred_id",
+            ),
             models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
             # Search by a whole email address, whatever its case (``email__iexact``).
             models.Index(Upper("email"), name="customer_email_upper"),
@@ -850,7 +856,11 @@ class VerificationTask(models.Model):
                 fields=["customer", "period"], name="verification_once_per_month"
             )
         ]
-        indexes = [models.Index(fields=["outcome", "due_on"], name="verification_open")]
+        indexes = [
+            models.Index(fields=["outcome", "due_on"], name="verification_open"),
+            # The task list, soonest due first a keyset page at a time.
+            models.Index(fields=["due_on", "id"], name="verification_due_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.period:%Y-%m}"

@@ -307,6 +307,10 @@ def _contact(customer: Customer, pii: bool) -> dict:
 VERIFICATION_SCOPES = ("mine", "all")
 
 
+# Verification tasks are worked soonest due first, a keyset page at a time.
+VERIFICATION_ORDER = SortKey("due_on")
+
+
 def verification_tasks(
     user,
     *,

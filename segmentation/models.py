@@ -264,7 +264,8 @@ class PolicyPreviewMove(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["preview", "field", "old_value", "new_value"], name="previewmove_cell"
+                fields=["preview", "field", "old_value", "new_value", "customer", "id"],
+                name="previewmove_cell",
             )
         ]
 

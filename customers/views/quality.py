@@ -32,6 +32,7 @@ from customers.selectors import visible_customers
 from customers.selectors_quality import (
     AUDIT_ORDER,
     DUPLICATE_KINDS,
+    VERIFICATION_ORDER,
     VERIFICATION_SCOPES,
     audit_entries,
     duplicate_groups_page,
@@ -184,19 +185,18 @@ def verifications(request: HttpRequest) -> HttpResponse:
     tasks = verification_tasks(
         request.user, scope=scope, outcome=outcome or None, period=period, overdue=overdue
     )
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    page, count = paginated_list(request, tasks, key=VERIFICATION_ORDER, descending=False, size=50)
     rows = [
         {"task": task, "contact": customer_contact_view(task.customer, request.user)}
-        for task in page.object_list
+        for task in page.rows
     ]
-    _audit_pii_view(request, [task.customer_id for task in page.object_list], "verifications")
-    query = request.GET.copy()
-    query.pop("page", None)
+    _audit_pii_view(request, [task.customer_id for task in page.rows], "verifications")
     return render(
         request,
         "customers/quality_verifications.html",
         {
             "page": page,
+            "count": count,
             "rows": rows,
             "scope": scope,
             "outcome": outcome,
@@ -204,7 +204,6 @@ def verifications(request: HttpRequest) -> HttpResponse:
             "period": period,
             "periods": verification_periods(request.user),
             "overdue": overdue,
-            "query": query.urlencode(),
             "today": timezone.localdate(),
             "tab": "verifications",
         },

@@ -67,6 +67,10 @@ SUGGESTED_FIELDS = ("region", "province", "city", "industry")
 MEMBER_ORDER = SortKey("spend_12m")
 
 
+# A policy preview cell's customers, by customer id along the cell's index.
+MOVE_ORDER = SortKey("customer_id")
+
+
 def segment_member_rows(segment: Segment, *, user) -> QuerySet[Customer]:
     """The members a segment's page lists, with what a row shows."""
     return segment_customers(segment, user=user).select_related(
