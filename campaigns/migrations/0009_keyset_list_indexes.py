@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0008_recurrence_words'),
-        ('customers', '0015_keyset_list_indexes'),
+        ("campaigns", "0008_recurrence_words"),
+        ("customers", "0015_keyset_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='caretask',
-            index=models.Index(fields=['due_on', 'id'], name='caretask_due_id'),
+            model_name="caretask",
+            index=models.Index(fields=["due_on", "id"], name="caretask_due_id"),
         ),
         migrations.AddIndex(
-            model_name='coupon',
-            index=models.Index(fields=['batch', 'issued_at', 'id'], name='coupon_batch_issued'),
+            model_name="coupon",
+            index=models.Index(fields=["batch", "issued_at", "id"], name="coupon_batch_issued"),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_password_changed_at'),
-        ('customers', '0014_import_rejection_index'),
+        ("accounts", "0003_password_changed_at"),
+        ("customers", "0014_import_rejection_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('referred_by__isnull', False)), fields=['referred_at', 'id'], name='customer_referred_id'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("referred_by__isnull", False)),
+                fields=["referred_at", "id"],
+                name="customer_referred_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='verificationtask',
-            index=models.Index(fields=['due_on', 'id'], name='verification_due_id'),
+            model_name="verificationtask",
+            index=models.Index(fields=["due_on", "id"], name="verification_due_id"),
         ),
     ]

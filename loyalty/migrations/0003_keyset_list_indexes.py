@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0015_keyset_list_indexes'),
-        ('loyalty', '0002_defaults_and_beat_schedules'),
+        ("customers", "0015_keyset_list_indexes"),
+        ("loyalty", "0002_defaults_and_beat_schedules"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='pointsaccount',
-            name='points_account_balance',
+            model_name="pointsaccount",
+            name="points_account_balance",
         ),
         migrations.AddIndex(
-            model_name='pointsaccount',
-            index=models.Index(fields=['balance', 'id'], name='points_account_balance'),
+            model_name="pointsaccount",
+            index=models.Index(fields=["balance", "id"], name="points_account_balance"),
         ),
     ]

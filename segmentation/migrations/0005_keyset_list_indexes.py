@@ -4,19 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0015_keyset_list_indexes'),
-        ('segmentation', '0004_riskalert_due_index'),
+        ("customers", "0015_keyset_list_indexes"),
+        ("segmentation", "0004_riskalert_due_index"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='policypreviewmove',
-            name='previewmove_cell',
+            model_name="policypreviewmove",
+            name="previewmove_cell",
         ),
         migrations.AddIndex(
-            model_name='policypreviewmove',
-            index=models.Index(fields=['preview', 'field', 'old_value', 'new_value', 'customer', 'id'], name='previewmove_cell'),
+            model_name="policypreviewmove",
+            index=models.Index(
+                fields=["preview", "field", "old_value", "new_value", "customer", "id"],
+                name="previewmove_cell",
+            ),
         ),
     ]
