@@ -295,6 +295,14 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["last_purchase_on", "id"], name="customer_last_purchase_id"),
             models.Index(fields=["total_spend", "id"], name="customer_spend_id"),
+            # Segment members, biggest spenders of the last 12 months first.
+            models.Index(fields=["spend_12m", "id"], name="customer_spend_12m_id"),
+            # The referrals list, the latest first (referred customers only).
+            models.Index(
+                fields=["referred_at", "id"],
+                condition=Q(referred_by__isnull=False),
+                name="customer_referred_id",
+            ),
             models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
             # Search by a whole email address, whatever its case (``email__iexact``).
             models.Index(Upper("email"), name="customer_email_upper"),
@@ -621,7 +629,8 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_at"], name="interaction_customer_date"),
             models.Index(fields=["kind", "occurred_at"], name="interaction_kind_date"),
-            models.Index(fields=["follow_up_due"], name="interaction_follow_up"),
+            # The follow-up list is read most overdue first, a keyset page at a time.
+            models.Index(fields=["follow_up_due", "id"], name="interaction_follow_up"),
         ]
 
     def __str__(self) -> str:
@@ -733,7 +742,7 @@ class ImportRejection(models.Model):
         verbose_name = _("rejected import row")
         verbose_name_plural = _("rejected import rows")
         ordering = ["job", "row_number"]
-        indexes = [models.Index(fields=["job", "row_number"], name="import_rejection_row")]
+        indexes = [models.Index(fields=["job", "row_number", "id"], name="import_rejection_row")]
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.row_number}"
@@ -899,7 +908,11 @@ class VerificationTask(models.Model):
                 fields=["customer", "period"], name="verification_once_per_month"
             )
         ]
-        indexes = [models.Index(fields=["outcome", "due_on"], name="verification_open")]
+        indexes = [
+            models.Index(fields=["outcome", "due_on"], name="verification_open"),
+            # The task list, soonest due first a keyset page at a time.
+            models.Index(fields=["due_on", "id"], name="verification_due_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.period:%Y-%m}"

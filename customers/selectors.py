@@ -1,10 +1,8 @@
 """Reads shared by customer views, the API, tasks and other apps."""
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -20,6 +18,7 @@ from django.db.models.functions import Coalesce, Length
 from django.http import Http404
 from django.utils import timezone
 
+from carecrm.core.counts import CountEstimate, list_count
 from carecrm.core.keyset import InvalidCursor, KeysetPage, SortKey, keyset_paginate
 from carecrm.core.models import AuditAction, AuditEntry
 from carecrm.core.scoping import get_visible_or_404, visible_to
@@ -117,6 +116,9 @@ def contact_person_for(user, pk: int) -> ContactPerson:
     )
 
 
+FOLLOW_UP_ORDER = SortKey("follow_up_due")
+
+
 def follow_ups_for(
     user, *, mine: bool = False, kind: str = "", overdue_only: bool = False
 ) -> QuerySet[Interaction]:
@@ -128,9 +130,7 @@ def follow_ups_for(
         queryset = queryset.filter(kind=kind)
     if overdue_only:
         queryset = queryset.filter(follow_up_due__lt=timezone.localdate())
-    return queryset.select_related("customer", "staff").order_by(
-        "follow_up_due", "occurred_at", "pk"
-    )
+    return queryset.select_related("customer", "staff").order_by("follow_up_due", "pk")
 
 
 # --- The customer list (keyset-paginated, see carecrm.core.keyset) ---------------------
@@ -144,8 +144,6 @@ CUSTOMER_SORTS: dict[str, SortKey] = {
 }
 DEFAULT_CUSTOMER_SORT = "-id"
 CUSTOMER_PAGE_SIZES = (25, 50, 100)
-# Beyond this many rows an exact count is not worth its cost (SQLite has no estimates).
-COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -170,15 +168,6 @@ class CustomerSort:
     @property
     def param(self) -> str:
         return f"-{self.name}" if self.descending else self.name
-
-
-@dataclass(frozen=True)
-class CountEstimate:
-    """How many customers match: exact, capped (``more than``) or the planner's guess."""
-
-    value: int
-    exact: bool
-    capped: bool = False
 
 
 def customer_list_page(
@@ -207,28 +196,12 @@ def customer_list_page(
         return keyset_paginate(queryset, key=sort.key, descending=sort.descending, size=size)
 
 
-def _planner_row_estimate(queryset: QuerySet) -> int:
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def customer_count_estimate(
     queryset: QuerySet[Customer], *, page: KeysetPage, first_page: bool
 ) -> CountEstimate:
-    """The size of the filtered list without ``COUNT(*)`` over a million rows.
-
-    A first page with no next page is its own exact count. Otherwise PostgreSQL's planner
-    estimate is used (no rows are read); other databases count up to ``COUNT_CAP``.
-    """
-    if first_page and not page.has_next:
-        return CountEstimate(len(page.rows), exact=True)
-    if connection.vendor == "postgresql":
-        floor = len(page.rows) + (1 if page.has_next else 0)
-        return CountEstimate(max(_planner_row_estimate(queryset), floor), exact=False)
-    counted = queryset.order_by()[: COUNT_CAP + 1].count()
-    if counted > COUNT_CAP:
-        return CountEstimate(COUNT_CAP, exact=False, capped=True)
-    return CountEstimate(counted, exact=True)
+    """The size of the filtered list without ``COUNT(*)`` over a million rows (the one
+    count helper every long list uses, see ``carecrm.core.counts``)."""
+    return list_count(queryset, page=page, first_page=first_page)
 
 
 def selected_customers(

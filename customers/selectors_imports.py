@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from carecrm.channels import CONSENT_CHANNELS
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import visible_to
 from customers.models import (
     Channel,
@@ -57,9 +58,14 @@ def visible_import_presets(user, *, kind: str = "") -> QuerySet[ImportPreset]:
     return visible_to(user, presets).order_by("kind", "name")
 
 
-def import_rejections(job: ImportJob, *, limit: int = 50) -> QuerySet[ImportRejection]:
-    """The first rejected rows of a job the caller has already checked the user may see."""
-    return job.rejections.order_by("row_number")[:limit]
+# Rejected rows are read in file order, a keyset page at a time along the index on
+# (job, row_number, id); the job's ``rejected_count`` is their count.
+REJECTION_ORDER = SortKey("row_number")
+
+
+def import_rejections(job: ImportJob) -> QuerySet[ImportRejection]:
+    """The rejected rows of a job the caller has already checked the user may see."""
+    return job.rejections.order_by("row_number", "pk")
 
 
 def can_download_rejected_rows(user, job: ImportJob) -> bool:

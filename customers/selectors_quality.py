@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Concat, Length, Lower, Replace, Sub
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.core.keyset import SortKey
 from carecrm.core.models import AuditEntry
 from carecrm.core.registry import TimelineEntry
 from carecrm.core.scoping import visible_to
@@ -306,6 +307,10 @@ def _contact(customer: Customer, pii: bool) -> dict:
 VERIFICATION_SCOPES = ("mine", "all")
 
 
+# Verification tasks are worked soonest due first, a keyset page at a time.
+VERIFICATION_ORDER = SortKey("due_on")
+
+
 def verification_tasks(
     user,
     *,
@@ -385,21 +390,9 @@ def audit_entries(
     return entries
 
 
-@dataclass(frozen=True)
-class KeysetPage:
-    rows: list
-    next_cursor: int | None
-    is_first: bool
-
-
-def keyset_page(queryset: QuerySet, *, cursor: int | None, size: int = 50) -> KeysetPage:
-    """One page of a ``-pk`` ordered queryset after ``cursor``: constant cost however deep
-    the reader pages, unlike OFFSET over millions of audit rows."""
-    if cursor:
-        queryset = queryset.filter(pk__lt=cursor)
-    rows = list(queryset[: size + 1])
-    next_cursor = rows[size - 1].pk if len(rows) > size else None
-    return KeysetPage(rows=rows[:size], next_cursor=next_cursor, is_first=not cursor)
+# The audit log is read newest first, a keyset page at a time (no OFFSET over millions
+# of rows).
+AUDIT_ORDER = SortKey("id")
 
 
 # --- Customer timeline (registered in customers.registrations) ----------------------------

@@ -7,7 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from carecrm.core.api import ScopedReadOnlyModelViewSet
+from carecrm.core.api_pagination import KeysetPagination
 from carecrm.core.audit import audit_record_many
+from carecrm.core.keyset import SortKey
 from carecrm.core.models import AuditAction
 from customers.privacy import can_see_pii, text_for
 from delivery.models import OutboxMessage
@@ -125,6 +127,14 @@ class MessageViewSet(ScopedReadOnlyModelViewSet):
         "message_class",
     ]
     ordering_fields = ["created_at", "sent_at", "id"]
+    # Keyset pages (``?cursor=``), never COUNT(*) or OFFSET over the outbox.
+    pagination_class = KeysetPagination
+    keyset_sorts = {
+        "created_at": SortKey("created_at"),
+        "sent_at": SortKey("sent_at", nullable=True),
+        "id": SortKey("id"),
+    }
+    keyset_default = "-created_at"
 
     def get_base_queryset(self):
         messages = OutboxMessage.objects.select_related("customer", "source")

@@ -293,6 +293,11 @@ class OutboxMessage(models.Model):
             models.Index(fields=["address", "channel", "sent_at"], name="outbox_address"),
             # The log of every message walks this newest first, a keyset page at a time.
             models.Index(fields=["created_at", "id"], name="outbox_created"),
+            # One sender's log (a campaign's) and one customer's messages, likewise.
+            models.Index(fields=["source", "created_at", "id"], name="outbox_source_created"),
+            models.Index(fields=["customer", "created_at", "id"], name="outbox_customer_created"),
+            # The messages API may also be read by sending time.
+            models.Index(fields=["sent_at", "id"], name="outbox_sent_id"),
         ]
 
     def __str__(self) -> str:

@@ -365,6 +365,8 @@ class Guest(models.Model):
         indexes = [
             models.Index(fields=["event", "status"], name="guest_event_status"),
             models.Index(fields=["event", "waitlisted_at"], name="guest_waitlist_order"),
+            # The guests tab, a keyset page at a time in the order guests were added.
+            models.Index(fields=["event", "created_at", "id"], name="guest_event_created"),
         ]
 
     def __str__(self) -> str:

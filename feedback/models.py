@@ -413,6 +413,8 @@ class FeedbackItem(models.Model):
         indexes = [
             models.Index(fields=["department", "status"], name="feedbackitem_dept_status"),
             models.Index(fields=["status", "resolve_by"], name="feedbackitem_sla"),
+            # The list, newest first a keyset page at a time.
+            models.Index(fields=["created_at", "id"], name="feedbackitem_created"),
         ]
 
     def __str__(self) -> str:

@@ -113,7 +113,8 @@ class PointsAccount(models.Model):
         verbose_name = _("points account")
         verbose_name_plural = _("points accounts")
         permissions = [("redeem_points", _("Can redeem a customer's points"))]
-        indexes = [models.Index(fields=["balance"], name="points_account_balance")]
+        # The accounts list, biggest balance first a keyset page at a time.
+        indexes = [models.Index(fields=["balance", "id"], name="points_account_balance")]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.balance}"

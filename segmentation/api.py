@@ -12,6 +12,8 @@ from rest_framework.response import Response
 
 from carecrm.accounts.models import Department
 from carecrm.core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, drf_validation_error
+from carecrm.core.api_pagination import KeysetPagination
+from carecrm.core.keyset import SortKey
 from customers.models import Customer, StaticList
 from customers.privacy import customer_contact_view
 from segmentation.models import RiskAlert, Segment, TierPolicy
@@ -159,10 +161,13 @@ class SegmentViewSet(ScopedModelViewSet):
         return Response({"count": segment_count(segment=segment, user=request.user)})
 
     @extend_schema(responses=MemberSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=KeysetPagination)
     def members(self, request, pk=None):
+        """Members by id, a keyset page at a time (``?cursor=`` from ``next``); ``count``
+        is exact for a small segment, else an estimate (``count_exact``)."""
         segment = self.get_object()
-        members = segment_customers(segment, user=request.user).order_by("pk")
+        self._paginator = KeysetPagination(sorts={"id": SortKey("id")}, default="id")
+        members = segment_customers(segment, user=request.user)
         page = self.paginate_queryset(members)
         serializer = MemberSerializer(page, many=True, context={"request": request})
         return self.get_paginated_response(serializer.data)

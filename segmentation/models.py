@@ -264,7 +264,8 @@ class PolicyPreviewMove(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["preview", "field", "old_value", "new_value"], name="previewmove_cell"
+                fields=["preview", "field", "old_value", "new_value", "customer", "id"],
+                name="previewmove_cell",
             )
         ]
 
@@ -649,6 +650,8 @@ class RiskAlert(models.Model):
             models.Index(fields=["status", "due_at"], name="riskalert_status_due"),
             models.Index(fields=["assigned_to", "status"], name="riskalert_assignee"),
             models.Index(fields=["escalated_to", "status"], name="riskalert_escalated"),
+            # The inbox is read soonest due first, a keyset page at a time.
+            models.Index(fields=["due_at", "id"], name="riskalert_due_id"),
         ]
 
     def __str__(self) -> str:

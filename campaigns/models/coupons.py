@@ -102,6 +102,8 @@ class Coupon(models.Model):
         indexes = [
             models.Index(fields=["batch", "redeemed_at"], name="coupon_batch_redeemed"),
             models.Index(fields=["customer", "-issued_at"], name="coupon_customer"),
+            # A campaign's coupons, the latest issued first a keyset page at a time.
+            models.Index(fields=["batch", "issued_at", "id"], name="coupon_batch_issued"),
         ]
 
     def __str__(self) -> str:

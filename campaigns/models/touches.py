@@ -73,6 +73,8 @@ class CareTask(models.Model):
         indexes = [
             models.Index(fields=["assigned_to", "status", "due_on"], name="caretask_assignee"),
             models.Index(fields=["status", "due_on"], name="caretask_status_due"),
+            # The task list, soonest due first a keyset page at a time.
+            models.Index(fields=["due_on", "id"], name="caretask_due_id"),
         ]
 
     def __str__(self) -> str:

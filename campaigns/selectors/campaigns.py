@@ -27,6 +27,7 @@ from campaigns.selectors.approval import (
     can_review_for_department,
 )
 from campaigns.selectors.due import TouchPlan
+from carecrm.core.keyset import SortKey
 from carecrm.core.registry import calendar_entries
 from carecrm.core.scoping import visible_to
 from customers.models import Customer
@@ -139,6 +140,13 @@ def campaign_task_counts(campaign: CareCampaign) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {row["status"]: row["n"] for row in rows}
+
+
+# A campaign's coupons, the latest issued first, a keyset page at a time.
+COUPON_ORDER = SortKey("issued_at")
+
+# Phone tasks are worked soonest due first, a keyset page at a time.
+TASK_ORDER = SortKey("due_on")
 
 
 def visible_tasks(user) -> QuerySet[CareTask]:

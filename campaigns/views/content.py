@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from campaigns.content import (
 )
 from campaigns.forms import ContentForm, CouponBatchForm
 from campaigns.models import CampaignStatus, Coupon, CouponBatch, TouchChannel
-from campaigns.selectors.campaigns import visible_templates
+from campaigns.selectors.campaigns import COUPON_ORDER, visible_templates
 from campaigns.selectors.personalise import (
     message_values,
     preview_customers,
@@ -33,7 +32,8 @@ from campaigns.services.campaigns import (
     coupon_batch_remove,
     coupon_batch_set,
 )
-from campaigns.views.campaigns import get_campaign, get_editable_campaign, querystring_base
+from campaigns.views.campaigns import get_campaign, get_editable_campaign
+from carecrm.core.counts import paginated_list
 
 LOCKED = (
     CampaignStatus.IN_REVIEW,
@@ -246,15 +246,15 @@ def campaign_coupons_view(request: HttpRequest, pk: int) -> HttpResponse:
         coupons = coupons.filter(redeemed_at__isnull=False)
     elif state == "open":
         coupons = coupons.filter(redeemed_at__isnull=True)
-    page = Paginator(coupons, 50).get_page(request.GET.get("page"))
+    page, count = paginated_list(request, coupons, key=COUPON_ORDER, descending=True, size=50)
     return render(
         request,
         "campaigns/campaign_coupons.html",
         {
             "campaign": campaign,
             "page": page,
+            "count": count,
             "query": query,
             "state": state,
-            "querystring_base": querystring_base(request),
         },
     )

@@ -4,7 +4,6 @@ campaign's source, with the campaign's coupons."""
 import json
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,13 +11,19 @@ from django.urls import reverse
 
 from campaigns.selectors.delivery import campaign_metrics
 from campaigns.sources import CAMPAIGN
-from campaigns.views.campaigns import get_campaign, querystring_base
+from campaigns.views.campaigns import get_campaign
 from carecrm.core.audit import audit_record_many
+from carecrm.core.counts import paginated_list
 from carecrm.core.models import AuditAction
 from customers.privacy import can_see_pii
 from delivery.forms import MessageFilterForm
 from delivery.models import MessageSource
-from delivery.selectors.messages import address_for, message_log, visible_messages
+from delivery.selectors.messages import (
+    LOG_ORDER,
+    address_for,
+    message_log,
+    visible_messages,
+)
 from delivery.views.operations import chart_labels
 
 PAGE_SIZE = 50
@@ -26,6 +31,12 @@ PAGE_SIZE = 50
 
 def _sources(campaign):
     return MessageSource.objects.filter(kind=CAMPAIGN, object_id=campaign.pk)
+
+
+def _source_ids(campaign) -> list[int]:
+    """Ids, not a subquery: ``source_id = …`` lets the database walk the outbox index of
+    that one sender newest first and stop after a page."""
+    return list(_sources(campaign).values_list("pk", flat=True))
 
 
 @login_required
@@ -55,9 +66,11 @@ def campaign_messages_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_campaign(request, pk)
     form = MessageFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
-    log = message_log(visible_messages(request.user).filter(source__in=_sources(campaign)), filters)
-    page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(message, address_for(request.user, message)) for message in page.object_list]
+    log = message_log(
+        visible_messages(request.user).filter(source_id__in=_source_ids(campaign)), filters
+    )
+    page, count = paginated_list(request, log, key=LOG_ORDER, descending=True, size=PAGE_SIZE)
+    rows = [(message, address_for(request.user, message)) for message in page.rows]
     if rows and can_see_pii(request.user):
         audit_record_many(
             actor=request.user,
@@ -75,7 +88,7 @@ def campaign_messages_view(request: HttpRequest, pk: int) -> HttpResponse:
             "source_url": reverse("campaigns:detail", args=[campaign.pk]),
             "form": form,
             "page": page,
+            "count": count,
             "rows": rows,
-            "querystring_base": querystring_base(request),
         },
     )

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from campaigns.forms import TaskCancelForm, TaskCompleteForm
 from campaigns.models import CareTask, TaskOutcome, TaskStatus
-from campaigns.selectors.campaigns import visible_tasks
+from campaigns.selectors.campaigns import TASK_ORDER, visible_tasks
 from campaigns.services.care_tasks import care_task_cancel, care_task_complete
-from campaigns.views.campaigns import querystring_base
 from carecrm.core.audit import audit_record, audit_record_many
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
@@ -32,11 +31,10 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
         tasks = tasks.filter(assigned_to=request.user)
     if status in TaskStatus.values:
         tasks = tasks.filter(status=status)
-    tasks = tasks.order_by("due_on", "pk")
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    page, count = paginated_list(request, tasks, key=TASK_ORDER, descending=False, size=50)
     rows = [
         {"task": task, "contact": customer_contact_view(task.customer, request.user)}
-        for task in page.object_list
+        for task in page.rows
     ]
     if rows and not rows[0]["contact"]["masked"]:
         audit_record_many(
@@ -51,6 +49,7 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
         "campaigns/task_list.html",
         {
             "page": page,
+            "count": count,
             "rows": rows,
             "scope": scope,
             "status": status,
@@ -59,7 +58,6 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
             # shown on the phone's "Filters" button, whose form is folded away
             "active_filters": (scope == "all") + (status != TaskStatus.OPEN),
             "today": timezone.localdate(),
-            "querystring_base": querystring_base(request),
         },
     )
 

@@ -42,6 +42,8 @@ class KeysetPage:
     rows: list = field(default_factory=list)
     next_cursor: str | None = None
     previous_cursor: str | None = None
+    # The cursor in the URL could not be read, so this is the first page instead.
+    cursor_invalid: bool = False
 
     @property
     def has_next(self) -> bool:
@@ -144,11 +146,24 @@ def keyset_paginate(
     size: int,
     after: str | None = None,
     before: str | None = None,
+    last: bool = False,
 ) -> KeysetPage:
     """One page of ``queryset`` ordered by ``key`` then id; ``after``/``before`` are
-    cursors from a previous page. Raises :class:`InvalidCursor` for a cursor it cannot read.
+    cursors from a previous page, ``last`` asks for the final page (read backwards from
+    the end, as cheap as the first). Raises :class:`InvalidCursor` for a cursor it cannot
+    read.
     """
     model = queryset.model
+    if last and not (after or before):
+        backward = _segments(key, descending=not descending, nulls_last=False)
+        rows = _fetch(queryset, backward, None, size + 1)
+        has_previous = len(rows) > size
+        rows = rows[:size]
+        rows.reverse()
+        return KeysetPage(
+            rows=rows,
+            previous_cursor=encode_cursor(rows[0], key) if has_previous else None,
+        )
     if before:
         cursor = decode_cursor(before, model, key)
         backward = _segments(key, descending=not descending, nulls_last=False)
@@ -173,3 +188,26 @@ def keyset_paginate(
         next_cursor=encode_cursor(rows[-1], key) if has_next else None,
         previous_cursor=encode_cursor(rows[0], key) if cursor and rows else None,
     )
+
+
+def paginate_request(
+    request, queryset: QuerySet, *, key: SortKey, descending: bool, size: int
+) -> KeysetPage:
+    """The page a list view's URL asks for (``?after=``, ``?before=`` or ``?last=1``).
+    A stale or edited cursor gives the first page flagged ``cursor_invalid`` (the shared
+    pager says so) instead of an error."""
+    params = request.GET
+    try:
+        return keyset_paginate(
+            queryset,
+            key=key,
+            descending=descending,
+            size=size,
+            after=params.get("after") or None,
+            before=params.get("before") or None,
+            last=params.get("last") == "1",
+        )
+    except InvalidCursor:
+        page = keyset_paginate(queryset, key=key, descending=descending, size=size)
+        page.cursor_invalid = True
+        return page

@@ -3,6 +3,7 @@ environment, a ``DATABASE_URL`` that reaches the test database) and Debian's Chr
 driven by Playwright."""
 
 import contextlib
+import html
 import os
 import re
 import signal
@@ -370,3 +371,61 @@ def character_columns(page, root: str = "main") -> list[str]:
     """The elements in ``root`` whose text is rendered one character per line (see the
     rule above), e.g. ``["td: 截止日期"]``; an empty list when there are none."""
     return page.evaluate(_CHARACTER_COLUMNS, root)
+
+
+_PAGER_LINK = re.compile(r'rel="(first|prev|next|last)" href="([^"]+)"')
+
+
+def pager_links(body: str) -> dict[str, str]:
+    """The links of the shared keyset pager (``_keyset_pager.html``) on a page, by rel."""
+    return {rel: html.unescape(href) for rel, href in _PAGER_LINK.findall(body)}
+
+
+def walk_keyset_pages(client, url: str, row: str, *, keep: dict | None = None) -> list[list[str]]:
+    """Reads a keyset-paginated list like a reader: the first page, every next page, then
+    the last page and the one before it. Returns the ids (``row="(\\d+)"`` pattern of a
+    row's data attribute, e.g. ``data-customer``) per page, after checking that the last
+    link lands on the final page, previous on the page before it, and that every pager
+    link keeps the filters in ``keep``."""
+    pattern = re.compile(rf'{row}="(\d+)"')
+    pages, seen_links = [], []
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    first_links = pager_links(body)
+    while True:
+        pages.append(pattern.findall(body))
+        links = pager_links(body)
+        seen_links.extend(links.values())
+        if "next" not in links:
+            break
+        assert len(pages) < 1000, "the pager does not end"
+        body = client.get(links["next"]).content.decode()
+    if len(pages) > 1:
+        # The last page is the final full page, read backwards from the end; the one
+        # before it the rows before that (or the first page once back at the start).
+        rows, size = [row for page in pages for row in page], len(pages[0])
+        last_body = client.get(first_links["last"]).content.decode()
+        assert pattern.findall(last_body) == rows[-size:]
+        previous = client.get(pager_links(last_body)["prev"]).content.decode()
+        start = len(rows) - 2 * size
+        assert pattern.findall(previous) == (rows[start:-size] if start >= 0 else rows[:size])
+        if start > 0:
+            first = client.get(pager_links(previous)["first"]).content.decode()
+            assert pattern.findall(first) == pages[0]
+        else:
+            assert "first" not in pager_links(previous)
+    for name, value in (keep or {}).items():
+        assert seen_links, "no pager link to check"
+        assert all(f"{name}={value}" in link for link in seen_links), name
+    return pages
+
+
+def unbounded_counts(queries, table: str) -> list[str]:
+    """``COUNT(`` queries over ``table`` with no LIMIT: what a page of a long list must
+    never run (a bounded count of a short list has a LIMIT)."""
+    return [
+        q["sql"]
+        for q in queries
+        if "COUNT(" in q["sql"].upper() and f'"{table}"' in q["sql"] and "LIMIT" not in q["sql"]
+    ]

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from carecrm.core.audit import audit_record
+from carecrm.core.keyset import SortKey, encode_cursor
 from carecrm.core.models import AuditAction, AuditEntry
 from customers.tests.factories import CustomerFactory
 
@@ -83,13 +84,13 @@ def test_global_log_pages_with_a_cursor(admin_client_user, staff_a):
     ]
 
     first = admin_client_user.get("/customers/quality/audit/").content.decode()
-    cursor = entries[10].pk
-    second = admin_client_user.get(f"/customers/quality/audit/?cursor={cursor}").content.decode()
+    cursor = encode_cursor(entries[10], SortKey("id"))
+    second = admin_client_user.get(f"/customers/quality/audit/?after={cursor}").content.decode()
 
     assert first.count("data-action=") == 50
-    assert f"cursor={cursor}" in first
+    assert f"after={cursor}" in first
     assert second.count("data-action=") == 10
-    assert "cursor=" not in second.split('id="audit-table"')[1]
+    assert "after=" not in second.split('id="audit-table"')[1]
 
 
 def test_global_log_queries_do_not_grow_with_rows(

@@ -4,7 +4,6 @@ contact persons, interactions (and their follow-ups), orders and buying intent."
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecrm.core.audit import audit_record
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
 from carecrm.core.registry import customer_actions, panels_for
@@ -398,17 +398,21 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         kind=filters.get("kind") or "",
         overdue_only=bool(filters.get("overdue")),
     )
-    page = Paginator(queryset, FOLLOW_UPS_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, count = paginated_list(
+        request,
+        queryset,
+        key=selectors.FOLLOW_UP_ORDER,
+        descending=False,
+        size=FOLLOW_UPS_PAGE_SIZE,
+    )
     return render(
         request,
         "customers/follow_ups.html",
         {
             "form": form,
             "page": page,
+            "count": count,
             "today": timezone.localdate(),
-            "query": query.urlencode(),
             "can_resolve": request.user.has_perm("customers.change_interaction"),
             # shown on the phone's "Filters" button, whose form is folded away
             "active_filters": (filters.get("who") == FollowUpFilterForm.MINE)

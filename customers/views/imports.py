@@ -15,13 +15,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carecrm.channels import ConsentChannel
 from carecrm.core.audit import audit_record
+from carecrm.core.counts import CountEstimate
 from carecrm.core.forms import add_service_errors
+from carecrm.core.keyset import paginate_request
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
 from carecrm.spreadsheet import spreadsheet_text
 from customers.forms_imports import ImportMappingForm, ImportUploadForm
 from customers.models import ImportJob, ImportKind, ImportPreset, ImportStatus
 from customers.selectors_imports import (
+    REJECTION_ORDER,
     can_download_rejected_rows,
     import_file_sample,
     import_preview,
@@ -164,6 +167,18 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _rejections(request: HttpRequest, job: ImportJob) -> dict:
+    """A keyset page of the rejected rows; the job counted them while importing."""
+    page = paginate_request(
+        request, import_rejections(job), key=REJECTION_ORDER, descending=False, size=50
+    )
+    return {
+        "rejections": page.rows,
+        "rejections_page": page,
+        "rejections_count": CountEstimate(job.rejected_count, exact=True),
+    }
+
+
 def _status_context(request: HttpRequest, job: ImportJob) -> dict:
     return {
         "job": job,
@@ -179,7 +194,7 @@ def _status_context(request: HttpRequest, job: ImportJob) -> dict:
             for channel in job.consent_basis_channels
             if channel in ConsentChannel.values
         ],
-        "rejections": import_rejections(job),
+        **_rejections(request, job),
         "can_download": bool(job.error_report) and can_download_rejected_rows(request.user, job),
         "can_repeat": request.user.has_perm(ADD) and job.status == ImportStatus.DONE,
     }

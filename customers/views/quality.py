@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecrm.core.audit import audit_record_many
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.models import AuditAction
 from carecrm.core.scoping import get_visible_or_404
@@ -29,11 +30,12 @@ from customers.models import CustomerStatus, VerificationOutcome, VerificationTa
 from customers.privacy import can_see_pii, customer_contact_view
 from customers.selectors import visible_customers
 from customers.selectors_quality import (
+    AUDIT_ORDER,
     DUPLICATE_KINDS,
+    VERIFICATION_ORDER,
     VERIFICATION_SCOPES,
     audit_entries,
     duplicate_groups_page,
-    keyset_page,
     related_row_counts,
     unreachable_customers,
     verification_periods,
@@ -183,19 +185,18 @@ def verifications(request: HttpRequest) -> HttpResponse:
     tasks = verification_tasks(
         request.user, scope=scope, outcome=outcome or None, period=period, overdue=overdue
     )
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    page, count = paginated_list(request, tasks, key=VERIFICATION_ORDER, descending=False, size=50)
     rows = [
         {"task": task, "contact": customer_contact_view(task.customer, request.user)}
-        for task in page.object_list
+        for task in page.rows
     ]
-    _audit_pii_view(request, [task.customer_id for task in page.object_list], "verifications")
-    query = request.GET.copy()
-    query.pop("page", None)
+    _audit_pii_view(request, [task.customer_id for task in page.rows], "verifications")
     return render(
         request,
         "customers/quality_verifications.html",
         {
             "page": page,
+            "count": count,
             "rows": rows,
             "scope": scope,
             "outcome": outcome,
@@ -203,7 +204,6 @@ def verifications(request: HttpRequest) -> HttpResponse:
             "period": period,
             "periods": verification_periods(request.user),
             "overdue": overdue,
-            "query": query.urlencode(),
             "today": timezone.localdate(),
             "tab": "verifications",
         },
@@ -419,13 +419,6 @@ def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Audit trail -----------------------------------------------------------------------------
 
 
-def _cursor(request: HttpRequest) -> int | None:
-    try:
-        return int(request.GET.get("cursor", "")) or None
-    except ValueError:
-        return None
-
-
 def _filtered_entries(form: AuditFilterForm, **fixed):
     data = form.cleaned_data if form.is_valid() else {}
     filters = {
@@ -439,12 +432,16 @@ def _filtered_entries(form: AuditFilterForm, **fixed):
     return audit_entries(**filters)
 
 
+def _audit_page(request: HttpRequest, entries):
+    return paginated_list(request, entries, key=AUDIT_ORDER, descending=True, size=50)
+
+
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
 def customer_audit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _any_visible_customer(request, pk)
     form = AuditFilterForm(request.GET or None, with_customer=False)
-    page = keyset_page(_filtered_entries(form, customer_id=customer.pk), cursor=_cursor(request))
+    page, count = _audit_page(request, _filtered_entries(form, customer_id=customer.pk))
     return render(
         request,
         "customers/quality_audit.html",
@@ -452,7 +449,7 @@ def customer_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "form": form,
             "page": page,
-            "query": _query_without_cursor(request),
+            "count": count,
             "tab": None,
         },
     )
@@ -463,7 +460,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not request.user.is_admin_role:
         raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
-    page = keyset_page(_filtered_entries(form), cursor=_cursor(request))
+    page, count = _audit_page(request, _filtered_entries(form))
     return render(
         request,
         "customers/quality_audit.html",
@@ -471,13 +468,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "customer": None,
             "form": form,
             "page": page,
-            "query": _query_without_cursor(request),
+            "count": count,
             "tab": "audit",
         },
     )
-
-
-def _query_without_cursor(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("cursor", None)
-    return query.urlencode()

@@ -26,6 +26,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import visible_to
 from customers.models import Order
 from customers.privacy import can_see_pii, mask_email, mask_phone
@@ -413,6 +414,11 @@ def sources_overview(user, *, limit: int = 20) -> list[MessageSource]:
         )
         .order_by("-waiting", "-updated_at", "-id")[:limit]
     )
+
+
+# Message logs are read newest first, a keyset page at a time (carecrm.core.keyset), along
+# the outbox indexes on (created_at, id) and (source, created_at, id).
+LOG_ORDER = SortKey("created_at")
 
 
 def message_log(queryset: QuerySet[OutboxMessage], filters: dict) -> QuerySet[OutboxMessage]:

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.core.audit import audit_record_many
-from carecrm.core.keyset import InvalidCursor, SortKey, keyset_paginate
+from carecrm.core.counts import paginated_list
 from carecrm.core.models import AuditAction
 from customers.privacy import can_see_pii
 from delivery.forms import MessageLogForm
 from delivery.registry import source_kind, source_kinds
 from delivery.selectors.messages import (
+    LOG_ORDER,
     address_for,
     message_log,
     messages_metrics,
@@ -30,7 +31,6 @@ from delivery.services.admin import source_state_change
 from delivery.views.operations import chart_labels
 
 PAGE_SIZE = 50
-NEWEST = SortKey("created_at")
 SOURCE_CHOICES = 200
 
 
@@ -77,17 +77,7 @@ def message_log_view(request: HttpRequest) -> HttpResponse:
     )
     filters = form.filters() if form.is_bound else {}
     log = message_log(visible_messages(user), filters)
-    try:
-        page = keyset_paginate(
-            log,
-            key=NEWEST,
-            descending=True,
-            size=PAGE_SIZE,
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
-        )
-    except InvalidCursor:
-        page = keyset_paginate(log, key=NEWEST, descending=True, size=PAGE_SIZE)
+    page, count = paginated_list(request, log, key=LOG_ORDER, descending=True, size=PAGE_SIZE)
     rows = [(message, address_for(user, message)) for message in page.rows]
     _audit_rows(request, rows, {"page": "message_log"})
     source = None
@@ -96,7 +86,7 @@ def message_log_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "delivery/messages.html",
-        {"form": form, "page": page, "rows": rows, "source": source},
+        {"form": form, "page": page, "count": count, "rows": rows, "source": source},
     )
 
 

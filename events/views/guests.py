@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carecrm.core.keyset import InvalidCursor, SortKey, keyset_paginate
+from carecrm.core.counts import paginated_list
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import get_visible_or_404, visible_to
 from customers.filters import customer_search_condition
 from customers.models import Customer, CustomerStatus
@@ -58,17 +59,7 @@ def guests_tab(request, pk: int):
 
 def _tab(request, event, *, texts_form=None, status: int = 200):
     guests = _filtered(request, event)
-    try:
-        page = keyset_paginate(
-            guests,
-            key=CREATED,
-            descending=False,
-            size=PAGE_SIZE,
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
-        )
-    except InvalidCursor:
-        page = keyset_paginate(guests, key=CREATED, descending=False, size=PAGE_SIZE)
+    page, count = paginated_list(request, guests, key=CREATED, descending=False, size=PAGE_SIZE)
     for guest in page.rows:
         guest.invitation = invitation_label(guest)
     found = []
@@ -91,6 +82,7 @@ def _tab(request, event, *, texts_form=None, status: int = 200):
             "event": event,
             "figures": guest_figures(event),
             "page": page,
+            "count": count,
             "statuses": GuestStatus.choices,
             "sources": GuestSource.choices,
             "found": found,

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from carecrm.core.keyset import InvalidCursor, SortKey, keyset_paginate
+from carecrm.core.counts import paginated_list
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import get_visible_or_404
 from feedback.forms_items import (
     FollowUpForm,
@@ -41,23 +42,13 @@ def item_list(request, mine: bool = False):
     items = visible_items(request.user)
     if form.is_valid():
         items = items_filter(items, params=form.cleaned_data, user=request.user, now=now)
-    try:
-        page = keyset_paginate(
-            items,
-            key=CREATED,
-            descending=True,
-            size=PAGE_SIZE,
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
-        )
-    except InvalidCursor:
-        page = keyset_paginate(items, key=CREATED, descending=True, size=PAGE_SIZE)
+    page, count = paginated_list(request, items, key=CREATED, descending=True, size=PAGE_SIZE)
     for item in page.rows:
         item.breached = is_breached(item, now)
     return render(
         request,
         "feedback/item_list.html",
-        {"page": page, "form": form, "mine": mine},
+        {"page": page, "count": count, "form": form, "mine": mine},
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import visible_to
 from customers.models import Customer
 from loyalty.models import EntryKind, LoyaltySettings, PointsAccount, PointsEntry
@@ -98,6 +99,12 @@ def points_summary(
         may_redeem=level_rank(customer.vip_level) >= level_rank(rules.redeem_min_level),
         redeem_min_level=rules.redeem_min_level,
     )
+
+
+# Accounts are listed biggest balance first and a ledger newest first, a keyset page at a
+# time along the indexes on (balance, id) and (customer, created_at, id).
+ACCOUNT_ORDER = SortKey("balance")
+LEDGER_ORDER = SortKey("created_at")
 
 
 def customer_ledger(customer: Customer) -> QuerySet[PointsEntry]:

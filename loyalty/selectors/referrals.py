@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import visible_to
 from customers.filters import customer_search_condition
 from customers.models import Customer, CustomerStatus
@@ -49,6 +50,11 @@ class ReferralFilters:
     referrer: int | None = None
     referred_from: dt.date | None = None
     referred_to: dt.date | None = None
+
+
+# Referrals are listed the latest first, a keyset page at a time along the customer index
+# on (referred_at, id) of referred customers.
+REFERRAL_ORDER = SortKey("referred_at", nullable=True)
 
 
 def referral_list(user, filters: ReferralFilters | None = None) -> QuerySet[Customer]:

@@ -6,14 +6,13 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from customers.filters import customer_search_condition
 from customers.models import Customer, CustomerStatus, VipLevel
@@ -23,6 +22,8 @@ from loyalty.describe import describe
 from loyalty.forms import AccountFilterForm, LedgerFilterForm, RedeemForm
 from loyalty.models import EntryKind
 from loyalty.selectors.points import (
+    ACCOUNT_ORDER,
+    LEDGER_ORDER,
     customer_ledger,
     entries_without_account,
     ledger_mismatches,
@@ -35,13 +36,6 @@ from loyalty.selectors.settings import loyalty_settings
 from loyalty.services.redemption import REDEEM_PERMISSION, points_redeem
 
 PAGE_SIZE = 50
-
-
-def _querystring(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    encoded = query.urlencode()
-    return f"{encoded}&" if encoded else ""
 
 
 @login_required
@@ -62,8 +56,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             accounts = accounts.filter(balance__gt=0)
         elif form.cleaned_data["balance"] == "negative":
             accounts = accounts.filter(balance__lt=0)
-    accounts = accounts.order_by(F("balance").desc(), "customer_id")
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, count = paginated_list(
+        request, accounts, key=ACCOUNT_ORDER, descending=True, size=PAGE_SIZE
+    )
     integrity = None
     if request.user.is_admin_role:
         integrity = ledger_mismatches().count() + entries_without_account().count()
@@ -75,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "month_start": month_start,
             "form": form,
             "page": page,
-            "querystring_base": _querystring(request),
+            "count": count,
             "rules": loyalty_settings(),
             "integrity_problems": integrity,
         },
@@ -93,8 +88,10 @@ def ledger(request: HttpRequest, customer_id: int) -> HttpResponse:
     entries = customer_ledger(customer)
     if form.is_valid() and form.cleaned_data["kind"]:
         entries = entries.filter(kind=form.cleaned_data["kind"])
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page, count = paginated_list(
+        request, entries, key=LEDGER_ORDER, descending=True, size=PAGE_SIZE
+    )
+    rows = page.rows
     seen = visible_ids(
         request.user, [entry.referral_id for entry in rows if entry.kind == EntryKind.REFERRAL]
     )
@@ -111,8 +108,8 @@ def ledger(request: HttpRequest, customer_id: int) -> HttpResponse:
             "min_level_label": VipLevel(summary.redeem_min_level).label,
             "form": form,
             "page": page,
+            "count": count,
             "rows": rows,
-            "querystring_base": _querystring(request),
             "is_active": customer.status == CustomerStatus.ACTIVE,
             "may_redeem": request.user.has_perm(REDEEM_PERMISSION),
         },

@@ -4,12 +4,12 @@ who referred a customer (the rules are in ``customers.services.referrals``)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from customers.models import CustomerStatus
 from customers.privacy import can_see_pii
@@ -17,6 +17,7 @@ from customers.selectors import customer_for_page, visible_customers
 from customers.services.referrals import referrer_set
 from loyalty.forms import ReferralFilterForm, ReferrerForm
 from loyalty.selectors.referrals import (
+    REFERRAL_ORDER,
     ReferralFilters,
     manager_referral_stats,
     referral_list,
@@ -24,7 +25,7 @@ from loyalty.selectors.referrals import (
     referrer_candidates,
     visible_ids,
 )
-from loyalty.views.points import PAGE_SIZE, _querystring
+from loyalty.views.points import PAGE_SIZE
 
 CANDIDATES = 20
 
@@ -54,10 +55,14 @@ def referral_list_view(request: HttpRequest) -> HttpResponse:
             referred_from=data["referred_from"],
             referred_to=data["referred_to"],
         )
-    page = Paginator(referral_list(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page, count = paginated_list(
+        request,
+        referral_list(request.user, filters),
+        key=REFERRAL_ORDER,
+        descending=True,
+        size=PAGE_SIZE,
     )
-    rows = list(page.object_list)
+    rows = page.rows
     seen = visible_ids(request.user, [row.referred_by_id for row in rows])
     for row in rows:
         row.referrer_visible = row.referred_by_id in seen
@@ -67,9 +72,9 @@ def referral_list_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "count": count,
             "rows": rows,
             "referrer": referrer,
-            "querystring_base": _querystring(request),
         },
     )
 

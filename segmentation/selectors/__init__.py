@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecrm.core.keyset import SortKey
 from carecrm.core.scoping import visible_to
 from customers.models import Customer, CustomerStatus, Interaction, InteractionKind, StaticList
 from segmentation.models import (
@@ -59,6 +60,22 @@ def segment_customers(segment: Segment, *, user=None) -> QuerySet[Customer]:
 
 
 SUGGESTED_FIELDS = ("region", "province", "city", "industry")
+
+
+# Segment members are shown biggest spenders first, a keyset page at a time along the
+# customer index on (spend_12m, id).
+MEMBER_ORDER = SortKey("spend_12m")
+
+
+# A policy preview cell's customers, by customer id along the cell's index.
+MOVE_ORDER = SortKey("customer_id")
+
+
+def segment_member_rows(segment: Segment, *, user) -> QuerySet[Customer]:
+    """The members a segment's page lists, with what a row shows."""
+    return segment_customers(segment, user=user).select_related(
+        "department", "relationship_manager"
+    )
 
 
 def place_values(user, field: str, *, limit: int = 500) -> list[str]:
@@ -202,6 +219,10 @@ def unlisted_vip_holders(user) -> list[dict]:
         [row["relationship_manager"] for row in rows]
     )
     return [{"user": people[row["relationship_manager"]], "vips": row["vips"]} for row in rows]
+
+
+# The inbox is read soonest due first along the index on (due_at, id).
+ALERT_ORDER = SortKey("due_at")
 
 
 def alerts_inbox(user, *, scope: str = "mine") -> QuerySet[RiskAlert]:

@@ -92,6 +92,15 @@ def segment_count(*, segment: Segment, user) -> int:
     return count
 
 
+def segment_count_remember(*, segment: Segment, count: int) -> None:
+    """A count a page came by for free (a short segment): remembered for the list page,
+    written only when it changed."""
+    if segment.last_count != count:
+        Segment.objects.filter(pk=segment.pk).update(
+            last_count=count, last_counted_at=timezone.now()
+        )
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value

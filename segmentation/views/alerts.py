@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.accounts.models import User
+from carecrm.core.counts import paginated_list
 from carecrm.core.scoping import get_visible_or_404
 from segmentation.forms import AlertResolveForm, RiskRuleFormSet
 from segmentation.models import AlertStatus, RiskAlert, RiskRule, Severity
-from segmentation.selectors import alert_figures, alerts_inbox
+from segmentation.selectors import ALERT_ORDER, alert_figures, alerts_inbox
 from segmentation.services.alerts import (
     alert_acknowledge,
     alert_resolve,
@@ -23,7 +23,6 @@ from segmentation.services.alerts import (
     alerts_assign_many,
     risk_rules_save,
 )
-from segmentation.views.segments import querystring_base
 
 
 @login_required
@@ -40,20 +39,20 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
         alerts = alerts.filter(status=status)
     if severity in Severity.values:
         alerts = alerts.filter(severity=severity)
-    page = Paginator(alerts.order_by("due_at", "pk"), 50).get_page(request.GET.get("page"))
+    page, count = paginated_list(request, alerts, key=ALERT_ORDER, descending=False, size=50)
     return render(
         request,
         "segmentation/alert_inbox.html",
         {
             "page": page,
-            "alerts": page.object_list,
+            "alerts": page.rows,
+            "count": count,
             "scope": scope,
             "status": status,
             "severity": severity,
             "statuses": AlertStatus.choices,
             "severities": Severity.choices,
             "now": timezone.now(),
-            "querystring_base": querystring_base(request),
             "assignees": _assignees(request.user),
         },
     )

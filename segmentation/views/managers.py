@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.accounts.models import User
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import get_visible_or_404
 from customers.models import VipLevel
@@ -27,6 +28,7 @@ from segmentation.forms import (
 )
 from segmentation.models import VIP_LEVELS, AlertStatus
 from segmentation.selectors import (
+    MEMBER_ORDER,
     coverage_by_manager,
     coverage_customers,
     manager_loads,
@@ -135,19 +137,19 @@ def vip_list(request: HttpRequest) -> HttpResponse:
         customers = customers.filter(relationship_manager_id=int(manager))
     if query:
         customers = customers.filter(Q(name__icontains=query) | Q(mobile_last4=query))
-    page = Paginator(customers.order_by("-spend_12m", "pk"), 50).get_page(request.GET.get("page"))
+    page, count = paginated_list(request, customers, key=MEMBER_ORDER, descending=True, size=50)
     return render(
         request,
         "segmentation/vip_list.html",
         {
             "page": page,
-            "customers": page.object_list,
+            "count": count,
+            "customers": page.rows,
             "levels": [(level_.value, level_.label) for level_ in VIP_LEVELS],
             "managers": _assignable_users(user),
             "level": level,
             "manager": manager,
             "query": query,
-            "querystring_base": querystring_base(request),
         },
     )
 

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from customers.models import Customer
 from customers.selectors import visible_customers
@@ -23,9 +23,9 @@ from segmentation.models import (
     ScoringRun,
     TierPolicy,
 )
+from segmentation.selectors import MOVE_ORDER
 from segmentation.services.policy import policy_preview_start, policy_save, preview_values
 from segmentation.services.scoring import MATRIX_FIELDS, current_policy, stored_matrices
-from segmentation.views.segments import querystring_base
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -133,13 +133,11 @@ def policy_preview_members(request: HttpRequest, pk: int, column: str) -> HttpRe
     old, new = request.GET.get("from", ""), request.GET.get("to", "")
     moves = PolicyPreviewMove.objects.filter(
         preview=preview, field=column, old_value=old, new_value=new
-    ).order_by("customer_id")
-    page = Paginator(moves.values_list("customer_id", flat=True), 50).get_page(
-        request.GET.get("page")
     )
+    page, count = paginated_list(request, moves, key=MOVE_ORDER, descending=False, size=50)
     customers = (
         visible_customers(request.user)
-        .filter(pk__in=list(page.object_list))
+        .filter(pk__in=[move.customer_id for move in page.rows])
         .select_related("department", "relationship_manager")
         .order_by("pk")
     )
@@ -154,8 +152,7 @@ def policy_preview_members(request: HttpRequest, pk: int, column: str) -> HttpRe
             "column_label": Customer._meta.get_field(column).verbose_name,
             "old_label": labels.get(old, old),
             "new_label": labels.get(new, new),
-            "total": page.paginator.count,
-            "querystring_base": querystring_base(request),
+            "count": count,
         },
     )
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.accounts.models import Department, User
+from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import department_choices_for, get_visible_or_404
 from customers.models import Tag
@@ -28,15 +29,16 @@ from segmentation.rules import (
     validate_rules,
 )
 from segmentation.selectors import (
+    MEMBER_ORDER,
     place_values,
     rules_customers,
-    segment_customers,
+    segment_member_rows,
     visible_segments,
     visible_static_lists,
 )
 from segmentation.services.segments import (
     EXPORT_PERMISSION,
-    segment_count,
+    segment_count_remember,
     segment_delete,
     segment_export,
     segment_export_xlsx,
@@ -164,13 +166,12 @@ def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("segmentation.view_segment", raise_exception=True)
 def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     segment = get_visible_or_404(request.user, visible_segments(request.user), pk=pk)
-    members = segment_customers(segment, user=request.user).select_related(
-        "department", "relationship_manager"
+    members = segment_member_rows(segment, user=request.user)
+    page, count = paginated_list(
+        request, members, key=MEMBER_ORDER, descending=True, size=PAGE_SIZE
     )
-    count = segment_count(segment=segment, user=request.user)
-    page = Paginator(members.order_by("-spend_12m", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    if count.exact and page.has_previous is False:
+        segment_count_remember(segment=segment, count=count.value)
     return render(
         request,
         "segmentation/segment_detail.html",
@@ -178,12 +179,11 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "segment": segment,
             "count": count,
             "page": page,
-            "customers": page.object_list,
+            "customers": page.rows,
             "description": describe_rules(segment.rules) if segment.kind == "dynamic" else "",
             "rule_lines": rule_lines(segment.rules) if segment.kind == "dynamic" else [],
             "match_any": (segment.rules or {}).get("match") == "any",
             "can_export": request.user.has_perm(EXPORT_PERMISSION),
-            "querystring_base": querystring_base(request),
         },
     )
 
