@@ -471,12 +471,24 @@ def _run_chunks(
     apply: Callable[[object], ChunkOutcome],
 ) -> None:
     """Parse every chunk (cheap, and it rebuilds the in-file duplicate state when resuming)
-    and apply those past the job's checkpoint, each in its own transaction."""
+    and apply the rows past the job's checkpoint, each chunk in its own transaction.
+
+    A chunk the checkpoint falls inside is split there: the job may have been interrupted
+    under other chunk sizes (a deploy between the crash and the resume), and its
+    committed rows are whole chunks of those, not of these."""
     start = 0
     for chunk in chunks:
-        parsed = parse(chunk)
-        if start + len(chunk) > job.processed_rows:
-            _commit_chunk(job, start=start, rows=len(chunk), apply=lambda p=parsed: apply(p))
+        done = min(max(job.processed_rows - start, 0), len(chunk))
+        if done:
+            parse(chunk[:done])
+        if done < len(chunk):
+            parsed = parse(chunk[done:])
+            _commit_chunk(
+                job,
+                start=start + done,
+                rows=len(chunk) - done,
+                apply=lambda p=parsed: apply(p),
+            )
         start += len(chunk)
 
 
