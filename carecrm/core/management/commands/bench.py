@@ -41,21 +41,26 @@ class Command(BaseCommand):
             )
         db_settings = settings.DATABASES["default"]
         db_settings.setdefault("TEST", {})["NAME"] = f"{db_settings['NAME']}_bench"
-        old_name = connection.creation.create_test_db(
-            verbosity=1, autoclobber=True, keepdb=keep_db, serialize=False
+        for name in names:
+            # Each suite gets a database of its own (unless --keep-db): suites generate
+            # their data with fixed names and numbers, and would collide in one.
+            old_name = connection.creation.create_test_db(
+                verbosity=1, autoclobber=True, keepdb=keep_db, serialize=False
+            )
+            try:
+                self._run_suite(name, scale=scale, no_write=no_write)
+            finally:
+                if not keep_db:
+                    connection.creation.destroy_test_db(old_name, verbosity=1)
+
+    def _run_suite(self, name: str, *, scale: float, no_write: bool) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"== bench {name} (scale {scale:g})"))
+        started = time.perf_counter()
+        load = machine_load()
+        figures = registered_suites[name](scale=scale, stdout=self.stdout)
+        section = render_section(
+            name, figures, scale=scale, seconds=time.perf_counter() - started, load=load
         )
-        try:
-            for name in names:
-                self.stdout.write(self.style.MIGRATE_HEADING(f"== bench {name} (scale {scale:g})"))
-                started = time.perf_counter()
-                load = machine_load()
-                figures = registered_suites[name](scale=scale, stdout=self.stdout)
-                section = render_section(
-                    name, figures, scale=scale, seconds=time.perf_counter() - started, load=load
-                )
-                self.stdout.write(section)
-                if not no_write:
-                    write_section(name, section)
-        finally:
-            if not keep_db:
-                connection.creation.destroy_test_db(old_name, verbosity=1)
+        self.stdout.write(section)
+        if not no_write:
+            write_section(name, section)
