@@ -7,6 +7,11 @@ from customers.views import records
 urlpatterns = [
     path("", records.customer_list, name="list"),
     path("bulk/", records.customer_bulk, name="bulk"),
+    path(
+        "bulk/remove-tag-field/",
+        records.bulk_remove_tag_field,
+        name="bulk-remove-tag-field",
+    ),
     path("export/", records.customer_export, name="export"),
     path("columns/", records.customer_list_columns, name="list-columns"),
     path("views/", records.saved_view_index, name="saved-views"),

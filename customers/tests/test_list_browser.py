@@ -238,3 +238,28 @@ def test_on_a_phone_filters_sit_behind_one_button_and_customers_are_cards(
     assert not page.is_disabled("[data-needs-selection].dropdown-toggle >> nth=0")
     screenshot(page, "customer-list-phone.png")
     assert not problems, problems
+
+
+def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
+    live_server, browser, department_a, department_b, staff_a
+):
+    customers = _customers(department_a, staff_a, 3)
+    other = CustomerFactory(department=department_b)
+    other.tags.add(TagFactory(name="华南专属"))
+    page, problems = _page(browser, live_server, staff_a, DESKTOP, "en")
+    row = page.locator(f"#customer-results tr[data-customer-id='{customers[0].pk}']")
+    row.locator(".js-row-check").check()
+    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
+    page.click("[data-bs-target='#bulk-tag-remove']")
+    page.wait_for_selector("#bulk-tag-remove #id_remove_tag")
+    options = page.locator("#id_remove_tag option").all_inner_texts()
+    assert sorted(options[1:]) == sorted(["咖啡爱好者", "高端红酒会员", "年度答谢晚宴嘉宾", "母婴"])
+    page.select_option("#id_remove_tag", label="母婴")
+    page.click("#bulk-tag-remove button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "Tag “母婴” removed from 1 customer." in page.inner_text(".alert-success")
+    assert [t.name for t in customers[0].tags.order_by("name")] == sorted(
+        ["咖啡爱好者", "高端红酒会员", "年度答谢晚宴嘉宾"]
+    )
+    assert customers[1].tags.filter(name="母婴").exists()
+    assert not problems, problems
