@@ -177,10 +177,9 @@ def _search_sql(term: str, *, sees_contact: bool) -> tuple[str, list]:
         return "mobile::text LIKE %s", [f"%{term}%"]
     parts, params = [], []
     for column, prefix in [("name", "n"), ("email", "e")][: 2 if sees_contact else 1]:
-        value = f"{column}::text" if len(term) >= 3 else f"({column}::text || '')"
         parts.append(
             f"(search_grams @> customer_term_grams(%s, '{prefix}') "
-            f"AND UPPER({value}) LIKE UPPER(%s))"
+            f"AND UPPER({column}::text) LIKE UPPER(%s))"
         )
         params += [term, f"%{term}%"]
     return "(" + " OR ".join(parts) + ")", params

@@ -173,6 +173,7 @@ class Customer(models.Model):
         verbose_name=_("department"),
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,  # customer_dept_id leads with it
     )
     relationship_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +182,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_customers",
+        db_index=False,  # customer_manager_id leads with it
     )
     referred_by = models.ForeignKey(
         "self",
@@ -189,6 +191,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="referrals",
+        db_index=False,  # customer_referred_by: referred customers only
         help_text=_("The customer who brought this one in (loyalty referrals)."),
     )
     referred_at = models.DateTimeField(_("referred at"), null=True, blank=True)
@@ -204,6 +207,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="merged_from",
+        db_index=False,  # customer_merged_into: merged customers only
     )
     contact_status = models.CharField(
         _("contact status"), max_length=12, choices=ContactStatus, default=ContactStatus.UNVERIFIED
@@ -245,8 +249,15 @@ class Customer(models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Not indexed: only deleting a user reads it (users are deactivated, rarely deleted),
+    # and every import would pay for the index.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -282,15 +293,26 @@ class Customer(models.Model):
             models.Index(fields=["relationship_manager", "-id"], name="customer_manager_id"),
             models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             models.Index(fields=["email"], name="customer_email"),
-            models.Index(fields=["name"], name="customer_name"),
             models.Index(fields=["value_tier"], name="customer_value_tier"),
             models.Index(fields=["vip_level"], name="customer_vip_level"),
             models.Index(fields=["lifecycle_stage"], name="customer_lifecycle"),
-            models.Index(fields=["last_purchase_on"], name="customer_last_purchase"),
             models.Index(fields=["birth_month"], name="customer_birth_month"),
             models.Index(fields=["region"], name="customer_region"),
             models.Index(fields=["industry"], name="customer_industry"),
-            models.Index(fields=["status"], name="customer_status"),
+            # Nearly every customer is active: only the others are worth an index.
+            models.Index(
+                fields=["status"], condition=~Q(status="active"), name="customer_not_active"
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="customer_merged_into",
+            ),
+            models.Index(
+                fields=["referred_by"],
+                condition=Q(referred_by__isnull=False),
+                name="customer_referred_by",
+            ),
             # Keyset pagination of the customer list: (sort column, id) per sortable column.
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["last_purchase_on", "id"], name="customer_last_purchase_id"),

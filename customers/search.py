@@ -10,21 +10,13 @@ the candidates, so the result is exactly ``icontains``'s, wildcard escaping incl
 Other databases run the plain ``icontains``.
 """
 
-from django.db.models import F, Func
+from django.db.models import F
 from django.db.models.expressions import Col
 from django.db.models.lookups import IContains
 
 from customers.models import Customer
 
 GRAM_PREFIXES = {"name": "n", "email": "e"}
-# pg_trgm extracts no trigram from a shorter term and would read its whole index.
-TRIGRAM_LENGTH = 3
-
-
-class _NotIndexed(Func):
-    """The column's value, in a form no expression index matches (``name || ''``)."""
-
-    template = "(%(expressions)s || '')"
 
 
 class GramIContains(IContains):
@@ -43,12 +35,7 @@ class GramIContains(IContains):
             and term
         ):
             return self.as_sql(compiler, connection)
-        recheck = self
-        if len(term) < TRIGRAM_LENGTH:
-            # Keep the planner off the trigram index of UPPER(name): for this term it would
-            # scan all of it (a second long), while the gram index answers alone.
-            recheck = IContains(_NotIndexed(lhs, output_field=lhs.output_field), term)
-        sql, params = IContains.as_sql(recheck, compiler, connection)
+        sql, params = IContains.as_sql(self, compiler, connection)
         grams = f"{compiler.quote_name_unless_alias(lhs.alias)}.search_grams"
         return (
             f"({grams} @> customer_term_grams(%s, %s) AND {sql})",

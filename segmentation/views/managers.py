@@ -19,6 +19,7 @@ from carecrm.core.counts import paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import get_visible_or_404
 from customers.models import VipLevel
+from customers.search import gram_icontains
 from customers.selectors import visible_customers
 from segmentation.forms import (
     AssignManagerForm,
@@ -136,7 +137,7 @@ def vip_list(request: HttpRequest) -> HttpResponse:
     elif manager.isdigit():
         customers = customers.filter(relationship_manager_id=int(manager))
     if query:
-        customers = customers.filter(Q(name__icontains=query) | Q(mobile_last4=query))
+        customers = customers.filter(Q(gram_icontains("name", query)) | Q(mobile_last4=query))
     page, count = paginated_list(request, customers, key=MEMBER_ORDER, descending=True, size=50)
     return render(
         request,
