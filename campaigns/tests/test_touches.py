@@ -332,6 +332,98 @@ def test_entering_churn_risk_is_recorded_once_until_the_customer_buys_again(depa
     ]
 
 
+def _tier_change(customer, run, *, changed_at, field, old, new, direction="up"):
+    from segmentation.models import TierChange
+
+    return TierChange.objects.create(
+        customer=customer,
+        run=run,
+        field=field,
+        old_value=old,
+        new_value=new,
+        direction=direction,
+        spend_window=Decimal("1"),
+        purchases_window=1,
+        loyalty_score=1,
+        repurchase_rate=Decimal("0"),
+        changed_at=changed_at,
+    )
+
+
+def test_trigger_events_carry_the_local_day_source_and_detail(department_a):
+    """Campaigns read these columns: the day is Shanghai's, the detail plain JSON."""
+    from segmentation.models import ScoringRun, TierChange
+    from segmentation.services.scoring import current_policy
+
+    run = ScoringRun.objects.create(policy=current_policy(), trigger="manual", as_of=timezone.now())
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    late = _tier_change(
+        CustomerFactory(department=department_a),
+        run,
+        changed_at=dt.datetime(2026, 11, 20, 23, 30, tzinfo=shanghai),  # 15:30 UTC
+        field="value_tier",
+        old="medium",
+        new="high",
+    )
+    early = _tier_change(
+        CustomerFactory(department=department_a),
+        run,
+        changed_at=dt.datetime(2026, 11, 21, 0, 30, tzinfo=shanghai),  # 20 Nov 16:30 UTC
+        field="vip_level",
+        old="normal",
+        new="silver",
+    )
+    lapsed = CustomerFactory(
+        department=department_a, lifecycle_stage="churn_risk", last_purchase_on=D(2026, 6, 1)
+    )
+    never_bought = CustomerFactory(
+        department=department_a, lifecycle_stage="churn_risk", last_purchase_on=None
+    )
+
+    changes = TierChange.objects.filter(run=run)
+    assert tier_upgrades_record(changes=changes) == 2
+    assert churn_risk_entries_record(on=D(2026, 11, 21)) == 2
+    assert tier_upgrades_record(changes=changes) == 0
+    assert churn_risk_entries_record(on=D(2026, 11, 21)) == 0
+
+    events = {
+        event.source: (event.customer_id, event.kind, event.occurred_on, event.detail)
+        for event in TriggerEvent.objects.all()
+    }
+    assert events == {
+        f"tierchange:{late.pk}": (
+            late.customer_id,
+            TriggerKind.TIER_UPGRADE,
+            D(2026, 11, 20),
+            {"field": "value_tier", "from": "medium", "to": "high"},
+        ),
+        f"tierchange:{early.pk}": (
+            early.customer_id,
+            TriggerKind.TIER_UPGRADE,
+            D(2026, 11, 21),
+            {"field": "vip_level", "from": "normal", "to": "silver"},
+        ),
+        f"churn:{lapsed.pk}:2026-11-21": (
+            lapsed.pk,
+            TriggerKind.CHURN_RISK,
+            D(2026, 11, 21),
+            {"last_purchase_on": "2026-06-01"},
+        ),
+        f"churn:{never_bought.pk}:2026-11-21": (
+            never_bought.pk,
+            TriggerKind.CHURN_RISK,
+            D(2026, 11, 21),
+            {"last_purchase_on": None},
+        ),
+    }
+    # Stored as JSON objects, not strings: key lookups find them.
+    assert TriggerEvent.objects.filter(detail__to="silver").get().source == f"tierchange:{early.pk}"
+    assert (
+        TriggerEvent.objects.filter(detail__last_purchase_on="2026-06-01").get().customer_id
+        == lapsed.pk
+    )
+
+
 def test_message_values_read_in_bulk(coupon_campaign, department_a, django_assert_max_num_queries):
     customers = [CustomerFactory(department=department_a) for _ in range(20)]
     occurrence = Occurrence(coupon_campaign.pk, DUE_DAY, D(2027, 3, 10), "生日")
