@@ -75,6 +75,7 @@ def _run_until_killed(job: ImportJob, tmp_path, settings) -> int:
             if processed >= 5 * CHUNK:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
+                _wait_for_its_session_to_end()
                 return processed
             time.sleep(0.02)
     finally:
@@ -84,6 +85,20 @@ def _run_until_killed(job: ImportJob, tmp_path, settings) -> int:
     pytest.fail(
         "the import finished or stalled before it could be killed:\n" + str(child.stdout.read())
     )
+
+
+def _wait_for_its_session_to_end() -> None:
+    """PostgreSQL notices a killed client a moment later; its session would otherwise
+    still be open when the test database is dropped."""
+    with connection.cursor() as cursor:
+        for _attempt in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
 
 
 def test_a_killed_import_resumes_with_no_row_lost_or_doubled(staff_a, tmp_path, settings):
