@@ -121,3 +121,25 @@ def test_the_alert_inbox_pages_through_every_alert_once(manager_a_client, depart
     expected = RiskAlert.objects.order_by("due_at", "id").values_list("pk", flat=True)
     assert [pk for page in pages for pk in page] == [str(pk) for pk in expected]
     assert [len(page) for page in pages] == [50, 10]
+
+
+def test_the_vip_list_finds_vips_by_any_part_of_the_name_or_the_last_four_digits(
+    staff_a_client, department_a, department_b
+):
+    wang = CustomerFactory(department=department_a, vip_level="gold", name="王芳")
+    ouyang = CustomerFactory(department=department_a, vip_level="silver", name="欧阳娜娜")
+    by_phone = CustomerFactory(
+        department=department_a, vip_level="gold", name="李强", mobile="+8613912345678"
+    )
+    no_vip = CustomerFactory(department=department_a, vip_level="normal", name="王伟")
+    not_theirs = CustomerFactory(department=department_b, vip_level="gold", name="王丽")
+    everyone = (wang, ouyang, by_phone, no_vip, not_theirs)
+
+    def found(term: str) -> set[int]:
+        page = staff_a_client.get("/segments/vips/", {"q": term}).content.decode()
+        return {c.pk for c in everyone if f'data-customer="{c.pk}"' in page}
+
+    assert found("王") == {wang.pk}
+    assert found("阳娜") == {ouyang.pk}
+    assert found("5678") == {by_phone.pk}
+    assert found("张") == set()
