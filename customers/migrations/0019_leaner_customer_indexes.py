@@ -27,6 +27,36 @@ def restore_name_email_trigrams(apps, schema_editor):
         )
 
 
+UNINDEXED_FOREIGN_KEYS = (
+    "created_by_id",
+    "department_id",
+    "merged_into_id",
+    "referred_by_id",
+    "relationship_manager_id",
+)
+
+
+def _foreign_key_indexes(schema_editor) -> list[tuple[str, str]]:
+    """(index name, column) as Django named them when it created the foreign keys."""
+    return [
+        (schema_editor._create_index_name("customers_customer", [column]), column)
+        for column in UNINDEXED_FOREIGN_KEYS
+    ]
+
+
+def drop_foreign_key_indexes(apps, schema_editor):
+    for name, _column in _foreign_key_indexes(schema_editor):
+        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+
+
+def restore_foreign_key_indexes(apps, schema_editor):
+    for name, column in _foreign_key_indexes(schema_editor):
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} "
+            f"ON customers_customer ({schema_editor.quote_name(column)})"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_password_changed_at"),
@@ -48,68 +78,78 @@ class Migration(migrations.Migration):
             model_name="customer",
             name="customer_status",
         ),
-        migrations.AlterField(
-            model_name="customer",
-            name="created_by",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AlterField(
-            model_name="customer",
-            name="department",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="customers",
-                to="accounts.department",
-                verbose_name="department",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="customer",
-            name="merged_into",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="merged_from",
-                to="customers.customer",
-                verbose_name="merged into",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="customer",
-            name="referred_by",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                help_text="The customer who brought this one in (loyalty referrals).",
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="referrals",
-                to="customers.customer",
-                verbose_name="referred by",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="customer",
-            name="relationship_manager",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="managed_customers",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="relationship manager",
-            ),
+        # Only the foreign keys' own indexes go. Altering the fields would make SQLite
+        # rebuild the table, and a rebuild loses the triggers other apps put on it (the
+        # VIP cap of segmentation).
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="customer",
+                    name="created_by",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="department",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="customers",
+                        to="accounts.department",
+                        verbose_name="department",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="merged_into",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_from",
+                        to="customers.customer",
+                        verbose_name="merged into",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="referred_by",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        help_text="The customer who brought this one in (loyalty referrals).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referrals",
+                        to="customers.customer",
+                        verbose_name="referred by",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="relationship_manager",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_customers",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="relationship manager",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunPython(drop_foreign_key_indexes, restore_foreign_key_indexes),
+            ],
         ),
         migrations.AddIndex(
             model_name="customer",
