@@ -240,13 +240,14 @@ def test_on_a_phone_filters_sit_behind_one_button_and_customers_are_cards(
     assert not problems, problems
 
 
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
-    live_server, browser, department_a, department_b, staff_a
+    live_server, browser, department_a, department_b, staff_a, device
 ):
     customers = _customers(department_a, staff_a, 3)
     other = CustomerFactory(department=department_b)
     other.tags.add(TagFactory(name="华南专属"))
-    page, problems = _page(browser, live_server, staff_a, DESKTOP, "en")
+    page, problems = _page(browser, live_server, staff_a, device, "en")
     row = page.locator(f"#customer-results tr[data-customer-id='{customers[0].pk}']")
     row.locator(".js-row-check").check()
     page.click("[data-needs-selection].dropdown-toggle >> nth=0")
@@ -262,4 +263,5 @@ def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
         ["咖啡爱好者", "高端红酒会员", "年度答谢晚宴嘉宾"]
     )
     assert customers[1].tags.filter(name="母婴").exists()
+    assert fits_the_screen(page)
     assert not problems, problems
