@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import TriggerEvent, TriggerKind
 from campaigns.selectors.due import local_zone
+from carecrm.core.bulk_sql import bulk_statement_settings
 from customers.models import Customer, CustomerStatus, LifecycleStage
 
 # TriggerEvent column → the row source's annotation for it, named apart from any model
@@ -41,10 +42,7 @@ def _insert(rows) -> int:
         WHERE 1 = 1
         ON CONFLICT (kind, source) DO NOTHING"""  # noqa: S608 (names and a compiled query)
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # As for the outbox insert: JIT compiling a statement that mostly writes rows
-            # and index entries costs seconds and never pays back.
-            cursor.execute("SET LOCAL jit = off")
+        bulk_statement_settings(cursor)
         cursor.execute(sql, params)
         return cursor.rowcount
 

@@ -29,6 +29,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal
 
+from carecrm.core.bulk_sql import bulk_statement_settings
 from customers.models import CustomerOrderSummary, Order, OrderSummaryEdges
 
 SUMMARY_TABLE = CustomerOrderSummary._meta.db_table
@@ -219,13 +220,6 @@ def _save_edges(edges: SummaryEdges) -> None:
     )
 
 
-def _bulk_settings(cursor) -> None:
-    """For statements over every order: room to hash a million customers in memory, and no
-    JIT compilation (the planner's high cost estimate makes it compile for seconds)."""
-    cursor.execute("SET LOCAL work_mem = '256MB'")
-    cursor.execute("SET LOCAL jit = off")
-
-
 def _empty_summaries(cursor) -> None:
     """TRUNCATE where it may (much faster for a million rows); PostgreSQL refuses it in a
     transaction that still has deferred constraint checks pending on the table."""
@@ -246,7 +240,7 @@ def order_summaries_rebuild(edges: SummaryEdges) -> int:
     with connection.cursor() as cursor:
         if _postgres():
             cursor.execute(f"SELECT 1 FROM {EDGES_TABLE} WHERE id = %s FOR UPDATE", [_EDGES_ID])
-            _bulk_settings(cursor)
+            bulk_statement_settings(cursor, work_mem="256MB")
         _empty_summaries(cursor)
         cursor.execute(
             f"INSERT INTO {SUMMARY_TABLE} ({', '.join(SUMMARY_COLUMNS)}, rescore_pending) "
@@ -286,7 +280,7 @@ def order_summaries_rebase(edges: SummaryEdges) -> int:
     )
     with connection.cursor() as cursor:
         if _postgres():
-            _bulk_settings(cursor)
+            bulk_statement_settings(cursor, work_mem="256MB")
         cursor.execute(
             f"UPDATE {SUMMARY_TABLE} SET {sets} FROM ({aggregate}) AS a "
             f"WHERE {SUMMARY_TABLE}.customer_id = a.customer_id",

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
+from carecrm.core.bulk_sql import bulk_statement_settings
 from delivery.models import (
     COUNTED_STATUSES,
     DeliveryChannel,
@@ -235,10 +236,7 @@ def _insert(
     ]
     _lock()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Compiling this statement with JIT takes seconds and never pays back: the
-            # time goes into writing rows and their indexes (bench "delivery").
-            cursor.execute("SET LOCAL jit = off")
+        bulk_statement_settings(cursor)
         cursor.execute(sql, params)
         inserted = cursor.rowcount
     result = DispatchResult()

@@ -109,6 +109,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecrm.core.bulk_sql import bulk_statement_settings
 from carecrm.core.dispatch import task_by_name
 from customers.models import SCORED_FIELDS, LifecycleStage, ValueTier, VipLevel
 from customers.services.order_summaries import (
@@ -521,11 +522,9 @@ JOIN customers_customer cur ON cur.id = n.customer_id
     return sql, params
 
 
-# PostgreSQL settings for the scoring transaction only: the run sorts every customer a few
-# times and this much memory keeps a million-customer run's sorts off disk; and the
-# planner's cost estimate of the one big statement is so high that it JIT-compiles it,
-# which measured 7–8 s of compilation for a 3 s query (docs/BENCHMARKS.md).
-SCORING_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
+# The run sorts every customer a few times; this much memory keeps a million-customer
+# run's sorts off disk.
+SCORING_WORK_MEM = "256MB"
 
 
 @contextmanager
@@ -535,9 +534,8 @@ def _scores_table(policy: TierPolicy, as_of: dt.datetime, **only) -> Iterator:
     (inside the caller's transaction)."""
     sql, params = scores_query(policy, as_of, **only)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not only:
-            for setting in SCORING_SETTINGS:
-                cursor.execute(setting)
+        if not only:
+            bulk_statement_settings(cursor, work_mem=SCORING_WORK_MEM)
         cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {SCORES_TABLE} AS {sql}", params)
         try:
