@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, Length
 from django.http import Http404
 from django.utils import timezone
 
-from carecrm.core.counts import CountEstimate, list_count
+from carecrm.core.counts import CountEstimate, first_page_with_count, list_count
 from carecrm.core.keyset import InvalidCursor, KeysetPage, SortKey, keyset_paginate
 from carecrm.core.models import AuditAction, AuditEntry
 from carecrm.core.scoping import get_visible_or_404, visible_to
@@ -180,9 +180,7 @@ def customer_list_page(
 ) -> KeysetPage:
     """One page of an already scoped and filtered customer queryset, with what the table
     shows loaded in a fixed number of queries. An unreadable cursor gives the first page."""
-    queryset = queryset.select_related("relationship_manager", "department").prefetch_related(
-        "tags"
-    )
+    queryset = _with_table_relations(queryset)
     try:
         return keyset_paginate(
             queryset,
@@ -194,6 +192,20 @@ def customer_list_page(
         )
     except InvalidCursor:
         return keyset_paginate(queryset, key=sort.key, descending=sort.descending, size=size)
+
+
+def _with_table_relations(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    return queryset.select_related("relationship_manager", "department").prefetch_related("tags")
+
+
+def customer_first_page(
+    queryset: QuerySet[Customer], *, sort: CustomerSort, size: int
+) -> tuple[KeysetPage, CountEstimate]:
+    """The first page of the list and its size; a search with few matches reads them once
+    (see ``carecrm.core.counts.first_page_with_count``)."""
+    return first_page_with_count(
+        _with_table_relations(queryset), key=sort.key, descending=sort.descending, size=size
+    )
 
 
 def customer_count_estimate(

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from carecrm.core.counts import list_count
+from carecrm.core.counts import first_page_with_count, list_count
 from carecrm.core.keyset import InvalidCursor, SortKey, keyset_paginate
 
 
@@ -58,6 +58,11 @@ class KeysetPagination(BasePagination):
         if not (after or before) and params.get(self.page_query_param):
             return self._legacy_page(queryset, params[self.page_query_param])
         key, descending = self._sort(request, view)
+        if not (after or before):
+            self.page, self.count = first_page_with_count(
+                queryset, key=key, descending=descending, size=self.size
+            )
+            return self.page.rows
         try:
             self.page = keyset_paginate(
                 queryset, key=key, descending=descending, size=self.size, after=after, before=before

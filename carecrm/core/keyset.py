@@ -115,6 +115,13 @@ def _fetch(queryset: QuerySet, segments: list[_Segment], cursor: Cursor | None, 
     return rows
 
 
+def first_pks(queryset: QuerySet, *, key: SortKey, descending: bool, limit: int) -> list:
+    """The primary keys of the first ``limit`` rows in page order: one pass over the
+    matching rows that both counts a short list and names its first page."""
+    pks = queryset.prefetch_related(None).values_list("pk", flat=True)
+    return _fetch(pks, _segments(key, descending=descending, nulls_last=True), None, limit)
+
+
 def encode_cursor(row: Model, key: SortKey) -> str:
     value = row.pk if key.field in ("id", "pk") else getattr(row, key.field)
     if value is not None and not isinstance(value, (int, str)):

@@ -5,9 +5,15 @@ from decimal import Decimal
 
 import pytest
 
+from carecrm.core.counts import CountEstimate
 from carecrm.core.keyset import encode_cursor
 from customers.models import Customer
-from customers.selectors import CUSTOMER_SORTS, CustomerSort, customer_list_page
+from customers.selectors import (
+    CUSTOMER_SORTS,
+    CustomerSort,
+    customer_first_page,
+    customer_list_page,
+)
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +64,27 @@ def walk_forward(sort: CustomerSort) -> list[list[int]]:
 
 
 ALL_SORTS = [f"{sign}{name}" for name in CUSTOMER_SORTS for sign in ("", "-")]
+
+
+@pytest.mark.parametrize("sort_param", ALL_SORTS)
+def test_the_first_page_read_with_its_count_is_the_keyset_first_page(
+    customers_with_ties, sort_param
+):
+    """The first page comes from the ids that also count the list (one read of the
+    matches on PostgreSQL): the same rows in the same order, and a next link that goes on
+    where the first page stops, for every sort including those with missing values."""
+    sort = CustomerSort.parse(sort_param)
+    order = expected_order(customers_with_ties, sort)
+
+    page, count = customer_first_page(Customer.objects.all(), sort=sort, size=PAGE_SIZE)
+    second = customer_list_page(
+        Customer.objects.all(), sort=sort, size=PAGE_SIZE, after=page.next_cursor
+    )
+
+    assert [c.pk for c in page.rows] == order[:PAGE_SIZE]
+    assert [c.pk for c in second.rows] == order[PAGE_SIZE : 2 * PAGE_SIZE]
+    assert not page.has_previous
+    assert count == CountEstimate(17, exact=True)
 
 
 @pytest.mark.parametrize("sort_param", ALL_SORTS)

@@ -55,6 +55,7 @@ from customers.selectors import (
     CUSTOMER_PAGE_SIZES,
     CustomerSort,
     customer_count_estimate,
+    customer_first_page,
     customer_list_page,
     list_columns_of,
     saved_view_for,
@@ -187,6 +188,7 @@ def _table_rows(customers: list[Customer], user) -> list[dict]:
             "customer": customer,
             "detail_url": reverse(DETAIL_URL_NAME, args=[customer.pk]) if has_detail_page else "",
             "contact": customer_contact_view(customer, user),
+            "select_label": _("Select %(name)s") % {"name": customer.name},
             "vip_label": labels["vip"].get(customer.vip_level, customer.vip_level),
             "tier_label": labels["tier"].get(customer.value_tier, "")
             if customer.value_tier
@@ -205,13 +207,12 @@ def _results_context(request: HttpRequest, filterset: CustomerFilterSet) -> dict
     sort = CustomerSort.parse(request.GET.get("sort"))
     queryset = filterset.qs
     per_page = _page_size(request)
-    page = customer_list_page(
-        queryset,
-        sort=sort,
-        size=per_page,
-        after=request.GET.get("after"),
-        before=request.GET.get("before"),
-    )
+    after, before = request.GET.get("after"), request.GET.get("before")
+    if after or before:
+        page = customer_list_page(queryset, sort=sort, size=per_page, after=after, before=before)
+        count = customer_count_estimate(queryset, page=page, first_page=not page.has_previous)
+    else:
+        page, count = customer_first_page(queryset, sort=sort, size=per_page)
     state = request.GET.copy()
     for key in ("after", "before", "view"):
         state.pop(key, None)
@@ -220,7 +221,7 @@ def _results_context(request: HttpRequest, filterset: CustomerFilterSet) -> dict
         "filterset": filterset,
         "page": page,
         "rows": _table_rows(page.rows, request.user),
-        "count": customer_count_estimate(queryset, page=page, first_page=not page.has_previous),
+        "count": count,
         "sort": sort,
         "headers": _sort_headers(sort),
         "page_sizes": CUSTOMER_PAGE_SIZES,

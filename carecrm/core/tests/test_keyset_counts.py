@@ -4,6 +4,7 @@ estimated for long ones — never an unbounded ``COUNT(*)``)."""
 
 import pytest
 from django.db import connection
+from django.db.models.functions import Mod
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -143,3 +144,47 @@ def test_labels_say_which_kind_of_figure_it_is():
         assert CountEstimate(1_234, exact=True).label() == "1,234 in all"
         assert CountEstimate(12_345, exact=False).label() == "about 12,300"
         assert CountEstimate(10_000, exact=False, capped=True).label() == "more than 10,000"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate")
+def test_a_short_list_s_first_page_and_count_come_from_one_read_of_its_rows(entries):
+    """The matches are read once (their first ids, in page order): no COUNT query, and
+    the page is those rows fetched by id."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{TABLE}"')
+    request = RequestFactory().get("/")
+    expected = sorted((entry.pk for entry in entries), reverse=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        page, count = paginated_list(
+            request, AuditEntry.objects.all(), key=NEWEST, descending=True, size=10
+        )
+
+    over_table = [q["sql"] for q in queries.captured_queries if TABLE in q["sql"]]
+    assert _ids(page) == expected[:10]
+    assert page.has_next and not page.has_previous
+    assert count == CountEstimate(23, exact=True)
+    assert not [sql for sql in over_table if "COUNT(" in sql.upper()]
+    assert len([sql for sql in over_table if not sql.startswith("EXPLAIN")]) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate")
+def test_a_list_the_planner_thought_short_but_is_not_shows_about_what_was_read(staff_a, settings):
+    """The planner guesses 0.5 % of rows for a condition on an expression; all 300 match.
+    The read stops after ``LIST_EXACT_COUNT_BELOW + 1`` ids, and the heading says "about"
+    instead of claiming an exact figure."""
+    settings.LIST_EXACT_COUNT_BELOW = 50
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=staff_a, action=AuditAction.VIEW, customer_id=n) for n in range(300)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{TABLE}"')
+    queryset = AuditEntry.objects.alias(parity=Mod("id", 1)).filter(parity=0)
+    request = RequestFactory().get("/")
+
+    page, count = paginated_list(request, queryset, key=NEWEST, descending=True, size=10)
+
+    newest = list(AuditEntry.objects.order_by("-pk").values_list("pk", flat=True)[:10])
+    assert _ids(page) == newest
+    assert page.has_next
+    assert count == CountEstimate(51, exact=False)
