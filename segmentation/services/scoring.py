@@ -313,54 +313,81 @@ agg AS (
 )"""
 
 
+def _quintile_cuts(name: str, column: str, source: str) -> str:
+    """``<name>``: the four values where a buyer's score on ``column`` turns, the
+    ⌈s × N / 5⌉-th smallest for s = 1…4 (a score is at least s + 1 when the value exceeds
+    it), and ``top``, the K-th largest (K from ``stats``), from the buyers' distinct values
+    and running counts, which sorts only the distinct values."""
+    picks = ", ".join(
+        f"MIN(g.v) FILTER (WHERE g.cum >= ({step} * g.buyers + 4) / 5) AS c{step}"
+        for step in range(1, 5)
+    )
+    return f"""{name} AS (
+    SELECT {picks}, MAX(g.v) FILTER (WHERE g.buyers - g.cum + g.n >= g.top) AS top
+    FROM (SELECT v.v, v.n, st.buyers, st.top,
+                 CAST(SUM(v.n) OVER (ORDER BY v.v) AS INTEGER) AS cum
+          FROM (SELECT {column} AS v, COUNT(*) AS n FROM {source} WHERE m.buyer = 1
+                GROUP BY {column}) v
+          CROSS JOIN stats st) g
+)"""
+
+
+def _cut_ctes(source: str) -> str:
+    """``stats`` (buyers, window buyers, K of the top percentage, mean AOV of window
+    buyers) and the cut points ``r_cuts``, ``f_cuts``, ``m_cuts`` of the customers in
+    ``source`` (a FROM item aliased ``m`` with ``buyer``, ``window_buyer``, ``aov``,
+    ``last_on``, ``count_w`` and ``window_cents``). The full run places everyone by them
+    and stores them for live scores (:func:`cut_points`): both read this one definition.
+
+    With N buyers, a score is at least s when at least ⌈(s − 1) × N / 5⌉ buyers have a
+    smaller value (the rank rule, ties sharing the lowest rank), i.e. when the value
+    exceeds the ⌈(s − 1) × N / 5⌉-th smallest. A buyer is in the top spend percentage when
+    fewer than K buyers spend more (K = ⌈P % × window buyers⌉), i.e. when their spend is
+    at least the K-th largest."""
+    return f"""stats AS (
+    SELECT CAST(SUM(m.buyer) AS INTEGER) AS buyers,
+        CAST(SUM(m.window_buyer) AS INTEGER) AS window_buyers,
+        (%(top_percent)s * CAST(SUM(m.window_buyer) AS INTEGER) + 99) / 100 AS top,
+        AVG(CASE WHEN m.window_buyer = 1 THEN m.aov END) AS mean_aov
+    FROM {source}
+),
+{_quintile_cuts("r_cuts", "m.last_on", source)},
+{_quintile_cuts("f_cuts", "m.count_w", source)},
+{_quintile_cuts("m_cuts", "m.window_cents", source)}"""
+
+
+def _ranking_from_own_cuts() -> str:
+    """``ranked`` for a full run: the run's own cut points (one row, from every buyer),
+    then each customer placed by comparing with them — the placing a live score does with
+    a stored run's cut points, without joining every customer to a table of ranks."""
+
+    def score(name: str, cuts: str, column: str) -> str:
+        steps = " + ".join(
+            f"CASE WHEN {column} > {cuts}.c{step} THEN 1 ELSE 0 END" for step in range(1, 5)
+        )
+        return f"CASE WHEN m.buyer = 1 THEN 1 + {steps} END AS {name}_score"
+
+    return f"""{_cut_ctes("metrics m")},
+ranked AS (
+    SELECT m.*, {score("r", "rc", "m.last_on")}, {score("f", "fc", "m.count_w")},
+        {score("m", "mc", "m.window_cents")},
+        CASE WHEN m.buyer = 1 AND st.top > 0 AND m.window_cents >= mc.top
+             THEN 1 ELSE 0 END AS in_top,
+        st.mean_aov AS mean_aov
+    FROM metrics m
+    CROSS JOIN stats st
+    CROSS JOIN r_cuts rc
+    CROSS JOIN f_cuts fc
+    CROSS JOIN m_cuts mc
+)"""
+
+
 def _ranking_ctes(d: _Dialect, cuts: dict | None, params: dict) -> str:
     """``ranked``: the metrics with RFM scores, ``in_top`` (spend in the top percentage)
     and ``mean_aov``. Without ``cuts`` every buyer is ranked against every other; with the
     cut points of a run (:func:`cut_points`) a few customers are placed among that run's."""
     if cuts is None:
-        return """stats AS (
-    SELECT CAST(SUM(m.buyer) AS INTEGER) AS buyers,
-        CAST(SUM(m.window_buyer) AS INTEGER) AS window_buyers,
-        AVG(CASE WHEN m.window_buyer = 1 THEN m.aov END) AS mean_aov
-    FROM metrics m
-),
--- RANK() with ties sharing the lowest rank is 1 + (buyers with a smaller value): count
--- buyers per distinct value and take running sums, which sorts only the narrow list of
--- distinct values instead of every customer's row.
-recency AS (
-    SELECT g.last_on, CAST(SUM(g.n) OVER (ORDER BY g.last_on) - g.n AS INTEGER) AS below
-    FROM (SELECT m.last_on, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
-          GROUP BY m.last_on) g
-),
-monetary AS (
-    SELECT g.window_cents,
-        CAST(SUM(g.n) OVER (ORDER BY g.window_cents) - g.n AS INTEGER) AS below,
-        CAST(SUM(g.n) OVER (ORDER BY g.window_cents) AS INTEGER) AS at_or_below
-    FROM (SELECT m.window_cents, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
-          GROUP BY m.window_cents) g
-),
-frequency AS (
-    SELECT g.count_w, CAST(SUM(g.n) OVER (ORDER BY g.count_w) - g.n AS INTEGER) AS below
-    FROM (SELECT m.count_w, COUNT(*) AS n FROM metrics m WHERE m.buyer = 1
-          GROUP BY m.count_w) g
-),
-ranked AS (
-    -- in_top: rank by spend descending among customers who bought in the window, ties
-    -- sharing the best rank (for positive spend 1 + buyers spending more), within
-    -- the top percentage of their number, rounded up.
-    SELECT m.*,
-        1 + 5 * r.below / st.buyers AS r_score,
-        1 + 5 * f.below / st.buyers AS f_score,
-        1 + 5 * mo.below / st.buyers AS m_score,
-        CASE WHEN 100 * (1 + st.buyers - mo.at_or_below)
-                  <= %(top_percent)s * st.window_buyers + 99 THEN 1 ELSE 0 END AS in_top,
-        st.mean_aov AS mean_aov
-    FROM metrics m
-    CROSS JOIN stats st
-    LEFT JOIN recency r ON r.last_on = m.last_on
-    LEFT JOIN frequency f ON f.count_w = m.count_w AND m.buyer = 1
-    LEFT JOIN monetary mo ON mo.window_cents = m.window_cents AND m.buyer = 1
-)"""
+        return _ranking_from_own_cuts()
     scores = []
     for letter, column, cast in (
         ("r", "m.last_on", "date"),
@@ -692,50 +719,33 @@ def current_policy() -> TierPolicy:
     return policy
 
 
-def _ceil_div(numerator: int, denominator: int) -> int:
-    return -(-numerator // denominator)
-
-
 def cut_points(cursor, policy: TierPolicy) -> dict:
-    """Where the ranks of the run in the scores table turn, so that one customer can be
-    scored alone exactly as the run would have scored them.
-
-    With N buyers, a score is at least s when at least ⌈(s − 1) × N / 5⌉ buyers have a
-    smaller value, i.e. when the value exceeds the ⌈(s − 1) × N / 5⌉-th smallest: ``r``,
-    ``f`` and ``m`` hold those values for s = 2…5. A customer is in the top spend
-    percentage when at most K − 1 buyers spend more (K = ⌈P % × window buyers⌉), i.e. when
-    their spend is at least the K-th largest: ``top_cents``. ``mean_aov`` is the run's mean
-    AOV of window buyers."""
-    cursor.execute(
-        f"SELECT COUNT(*) FILTER (WHERE buyer = 1), "
-        f"COUNT(*) FILTER (WHERE purchase_count_12m > 0), "
-        f"AVG(average_order_value) FILTER (WHERE purchase_count_12m > 0) FROM {SCORES_TABLE}"
+    """Where the ranks of the run in the scores table turn (:func:`_cut_ctes`, one
+    statement), so that one customer can be scored alone exactly as the run would have
+    scored them: ``r``, ``f`` and ``m`` hold the values for scores 2…5, ``top_cents`` the
+    spend that reaches the top percentage, ``mean_aov`` the run's mean AOV of window
+    buyers."""
+    source = (
+        f"(SELECT buyer, CASE WHEN purchase_count_12m > 0 THEN 1 ELSE 0 END AS window_buyer, "
+        f"average_order_value AS aov, last_purchase_on AS last_on, "
+        f"purchase_count_12m AS count_w, window_cents FROM {SCORES_TABLE}) m"
     )
-    buyers, window_buyers, mean_aov = cursor.fetchone()
-    ranks = [_ceil_div(step * buyers, 5) for step in range(1, 5)]
-    cuts: dict = {"buyers": buyers, "window_buyers": window_buyers}
-    for key, column in (
-        ("r", "last_purchase_on"),
-        ("f", "purchase_count_12m"),
-        ("m", "window_cents"),
-    ):
-        picks = ", ".join(f"MIN(v) FILTER (WHERE cum >= {rank})" for rank in ranks)
-        cursor.execute(
-            f"SELECT {picks} FROM (SELECT g.v, SUM(g.n) OVER (ORDER BY g.v) AS cum FROM "
-            f"(SELECT {column} AS v, COUNT(*) AS n FROM {SCORES_TABLE} WHERE buyer = 1 "
-            f"GROUP BY {column}) g) c"
-        )
-        values = cursor.fetchone()
-        cuts[key] = [None if v is None else str(v) if key == "r" else int(v) for v in values]
-    top = _ceil_div(policy.high_spend_top_percent * window_buyers, 100)
     cursor.execute(
-        f"SELECT MAX(v) FILTER (WHERE cum >= %s) FROM (SELECT g.v, SUM(g.n) OVER "
-        f"(ORDER BY g.v DESC) AS cum FROM (SELECT window_cents AS v, COUNT(*) AS n "
-        f"FROM {SCORES_TABLE} WHERE buyer = 1 GROUP BY window_cents) g) c",
-        [top],
+        f"WITH {_cut_ctes(source)} "
+        "SELECT st.buyers, st.window_buyers, st.mean_aov, st.top, "
+        "rc.c1, rc.c2, rc.c3, rc.c4, fc.c1, fc.c2, fc.c3, fc.c4, "
+        "mc.c1, mc.c2, mc.c3, mc.c4, mc.top "
+        "FROM stats st CROSS JOIN r_cuts rc CROSS JOIN f_cuts fc CROSS JOIN m_cuts mc",
+        {"top_percent": policy.high_spend_top_percent},
     )
-    top_cents = cursor.fetchone()[0] if top > 0 else None
-    cuts["top_cents"] = None if top_cents is None else int(top_cents)
+    buyers, window_buyers, mean_aov, top, *values = cursor.fetchone()
+    cuts: dict = {"buyers": buyers or 0, "window_buyers": window_buyers or 0}
+    for key, start in (("r", 0), ("f", 4), ("m", 8)):
+        cuts[key] = [
+            None if v is None else str(v) if key == "r" else int(v)
+            for v in values[start : start + 4]
+        ]
+    cuts["top_cents"] = int(values[12]) if top and values[12] is not None else None
     cuts["mean_aov"] = (
         None
         if mean_aov is None

@@ -249,3 +249,48 @@ def test_without_a_full_run_only_the_value_card_figures_follow(staff_a, departme
     customer.refresh_from_db()
     assert (customer.total_spend, customer.purchase_count) == (Decimal("10.00"), 1)
     assert customer.rfm_recency is None
+
+
+def _rank_scores(values: dict[int, object]) -> dict[int, int]:
+    """The documented rule, by hand: score = 1 + ⌊5 × (rank − 1) / N⌋ over the N buyers,
+    rank the 1-based ascending position with ties sharing the lowest rank."""
+    ordered = sorted(values.values())
+    return {pk: 1 + 5 * ordered.index(value) // len(ordered) for pk, value in values.items()}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_run_places_every_buyer_by_rank_as_the_rules_say(seed, department_a):
+    """A full run places customers by its own cut points; on random customers (many ties,
+    at the quintile edges too) that gives exactly the rank rule, and the top-spend rule of
+    the high tier: in the top P % of window buyers by spend, ties sharing the best rank."""
+    rng = random.Random(seed)
+    policy = make_policy(high_spend_top_percent=rng.choice([10, 20, 50]))
+    as_of = timezone.now()
+    random_population(rng, department_a, as_of, policy)
+    sources = list(Order.objects.all())
+    for n in range(rng.randint(10, 30)):  # customers with another's orders: more ties
+        twin = CustomerFactory(department=department_a)
+        source = rng.choice(sources).customer_id
+        Order.objects.bulk_create(
+            Order(customer=twin, order_no=f"T{n}-{o.pk}", ordered_at=o.ordered_at, amount=o.amount)
+            for o in sources
+            if o.customer_id == source
+        )
+    Order.objects.filter(ordered_at__gt=as_of).delete()
+    order_summaries_refresh(Customer.objects.values_list("pk", flat=True))
+
+    scoring_run(policy=policy, as_of=as_of)
+
+    buyers = list(Customer.objects.filter(purchase_count__gt=0))
+    assert len(buyers) > 10
+    got = {c.pk: (c.rfm_recency, c.rfm_frequency, c.rfm_monetary) for c in buyers}
+    r = _rank_scores({c.pk: c.last_purchase_on for c in buyers})
+    f = _rank_scores({c.pk: c.purchase_count_12m for c in buyers})
+    m = _rank_scores({c.pk: c.spend_12m for c in buyers})
+    assert got == {pk: (r[pk], f[pk], m[pk]) for pk in got}
+    window = sorted((c.spend_12m for c in buyers if c.purchase_count_12m > 0), reverse=True)
+    places = -(-policy.high_spend_top_percent * len(window) // 100)
+    for c in buyers:
+        if c.value_tier == "high":
+            assert c.purchase_count_12m > 0
+            assert sum(1 for other in buyers if other.spend_12m > c.spend_12m) < places
