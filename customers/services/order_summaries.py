@@ -361,12 +361,29 @@ def connect() -> None:
 
 def rescore_pending_take(limit: int | None = None) -> list[int]:
     """Clear the live re-score mark of (at most ``limit``) marked customers, returning
-    them; inside the caller's transaction, so a failed re-score leaves them marked."""
+    them; inside the caller's transaction, so a failed re-score leaves them marked.
+
+    The customers are locked (``FOR UPDATE``, in id order) before their summaries: the
+    order every other writer of both follows — a merge locks the pair, then refreshes
+    their summaries; an order's insert waits on its customer before it touches the
+    summary — so a live re-score never holds a summary a merge needs while waiting for
+    the customer that merge holds (a deadlock)."""
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {SUMMARY_TABLE} SET rescore_pending = false WHERE customer_id IN ("
-            f"SELECT customer_id FROM {SUMMARY_TABLE} WHERE rescore_pending{limit_sql}) "
+            f"SELECT customer_id FROM {SUMMARY_TABLE} WHERE rescore_pending{limit_sql}"
+        )
+        marked = [row[0] for row in cursor.fetchall()]
+        if not marked:
+            return []
+        if _postgres():
+            cursor.execute(
+                f"SELECT id FROM customers_customer WHERE id IN ({_in_list(marked)}) "
+                "ORDER BY id FOR UPDATE"
+            )
+        cursor.execute(
+            f"UPDATE {SUMMARY_TABLE} SET rescore_pending = false "
+            f"WHERE customer_id IN ({_in_list(marked)}) AND rescore_pending "
             f"RETURNING customer_id"
         )
         return sorted(row[0] for row in cursor.fetchall())
