@@ -370,9 +370,7 @@ def rescore_pending_take(limit: int | None = None) -> list[int]:
     the customer that merge holds (a deadlock)."""
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT customer_id FROM {SUMMARY_TABLE} WHERE rescore_pending{limit_sql}"
-        )
+        cursor.execute(f"SELECT customer_id FROM {SUMMARY_TABLE} WHERE rescore_pending{limit_sql}")
         marked = [row[0] for row in cursor.fetchall()]
         if not marked:
             return []
