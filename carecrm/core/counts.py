@@ -65,7 +65,10 @@ def planner_row_estimate(queryset: QuerySet) -> int | None:
     on a database without one."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    explained = queryset.order_by().explain(format="json")
+    if not explained:  # Django proved the condition empty (``.none()``, ``IN ()``)
+        return 0
+    plan = json.loads(explained)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
@@ -131,11 +134,12 @@ def first_page_with_count(
         page = keyset_paginate(queryset, key=key, descending=descending, size=size)
         count = list_count(queryset, page=page, first_page=True, cached=cached, estimate=estimate)
         return page, count
-    pks = first_pks(queryset, key=key, descending=descending, limit=exact_below + 1)
+    limit = max(exact_below, size) + 1  # enough for the count and for a full page
+    pks = first_pks(queryset, key=key, descending=descending, limit=limit)
     page = keyset_paginate(
         queryset.filter(pk__in=pks[: size + 1]), key=key, descending=descending, size=size
     )
-    if len(pks) <= exact_below:
+    if len(pks) < limit:
         return page, CountEstimate(len(pks), exact=True)
     return page, CountEstimate(cached if cached is not None else len(pks), exact=False)
 

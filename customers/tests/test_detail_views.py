@@ -477,7 +477,9 @@ class TestInteractionsAndFollowUps:
                 follow_up_due=timezone.localdate(),
                 staff=UserFactory(department=department_a),
             )
-        with django_assert_max_num_queries(9):
+        # 10 on PostgreSQL: the planner's estimate (an EXPLAIN, no rows read) decides
+        # whether the first page also counts the list in the same read.
+        with django_assert_max_num_queries(10):
             response = _get(staff_a_client, reverse("customers:follow-ups"))
         assert response.content.decode().count("data-follow-up=") == 12
 

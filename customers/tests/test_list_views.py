@@ -187,10 +187,11 @@ def test_list_page_queries_do_not_grow_with_the_rows(
     manager_a_client, manager_a, department_a, django_assert_max_num_queries
 ):
     _populate(department_a, manager_a, 5)
-    with django_assert_max_num_queries(16) as small:
+    # 17 on PostgreSQL: one of them is the planner's estimate (an EXPLAIN, no rows read).
+    with django_assert_max_num_queries(17) as small:
         body(manager_a_client.get(LIST_URL))
     _populate(department_a, manager_a, 45)
-    with django_assert_max_num_queries(16) as large:
+    with django_assert_max_num_queries(17) as large:
         html = body(manager_a_client.get(LIST_URL, {"per_page": 50}))
     assert len(row_ids(html)) == 50
     assert len(large.captured_queries) == len(small.captured_queries)
