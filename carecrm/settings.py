@@ -122,9 +122,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "carecrm.urls"
-# Widgets render through the project's templates, so a select's empty choice reads
-# "Choose…" or "(none)" in the user's language instead of Django's "---------".
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Inputs and selects are written out in Python (a list page renders dozens); a select's
+# empty choice reads "Choose…" or "(none)" in the user's language, not Django's "---------".
+FORM_RENDERER = "carecrm.core.widget_rendering.WidgetRenderer"
 WSGI_APPLICATION = "carecrm.wsgi.application"
 
 TEMPLATES = [

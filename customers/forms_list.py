@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from carecrm.accounts.models import Department
@@ -86,19 +87,13 @@ class BulkActionForm(CustomerSelectionForm):
     new_list_name = forms.CharField(label=_("…or a new list named"), max_length=100, required=False)
 
     def __init__(self, *args, request, **kwargs):
+        # Its dialogs share the page with the filter panel, which has a "manager" field too.
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.request = request
-        managers = manager_choices(request).select_related("department")
-        show_department = request.user.is_admin_role
-        self.manager_users = {str(user.pk): user for user in managers}
-        self.fields["manager"].choices = [
-            ("", _("Choose a manager…")),
-            (NO_MANAGER, _("Nobody (remove the manager)")),
-            *(
-                (pk, f"{user} · {user.department}" if show_department else str(user))
-                for pk, user in self.manager_users.items()
-            ),
-        ]
+        # Read when the field is shown or validated: the list page shows the form's dialogs
+        # empty and loads each one's choices when it opens (``bulk_dialog_fields``).
+        self.fields["manager"].choices = self._manager_choices
         self.fields["remove_tag"].queryset = tags_in_scope(request.user).order_by("name")
         self.fields["static_list"].queryset = visible_to(
             request.user, StaticList.objects.select_related("department")
@@ -111,6 +106,22 @@ class BulkActionForm(CustomerSelectionForm):
                 "form-select" if isinstance(widget, forms.Select) else "form-control"
             )
         self.fields["tag_name"].widget.attrs.update(tag_suggestion_attrs("tag_name"))
+
+    @cached_property
+    def manager_users(self) -> dict:
+        managers = manager_choices(self.request).select_related("department")
+        return {str(user.pk): user for user in managers}
+
+    def _manager_choices(self) -> list[tuple[str, str]]:
+        show_department = self.request.user.is_admin_role
+        return [
+            ("", _("Choose a manager…")),
+            (NO_MANAGER, _("Nobody (remove the manager)")),
+            *(
+                (pk, f"{user} · {user.department}" if show_department else str(user))
+                for pk, user in self.manager_users.items()
+            ),
+        ]
 
     def clean_manager(self):
         value = self.cleaned_data.get("manager")

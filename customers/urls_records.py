@@ -8,9 +8,9 @@ urlpatterns = [
     path("", records.customer_list, name="list"),
     path("bulk/", records.customer_bulk, name="bulk"),
     path(
-        "bulk/remove-tag-field/",
-        records.bulk_remove_tag_field,
-        name="bulk-remove-tag-field",
+        "bulk/fields/<slug:dialog>/",
+        records.bulk_dialog_fields,
+        name="bulk-dialog-fields",
     ),
     path("export/", records.customer_export, name="export"),
     path("columns/", records.customer_list_columns, name="list-columns"),

@@ -249,7 +249,7 @@ def test_customer_form_and_bulk_dialog_ask_for_suggestions(staff_a_client, depar
     form_page = staff_a_client.get(reverse("customers:create")).content.decode()
     assert f'hx-get="{url}"' in form_page and 'data-tag-suggestions="id_tags"' in form_page
     list_page = staff_a_client.get(reverse("customers:list")).content.decode()
-    assert 'data-tag-suggestions="id_tag_name"' in list_page
+    assert 'data-tag-suggestions="bulk_tag_name"' in list_page
 
 
 # --- order numbers made when not given ------------------------------------------------
@@ -375,5 +375,5 @@ def test_the_bulk_remove_dialog_lists_only_tags_in_scope(
 ):
     CustomerFactory(department=department_a).tags.add(Tag.objects.create(name="老客户"))
     CustomerFactory(department=department_b).tags.add(Tag.objects.create(name="华南专属"))
-    response = staff_a_client.get(reverse("customers:bulk-remove-tag-field"))
+    response = staff_a_client.get(reverse("customers:bulk-dialog-fields", args=["remove_tag"]))
     assert [str(label) for _, label in response.context["field"].field.choices][1:] == ["老客户"]

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from carecrm.accounts.tests.factories import TEST_PASSWORD, DepartmentFactory, UserFactory
 from carecrm.core.testing import PHONE, fits_the_screen
-from customers.models import CustomerListPreference, SavedCustomerView
+from customers.models import CustomerListPreference, SavedCustomerView, StaticList
 from customers.tests.factories import CustomerFactory
 from customers.tests.factories_list import TagFactory
 
@@ -252,10 +252,10 @@ def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
     row.locator(".js-row-check").check()
     page.click("[data-needs-selection].dropdown-toggle >> nth=0")
     page.click("[data-bs-target='#bulk-tag-remove']")
-    page.wait_for_selector("#bulk-tag-remove #id_remove_tag")
-    options = page.locator("#id_remove_tag option").all_inner_texts()
+    page.wait_for_selector("#bulk-tag-remove #bulk_remove_tag")
+    options = page.locator("#bulk_remove_tag option").all_inner_texts()
     assert sorted(options[1:]) == sorted(["咖啡爱好者", "高端红酒会员", "年度答谢晚宴嘉宾", "母婴"])
-    page.select_option("#id_remove_tag", label="母婴")
+    page.select_option("#bulk_remove_tag", label="母婴")
     page.click("#bulk-tag-remove button[type=submit]")
     page.wait_for_selector(".alert-success")
     assert "Tag “母婴” removed from 1 customer." in page.inner_text(".alert-success")
@@ -263,5 +263,41 @@ def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
         ["咖啡爱好者", "高端红酒会员", "年度答谢晚宴嘉宾"]
     )
     assert customers[1].tags.filter(name="母婴").exists()
+    assert fits_the_screen(page)
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_assign_and_add_to_list_dialogs_load_their_choices_when_they_open(
+    live_server, browser, department_a, staff_a, device
+):
+    customers = _customers(department_a, staff_a, 3)
+    colleague = UserFactory(username="colleague_a", first_name="小雨", last_name="周")
+    colleague.department = department_a
+    colleague.save()
+    page, problems = _page(browser, live_server, staff_a, device, "en")
+    row = page.locator(f"#customer-results tr[data-customer-id='{customers[0].pk}']")
+    row.locator(".js-row-check").check()
+
+    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
+    page.click("[data-bs-target='#bulk-assign-manager']")
+    page.wait_for_selector("#bulk-assign-manager #bulk_manager")
+    page.select_option("#bulk_manager", str(colleague.pk))
+    page.click("#bulk-assign-manager button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "is now the relationship manager of 1 customer" in page.inner_text(".alert-success")
+    customers[0].refresh_from_db()
+    assert customers[0].relationship_manager == colleague
+
+    row = page.locator(f"#customer-results tr[data-customer-id='{customers[1].pk}']")
+    row.locator(".js-row-check").check()
+    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
+    page.click("[data-bs-target='#bulk-add-to-list']")
+    page.wait_for_selector("#bulk-add-to-list #bulk_new_list_name")
+    page.fill("#bulk_new_list_name", "春节回访")
+    page.click("#bulk-add-to-list button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "added to the list “春节回访”" in page.inner_text(".alert-success")
+    assert list(StaticList.objects.get(name="春节回访").customers.all()) == [customers[1]]
     assert fits_the_screen(page)
     assert not problems, problems

@@ -8,7 +8,7 @@ from django.urls import reverse
 from carecrm.accounts.tests.factories import UserFactory
 from customers.services.list_views import list_columns_remember
 from customers.tests.factories import CustomerFactory
-from customers.tests.factories_list import TagFactory
+from customers.tests.factories_list import StaticListFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,27 @@ def test_assign_dialog_offers_only_people_of_the_own_department(
 ):
     colleague = UserFactory(username="colleague_a", department=staff_a.department)
     html = body(staff_a_client.get(LIST_URL))
-    dialog = html[html.index('id="bulk-assign-manager"') :]
+    dialog_url = reverse("customers:bulk-dialog-fields", args=["manager"])
+    assert f'hx-get="{dialog_url}"' in html[html.index('id="bulk-assign-manager"') :]
+    dialog = body(staff_a_client.get(dialog_url))
     assert f'value="{colleague.pk}"' in dialog
     assert f'value="{manager_a.pk}"' in dialog
     assert f'value="{staff_b.pk}"' not in dialog
+
+
+def test_the_add_to_list_dialog_offers_the_static_lists_in_scope(
+    staff_a_client, department_a, department_b
+):
+    own = StaticListFactory(name="年会嘉宾", department=department_a)
+    other = StaticListFactory(name="华南名单", department=department_b)
+    html = body(staff_a_client.get(LIST_URL))
+    assert "年会嘉宾" not in html  # loaded when the dialog opens
+    dialog = body(staff_a_client.get(reverse("customers:bulk-dialog-fields", args=["static_list"])))
+    assert f'value="{own.pk}"' in dialog
+    assert f'value="{other.pk}"' not in dialog
+    assert 'name="new_list_name"' in dialog and 'form="bulk-form"' in dialog
+
+
+def test_an_unknown_bulk_dialog_is_not_found(staff_a_client):
+    response = staff_a_client.get(reverse("customers:bulk-dialog-fields", args=["password"]))
+    assert response.status_code == 404

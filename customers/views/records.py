@@ -4,11 +4,12 @@ lists."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
@@ -95,6 +96,12 @@ from customers.services.static_lists import (
 )
 
 RESULTS_TARGET = "customer-results"
+# Each bulk dialog that loads its fields when it opens: the field with the choices first.
+BULK_DIALOG_FIELDS = {
+    "remove_tag": ["remove_tag"],
+    "manager": ["manager"],
+    "static_list": ["static_list", "new_list_name"],
+}
 DETAIL_URL_NAME = "customers:detail"
 DEFAULT_PAGE_SIZE = 50
 SORTABLE_COLUMNS = [
@@ -349,15 +356,24 @@ def _new_static_list(request: HttpRequest, data: dict) -> StaticList:
 @login_required
 @permission_required("customers.change_customer", raise_exception=True)
 @require_GET
-def bulk_remove_tag_field(request: HttpRequest) -> HttpResponse:
-    """The "remove tag" dialog's choice of tags, loaded when the dialog opens: finding
-    the tags on the user's customers reads their tag links, which no list view should pay
-    for on every request."""
+def bulk_dialog_fields(request: HttpRequest, dialog: str) -> HttpResponse:
+    """A bulk-action dialog's choices, loaded when the dialog opens: the tags on the user's
+    customers read their tag links, and the managers and static lists are queries and
+    options no list view should pay for on every request."""
+    if dialog not in BULK_DIALOG_FIELDS:
+        raise Http404
+    if dialog == "static_list" and not request.user.has_perm("customers.change_staticlist"):
+        raise PermissionDenied
     form = BulkActionForm(request=request)
-    choices = list(form.fields["remove_tag"].choices)  # the one query
-    form.fields["remove_tag"].choices = choices
-    context = {"field": form["remove_tag"], "has_tags": len(choices) > 1}
-    return render(request, "customers/list_remove_tag_field.html", context)
+    field = form.fields[dialog]
+    choices = list(field.choices)  # the one query, kept for the render
+    field.choices = choices
+    context = {
+        "dialog": dialog,
+        "fields": [form[name] for name in BULK_DIALOG_FIELDS[dialog]],
+        "has_choices": len(choices) > 1,
+    }
+    return render(request, "customers/list_bulk_dialog_fields.html", context)
 
 
 @login_required
