@@ -134,6 +134,7 @@ from segmentation.models import (
 from segmentation.signals import tier_changed
 
 SCORES_TABLE = "segmentation_scores_tmp"
+CUTS_TABLE = "segmentation_cuts_tmp"
 # The monthly average divides by at least three months, so that one large first order does
 # not make a brand-new customer a VIP on its own.
 MONTHLY_AVERAGE_MIN_DAYS = 90
@@ -179,6 +180,18 @@ class _Dialect:
         if self.postgres:
             return f"CAST({expr} * 100 AS bigint)"
         return f"CAST(ROUND({expr} * 100) AS INTEGER)"
+
+    def from_cents(self, expr: str) -> str:
+        """Whole cents as money: multiplying by 0.01 is exact in numeric and far cheaper
+        than dividing (SQLite rounds its float quotient to the cent instead)."""
+        if self.postgres:
+            return f"(({expr}) * 0.01)"
+        return f"ROUND(({expr}) / 100.0, 2)"
+
+    def from_ten_thousandths(self, expr: str) -> str:
+        if self.postgres:
+            return f"(({expr}) * 0.0001)"
+        return f"ROUND(({expr}) / 10000.0, 4)"
 
     def num(self, name: str) -> str:
         return f"CAST(%({name})s AS {'numeric' if self.postgres else 'REAL'})"
@@ -231,15 +244,20 @@ def _params(policy: TierPolicy, as_of: dt.datetime) -> dict:
         for criterion in ("annual_spend", "monthly_spend", "purchases", "loyalty"):
             name = f"{level}_{criterion}"
             params[name] = getattr(policy, name)
+        for criterion in ("annual_spend", "monthly_spend"):
+            value = params[f"{level}_{criterion}"]  # whole cents (the field has 2 places)
+            params[f"{level}_{criterion}_cents"] = None if value is None else int(value * 100)
     return params
 
 
-def _vip_condition(policy: TierPolicy, level: str, d: _Dialect) -> str:
+def _vip_condition(policy: TierPolicy, level: str) -> str:
+    """Money compares in whole cents; "monthly average > X" is spend × 30 ÷ days > X,
+    i.e. spend × 30 > X × days: exact integers, no division per customer."""
     criteria = []
     if getattr(policy, f"{level}_annual_spend") is not None:
-        criteria.append(f"s.spend_w > {d.num(f'{level}_annual_spend')}")
+        criteria.append(f"s.window_cents > %({level}_annual_spend_cents)s")
     if getattr(policy, f"{level}_monthly_spend") is not None:
-        criteria.append(f"s.monthly_avg > {d.num(f'{level}_monthly_spend')}")
+        criteria.append(f"s.window_cents * 30 > %({level}_monthly_spend_cents)s * s.average_days")
     if getattr(policy, f"{level}_purchases") is not None:
         criteria.append(f"s.count_w > %({level}_purchases)s")
     if getattr(policy, f"{level}_loyalty") is not None:
@@ -356,6 +374,19 @@ def _cut_ctes(source: str) -> str:
 {_quintile_cuts("m_cuts", "m.window_cents", source)}"""
 
 
+# The row of cut points that :func:`_cut_ctes` defines, as :func:`cut_points` reads it.
+CUT_ROW = (
+    "SELECT st.buyers, st.window_buyers, st.mean_aov, st.top, "
+    "rc.c1, rc.c2, rc.c3, rc.c4, fc.c1, fc.c2, fc.c3, fc.c4, mc.c1, mc.c2, mc.c3, mc.c4, mc.top "
+    "FROM stats st CROSS JOIN r_cuts rc CROSS JOIN f_cuts fc CROSS JOIN m_cuts mc"
+)
+CUTS_TABLE_COLUMNS = (
+    "buyers integer, window_buyers integer, mean_aov numeric, top integer, "
+    "r1 date, r2 date, r3 date, r4 date, f1 bigint, f2 bigint, f3 bigint, f4 bigint, "
+    "m1 bigint, m2 bigint, m3 bigint, m4 bigint, m_top bigint"
+)
+
+
 def _ranking_from_own_cuts() -> str:
     """``ranked`` for a full run: the run's own cut points (one row, from every buyer),
     then each customer placed by comparing with them — the placing a live score does with
@@ -417,11 +448,15 @@ def scores_query(
     *,
     customers: list[int] | None = None,
     cuts: dict | None = None,
+    keep_cuts: bool = False,
 ) -> tuple[str, dict]:
     """The SELECT producing one row of derived figures per active customer (columns
     ``customer_id`` + :data:`DERIVED_COLUMNS`). Shared by preview and apply so both see the
     same numbers. With ``customers`` and ``cuts`` only those customers are scored, placed
-    by the cut points of a previous run (live scores)."""
+    by the cut points of a previous run (live scores). With ``keep_cuts`` (PostgreSQL, a
+    full run) the statement also writes its own cut points into :data:`CUTS_TABLE`, which
+    must exist: computing them again from the scores costs a second of a million-customer
+    run."""
     d = _Dialect(connection.vendor, settings.TIME_ZONE, as_of)
     params = _params(policy, as_of)
     only = ", ".join(str(int(pk)) for pk in customers) if customers is not None else None
@@ -437,9 +472,8 @@ intent AS (
 ),
 base AS (
     SELECT c.id AS customer_id,
-        COALESCE(a.total_cents, 0) / 100.0 AS total_spend,
+        COALESCE(a.total_cents, 0) AS total_cents,
         COALESCE(a.purchase_count, 0) AS purchase_count,
-        COALESCE(a.window_cents, 0) / 100.0 AS spend_w,
         COALESCE(a.window_cents, 0) AS window_cents,
         COALESCE(a.count_w, 0) AS count_w,
         COALESCE(a.count_recent, 0) AS count_recent,
@@ -457,34 +491,41 @@ base AS (
     LEFT JOIN intent i ON i.customer_id = c.id
     WHERE c.status = 'active' {f"AND c.id IN ({only})" if only is not None else ""}
 ),
-metrics AS (
+-- Ratios are rounded half up in integers (x / n to whole units is (2x + n) / (2n) for
+-- x >= 0): the repurchase rate in ten-thousandths, the AOV in cents.
+rates AS (
     SELECT b.*,
         CASE WHEN b.count_w > 0
-             THEN ROUND((b.count_w - b.first_in_window) * 1.0 / b.count_w, 4)
-             ELSE 0 END AS repurchase_rate,
-        CASE WHEN b.count_w > 0
-             THEN {d.greatest}(ROUND(b.spend_w * 1.0 / b.count_w, 2), 0)
-             ELSE 0 END AS aov,
+             THEN (20000 * (b.count_w - b.first_in_window) + b.count_w) / (2 * b.count_w)
+             ELSE 0 END AS rate_units,
+        CASE WHEN b.count_w > 0 AND b.window_cents > 0
+             THEN (2 * b.window_cents + b.count_w) / (2 * b.count_w)
+             ELSE 0 END AS aov_cents,
         {d.days_since("b.first_on")} AS days_since_first
     FROM base b
 ),
+metrics AS (
+    SELECT r.*,
+        {d.from_ten_thousandths("r.rate_units")} AS repurchase_rate,
+        {d.from_cents("r.aov_cents")} AS aov
+    FROM rates r
+),
 {_ranking_ctes(d, cuts, params)},
+{f"kept_cuts AS (INSERT INTO {CUTS_TABLE} {CUT_ROW})," if keep_cuts else ""}
 scored AS (
     SELECT r.*,
         CASE WHEN r.buyer = 1
-             THEN CAST(ROUND(7.5 * (r.r_score - 1) + 7.5 * (r.f_score - 1)
-                             + 5 * (r.m_score - 1) + 20 * r.repurchase_rate) AS INTEGER)
+             THEN (75000 * (r.r_score + r.f_score - 2) + 50000 * (r.m_score - 1)
+                   + 20 * r.rate_units + 5000) / 10000
              ELSE 0 END AS loyalty,
-        CASE WHEN r.days_since_first IS NULL THEN 0
-             ELSE r.spend_w * 30.0 / {d.greatest}(
-                 %(monthly_min_days)s, {d.least}(%(window_days)s, r.days_since_first + 1))
-             END AS monthly_avg
+        {d.greatest}(%(monthly_min_days)s,
+                     {d.least}(%(window_days)s, r.days_since_first + 1)) AS average_days
     FROM ranked r
 ),
 new_values AS (
 SELECT s.customer_id,
-    ROUND(s.total_spend, 2) AS total_spend,
-    ROUND(s.spend_w, 2) AS spend_12m,
+    {d.from_cents("s.total_cents")} AS total_spend,
+    {d.from_cents("s.window_cents")} AS spend_12m,
     s.purchase_count AS purchase_count,
     s.count_w AS purchase_count_12m,
     s.first_on AS first_purchase_on,
@@ -506,7 +547,7 @@ SELECT s.customer_id,
         ELSE '{RfmSegment.LOST}'
     END AS rfm_segment,
     CASE
-        WHEN s.window_buyer = 1 AND s.spend_w > 0
+        WHEN s.window_buyer = 1 AND s.window_cents > 0
              AND s.in_top = 1
              AND s.repurchase_rate > {d.num("high_rr")}
              AND s.aov > {d.num("aov_multiple")} * s.mean_aov THEN '{ValueTier.HIGH}'
@@ -516,9 +557,9 @@ SELECT s.customer_id,
         ELSE '{ValueTier.LOW}'
     END AS value_tier,
     CASE
-        WHEN {_vip_condition(policy, "diamond", d)} THEN '{VipLevel.DIAMOND}'
-        WHEN {_vip_condition(policy, "gold", d)} THEN '{VipLevel.GOLD}'
-        WHEN {_vip_condition(policy, "silver", d)} THEN '{VipLevel.SILVER}'
+        WHEN {_vip_condition(policy, "diamond")} THEN '{VipLevel.DIAMOND}'
+        WHEN {_vip_condition(policy, "gold")} THEN '{VipLevel.GOLD}'
+        WHEN {_vip_condition(policy, "silver")} THEN '{VipLevel.SILVER}'
         ELSE '{VipLevel.NORMAL}'
     END AS vip_level,
     CASE
@@ -555,20 +596,28 @@ SCORING_WORK_MEM = "256MB"
 
 
 @contextmanager
-def _scores_table(policy: TierPolicy, as_of: dt.datetime, **only) -> Iterator:
+def _scores_table(
+    policy: TierPolicy, as_of: dt.datetime, *, keep_cuts: bool = False, **only
+) -> Iterator:
     """Materialise the scores of every active customer (or of ``customers`` placed by
     ``cuts``, see :func:`scores_query`) in a temporary table for the duration of the block
-    (inside the caller's transaction)."""
-    sql, params = scores_query(policy, as_of, **only)
+    (inside the caller's transaction). ``keep_cuts`` (PostgreSQL): the scoring statement
+    also keeps its cut points in :data:`CUTS_TABLE` for :func:`cut_points`."""
+    sql, params = scores_query(policy, as_of, keep_cuts=keep_cuts, **only)
+    temporary = [SCORES_TABLE, CUTS_TABLE]
     with connection.cursor() as cursor:
         if not only:
             bulk_statement_settings(cursor, work_mem=SCORING_WORK_MEM)
-        cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
+        for table in temporary:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        if keep_cuts:
+            cursor.execute(f"CREATE TEMPORARY TABLE {CUTS_TABLE} ({CUTS_TABLE_COLUMNS})")
         cursor.execute(f"CREATE TEMPORARY TABLE {SCORES_TABLE} AS {sql}", params)
         try:
             yield cursor
         finally:
-            cursor.execute(f"DROP TABLE IF EXISTS {SCORES_TABLE}")
+            for table in temporary:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 @dataclass
@@ -703,11 +752,18 @@ def _apply(cursor, *, now) -> int:
     return cursor.rowcount
 
 
+DISTRIBUTION_COLUMNS = ("value_tier", "vip_level", "lifecycle_stage", "rfm_segment")
+
+
 def _distribution(cursor) -> dict:
-    result = {}
-    for column in ("value_tier", "vip_level", "lifecycle_stage", "rfm_segment"):
-        cursor.execute(f"SELECT {column}, COUNT(*) FROM {SCORES_TABLE} GROUP BY {column}")
-        result[column] = dict(cursor.fetchall())
+    """How many customers hold each value of the four grouped fields: one pass over the
+    scores (a few hundred combinations), summed per field here."""
+    columns = ", ".join(DISTRIBUTION_COLUMNS)
+    cursor.execute(f"SELECT {columns}, COUNT(*) FROM {SCORES_TABLE} GROUP BY {columns}")
+    result: dict[str, dict] = {column: {} for column in DISTRIBUTION_COLUMNS}
+    for *values, count in cursor.fetchall():
+        for column, value in zip(DISTRIBUTION_COLUMNS, values, strict=True):
+            result[column][value] = result[column].get(value, 0) + count
     return result
 
 
@@ -719,25 +775,24 @@ def current_policy() -> TierPolicy:
     return policy
 
 
-def cut_points(cursor, policy: TierPolicy) -> dict:
-    """Where the ranks of the run in the scores table turn (:func:`_cut_ctes`, one
-    statement), so that one customer can be scored alone exactly as the run would have
-    scored them: ``r``, ``f`` and ``m`` hold the values for scores 2…5, ``top_cents`` the
-    spend that reaches the top percentage, ``mean_aov`` the run's mean AOV of window
-    buyers."""
-    source = (
-        f"(SELECT buyer, CASE WHEN purchase_count_12m > 0 THEN 1 ELSE 0 END AS window_buyer, "
-        f"average_order_value AS aov, last_purchase_on AS last_on, "
-        f"purchase_count_12m AS count_w, window_cents FROM {SCORES_TABLE}) m"
-    )
-    cursor.execute(
-        f"WITH {_cut_ctes(source)} "
-        "SELECT st.buyers, st.window_buyers, st.mean_aov, st.top, "
-        "rc.c1, rc.c2, rc.c3, rc.c4, fc.c1, fc.c2, fc.c3, fc.c4, "
-        "mc.c1, mc.c2, mc.c3, mc.c4, mc.top "
-        "FROM stats st CROSS JOIN r_cuts rc CROSS JOIN f_cuts fc CROSS JOIN m_cuts mc",
-        {"top_percent": policy.high_spend_top_percent},
-    )
+def cut_points(cursor, policy: TierPolicy, *, kept: bool = False) -> dict:
+    """Where the ranks of the run in the scores table turn (:func:`_cut_ctes`), so that
+    one customer can be scored alone exactly as the run would have scored them: ``r``,
+    ``f`` and ``m`` hold the values for scores 2…5, ``top_cents`` the spend that reaches
+    the top percentage, ``mean_aov`` the run's mean AOV of window buyers. ``kept``: read
+    the row the scoring statement kept (``keep_cuts``), else compute them from the scores."""
+    if kept:
+        cursor.execute(f"SELECT * FROM {CUTS_TABLE}")
+    else:
+        source = (
+            f"(SELECT buyer, CASE WHEN purchase_count_12m > 0 THEN 1 ELSE 0 END "
+            f"AS window_buyer, average_order_value AS aov, last_purchase_on AS last_on, "
+            f"purchase_count_12m AS count_w, window_cents FROM {SCORES_TABLE}) m"
+        )
+        cursor.execute(
+            f"WITH {_cut_ctes(source)} {CUT_ROW}",
+            {"top_percent": policy.high_spend_top_percent},
+        )
     buyers, window_buyers, mean_aov, top, *values = cursor.fetchone()
     cuts: dict = {"buyers": buyers or 0, "window_buyers": window_buyers or 0}
     for key, start in (("r", 0), ("f", 4), ("m", 8)):
@@ -787,13 +842,14 @@ def scoring_run(
             as_of=as_of,
         )
         now = timezone.now()
-        with _scores_table(policy, as_of) as cursor:
+        # SQLite has no INSERT inside a query: there the cut points are read off the scores.
+        keep_cuts = connection.vendor == "postgresql"
+        with _scores_table(policy, as_of, keep_cuts=keep_cuts) as cursor:
             run.tier_changes, run.level_changes = _record_changes(cursor, run=run, now=now)
             run.customers_changed = _apply(cursor, now=now)
             run.distribution = _distribution(cursor)
-            run.cut_points = cut_points(cursor, policy)
-            cursor.execute(f"SELECT COUNT(*) FROM {SCORES_TABLE}")
-            run.customers_scored = cursor.fetchone()[0]
+            run.cut_points = cut_points(cursor, policy, kept=keep_cuts)
+            run.customers_scored = sum(run.distribution["value_tier"].values())
         run.finished_at = timezone.now()
         run.save()
         _announce(run)

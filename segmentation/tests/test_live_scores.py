@@ -17,6 +17,8 @@ from customers.services.orders import LineInput, order_record
 from customers.tests.factories import CustomerFactory
 from segmentation.models import RunTrigger, ScoringRun, TierChange
 from segmentation.services.scoring import (
+    _scores_table,
+    cut_points,
     policy_edges,
     scores_query,
     scoring_live,
@@ -141,6 +143,25 @@ def test_random_customers_scored_alone_get_what_the_run_gave(seed, department_a)
 
     assert result == {"scored": len(ids), "changed": 0, "run": None}
     assert scores(ids) == before
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_stored_cut_points_are_those_of_the_scores_written(seed, department_a):
+    """On PostgreSQL a run keeps the cut points its scoring statement computed; they equal
+    the cut points computed again from the scores the run wrote."""
+    rng = random.Random(seed)
+    policy = make_policy(silver_purchases=3, silver_loyalty=50)
+    as_of = timezone.now()
+    random_population(rng, department_a, as_of, policy)
+    Order.objects.filter(ordered_at__gt=as_of).delete()
+    run = scoring_run(policy=policy, as_of=as_of)
+    run.refresh_from_db()
+
+    with _scores_table(policy, as_of) as cursor:
+        again = cut_points(cursor, policy)
+
+    assert run.cut_points == again
+    assert run.cut_points["buyers"] > 0 and None not in run.cut_points["m"]
 
 
 def buy(customer, user, amount, when=None):

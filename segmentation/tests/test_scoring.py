@@ -8,6 +8,7 @@ lowest rank.
 
 import datetime as dt
 import zoneinfo
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -161,6 +162,9 @@ def test_scores_equal_the_hand_computed_table(dataset):
     assert actual == EXPECTED
     assert run.customers_scored == 12
     assert run.customers_changed == 12
+    for column in ("value_tier", "vip_level", "lifecycle_stage", "rfm_segment"):
+        held = Counter(getattr(c, column) for c in customers.values())
+        assert run.distribution[column] == held, column
     assert all(c.scored_at is not None for c in customers.values())
 
 
@@ -180,6 +184,34 @@ def test_spend_counts_and_dates_net_refunds_and_ignore_them_as_purchases(dataset
         for name in EXPECTED_FIGURES
     }
     assert actual == EXPECTED_FIGURES
+
+
+def test_ratios_round_half_up_and_a_monthly_average_at_its_threshold_is_not_above_it(
+    department_a,
+):
+    """AOV to the cent and the repurchase rate to 1/10,000 round half up; the monthly
+    average (spend × 30 ÷ days) is compared exactly, so a customer exactly on the
+    threshold stays below the level and one cent more reaches it."""
+    people = {name: CustomerFactory(name=name, department=department_a) for name in "PQRS"}
+    buy(people["P"], on(2024, 1, 1), "10")  # the first purchase ever, outside the window
+    buy(people["P"], days_ago(30), "50.00")
+    buy(people["P"], days_ago(20), "50.01")  # AOV 100.01 / 2 = 50.005 → 50.01
+    for days in (60, 50, 40):  # three purchases, the first ever among them: 2/3 → 0.6667
+        buy(people["Q"], days_ago(days), "10")
+    # First purchase 119 days ago: the monthly average divides by 120 days.
+    # R: ¥40,000.00 × 30 / 120 = ¥10,000.00, on the threshold; S: ¥10,000.01, above it.
+    for name, second in (("R", "20000.00"), ("S", "20000.04")):
+        buy(people[name], days_ago(119), "20000")
+        buy(people[name], days_ago(10), second)
+
+    scoring_run(
+        policy=make_policy(silver_loyalty=None, gold_monthly_spend=Decimal("10000")), as_of=AS_OF
+    )
+
+    customers = scored(people)
+    assert str(customers["P"].average_order_value) == "50.01"
+    assert str(customers["Q"].repurchase_rate) == "0.6667"
+    assert (customers["R"].vip_level, customers["S"].vip_level) == ("normal", "gold")
 
 
 def test_merged_customers_are_not_scored(dataset, department_a):

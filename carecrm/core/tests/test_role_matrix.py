@@ -104,6 +104,7 @@ class Fixed:
 # a Fixed value. A new route whose argument is missing here fails the walk: add a line,
 # and a maker to ``_records`` (or ``_shared``) if the record is new.
 ARGUMENTS: list[tuple[str, str, str | Fixed]] = [
+    (r"customers/bulk/fields/", "dialog", Fixed("static_list")),
     (r"customers/lists/", "pk", "static_list"),
     (r"customers/views/", "pk", "saved_view"),
     (r"customers/contacts/", "pk", "contact"),
