@@ -213,6 +213,10 @@ class Customer(models.Model):
         _("contact status"), max_length=12, choices=ContactStatus, default=ContactStatus.UNVERIFIED
     )
     contact_verified_at = models.DateTimeField(_("contact verified at"), null=True, blank=True)
+    # When a verification last found the contact unreachable: the unreachable list's order.
+    contact_unreachable_at = models.DateTimeField(
+        _("contact unreachable since"), null=True, blank=True
+    )
 
     # Derived by segmentation, in bulk (SCORED_FIELDS above, and scored_at).
     total_spend = models.DecimalField(
@@ -326,6 +330,12 @@ class Customer(models.Model):
                 name="customer_referred_id",
             ),
             models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
+            # The unreachable contacts list, the latest first (unreachable customers only).
+            models.Index(
+                fields=["contact_unreachable_at", "id"],
+                condition=Q(contact_status="unreachable"),
+                name="customer_unreachable_id",
+            ),
             # Search by a whole email address, whatever its case (``email__iexact``).
             models.Index(Upper("email"), name="customer_email_upper"),
         ]

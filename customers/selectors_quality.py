@@ -11,9 +11,7 @@ from django.db.models import (
     CharField,
     Count,
     F,
-    OuterRef,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -344,21 +342,16 @@ def verification_periods(user) -> list[dt.date]:
     )
 
 
+# The unreachable list, the latest found first, a keyset page at a time.
+UNREACHABLE_ORDER = SortKey("contact_unreachable_at", nullable=True)
+
+
 def unreachable_customers(user) -> QuerySet[Customer]:
     """Active customers whose contact could not be reached at the last verification."""
-    last_attempt = (
-        VerificationTask.objects.filter(
-            customer=OuterRef("pk"), outcome=VerificationOutcome.UNREACHABLE
-        )
-        .order_by("-completed_at")
-        .values("completed_at")[:1]
-    )
     return (
         visible_customers(user)
         .filter(contact_status=ContactStatus.UNREACHABLE)
-        .annotate(unreachable_since=Subquery(last_attempt))
         .select_related("department", "relationship_manager")
-        .order_by("-unreachable_since", "-pk")
     )
 
 

@@ -47,6 +47,7 @@ RECORD_STATE_FIELDS = (
     "merged_into",
     "contact_status",
     "contact_verified_at",
+    "contact_unreachable_at",
     "created_at",
     "updated_at",
 )

@@ -158,6 +158,7 @@ def customer_anonymise(*, customer: Customer, user, reason: str, request=None) -
             push_token="",
             contact_status=ContactStatus.UNVERIFIED,
             contact_verified_at=None,
+            contact_unreachable_at=None,
             updated_at=now,
         )
         Customer.objects.filter(pk=customer.pk).update(status=CustomerStatus.ANONYMISED)

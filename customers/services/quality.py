@@ -276,6 +276,7 @@ def verification_record(
             changed_fields = _apply_new_contact(customer, mobile=mobile, email=email)
         if outcome == VerificationOutcome.UNREACHABLE:
             customer.contact_status = ContactStatus.UNREACHABLE
+            customer.contact_unreachable_at = now
         else:
             customer.contact_status = ContactStatus.CONFIRMED
             customer.contact_verified_at = now
@@ -284,6 +285,7 @@ def verification_record(
                 *changed_fields,
                 "contact_status",
                 "contact_verified_at",
+                "contact_unreachable_at",
                 "updated_at",
             ]
         )

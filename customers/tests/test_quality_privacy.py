@@ -5,13 +5,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from carecrm.core.models import AuditAction, AuditEntry
 from customers.models import (
     Channel,
     ChannelConsent,
     ContactPerson,
+    ContactStatus,
     Customer,
     CustomerMerge,
     CustomerStatus,
@@ -182,6 +183,9 @@ def test_anonymisation_leaves_no_identity_in_the_customers_rows(person, manager_
     merged_ids = list(person.merged_from.values_list("pk", flat=True))
     ids = [person.pk, *merged_ids]
     assert NAME in _text_of_rows(ids)  # the check below would catch it
+    Customer.objects.filter(pk=person.pk).update(
+        contact_status=ContactStatus.UNREACHABLE, contact_unreachable_at=timezone.now()
+    )
 
     customer_anonymise(customer=person, user=manager_a, reason="客户来电要求删除，工单 4411")
 
@@ -194,6 +198,10 @@ def test_anonymisation_leaves_no_identity_in_the_customers_rows(person, manager_
     assert (person.mobile, person.email, person.street, person.city, person.notes) == ("",) * 5
     assert person.birthday is None
     assert person.wecom_external_id == person.push_token == ""
+    assert (person.contact_status, person.contact_unreachable_at) == (
+        ContactStatus.UNVERIFIED,
+        None,
+    )
     assert not ContactPerson.objects.filter(customer_id__in=ids).exists()
 
 

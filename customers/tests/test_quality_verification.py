@@ -1,8 +1,11 @@
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from carecrm.accounts.tests.factories import UserFactory
@@ -246,8 +249,10 @@ def test_unreachable_customer_is_flagged_and_listed(staff_a_client, task):
 
     customer = task.customer
     customer.refresh_from_db()
+    task.refresh_from_db()
     assert customer.contact_status == ContactStatus.UNREACHABLE
     assert customer.contact_verified_at is None
+    assert customer.contact_unreachable_at == task.completed_at
     page = staff_a_client.get("/customers/quality/unreachable/", HTTP_ACCEPT_LANGUAGE="en")
     body = page.content.decode()
     assert customer.name in body
@@ -256,6 +261,41 @@ def test_unreachable_customer_is_flagged_and_listed(staff_a_client, task):
         "/customers/quality/verifications/?outcome=unreachable", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert f'data-task="{task.pk}"' in listed.content.decode()
+
+
+def test_the_unreachable_list_pages_the_latest_found_first_without_offsets(
+    staff_a_client, department_a, department_b
+):
+    """Keyset pages of 50 over a stored date (no OFFSET, no COUNT per page): every
+    unreachable customer of the department once, the latest found first, ties by id."""
+    now = timezone.now()
+    unreachable = [
+        CustomerFactory(
+            department=department_a,
+            contact_status=ContactStatus.UNREACHABLE,
+            contact_unreachable_at=now - dt.timedelta(days=n % 40),
+        )
+        for n in range(120)
+    ]
+    CustomerFactory(department=department_b, contact_status=ContactStatus.UNREACHABLE)
+    CustomerFactory(department=department_a, contact_status=ContactStatus.CONFIRMED)
+    expected = [
+        c.pk
+        for c in sorted(unreachable, key=lambda c: (c.contact_unreachable_at, c.pk), reverse=True)
+    ]
+
+    seen, url, pages = [], "/customers/quality/unreachable/", 0
+    while url:
+        body = staff_a_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        seen += [int(pk) for pk in re.findall(r'href="/customers/(\d+)/"', body)]
+        next_link = re.search(r'rel="next" href="([^"]+)"', body)
+        url = html.unescape(next_link.group(1)) if next_link else None
+        pages += 1
+        if pages == 1:
+            assert "120 customers" in body
+
+    assert seen == expected
+    assert pages == 3
 
 
 def test_outcome_cannot_be_recorded_twice(staff_a_client, task):

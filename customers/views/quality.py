@@ -6,7 +6,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -32,6 +31,7 @@ from customers.selectors import visible_customers
 from customers.selectors_quality import (
     AUDIT_ORDER,
     DUPLICATE_KINDS,
+    UNREACHABLE_ORDER,
     VERIFICATION_ORDER,
     VERIFICATION_SCOPES,
     audit_entries,
@@ -267,15 +267,19 @@ def verification_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def unreachable(request: HttpRequest) -> HttpResponse:
-    page = Paginator(unreachable_customers(request.user), 50).get_page(request.GET.get("page"))
-    rows = [
-        {"customer": c, "contact": customer_contact_view(c, request.user)} for c in page.object_list
-    ]
-    _audit_pii_view(request, [c.pk for c in page.object_list], "unreachable")
+    page, count = paginated_list(
+        request,
+        unreachable_customers(request.user),
+        key=UNREACHABLE_ORDER,
+        descending=True,
+        size=50,
+    )
+    rows = [{"customer": c, "contact": customer_contact_view(c, request.user)} for c in page.rows]
+    _audit_pii_view(request, [c.pk for c in page.rows], "unreachable")
     return render(
         request,
         "customers/quality_unreachable.html",
-        {"page": page, "rows": rows, "tab": "unreachable"},
+        {"page": page, "count": count, "rows": rows, "tab": "unreachable"},
     )
 
 
