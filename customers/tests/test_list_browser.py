@@ -240,6 +240,16 @@ def test_on_a_phone_filters_sit_behind_one_button_and_customers_are_cards(
     assert not problems, problems
 
 
+def _open_bulk_dialog(page, customer, dialog: str, field: str) -> None:
+    """Tick ``customer``'s row, open ``dialog`` from the bulk menu and wait until the
+    fields it loads when it opens have come (``field``)."""
+    row = page.locator(f"#customer-results tr[data-customer-id='{customer.pk}']")
+    row.locator(".js-row-check").check()
+    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
+    page.click(f"[data-bs-target='#{dialog}']")
+    page.wait_for_selector(f"#{dialog} #{field}")
+
+
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
     live_server, browser, department_a, department_b, staff_a, device
@@ -248,11 +258,7 @@ def test_the_remove_tag_dialog_loads_the_tags_in_scope_when_it_opens(
     other = CustomerFactory(department=department_b)
     other.tags.add(TagFactory(name="华南专属"))
     page, problems = _page(browser, live_server, staff_a, device, "en")
-    row = page.locator(f"#customer-results tr[data-customer-id='{customers[0].pk}']")
-    row.locator(".js-row-check").check()
-    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
-    page.click("[data-bs-target='#bulk-tag-remove']")
-    page.wait_for_selector("#bulk-tag-remove #bulk_remove_tag")
+    _open_bulk_dialog(page, customers[0], "bulk-tag-remove", "bulk_remove_tag")
     options = page.locator("#bulk_remove_tag option").all_inner_texts()
     assert sorted(options[1:]) == sorted(["咖啡爱好者", "高端红酒会员", "年度答谢晚宴嘉宾", "母婴"])
     page.select_option("#bulk_remove_tag", label="母婴")
@@ -276,12 +282,7 @@ def test_the_assign_and_add_to_list_dialogs_load_their_choices_when_they_open(
     colleague.department = department_a
     colleague.save()
     page, problems = _page(browser, live_server, staff_a, device, "en")
-    row = page.locator(f"#customer-results tr[data-customer-id='{customers[0].pk}']")
-    row.locator(".js-row-check").check()
-
-    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
-    page.click("[data-bs-target='#bulk-assign-manager']")
-    page.wait_for_selector("#bulk-assign-manager #bulk_manager")
+    _open_bulk_dialog(page, customers[0], "bulk-assign-manager", "bulk_manager")
     page.select_option("#bulk_manager", str(colleague.pk))
     page.click("#bulk-assign-manager button[type=submit]")
     page.wait_for_selector(".alert-success")
@@ -289,11 +290,7 @@ def test_the_assign_and_add_to_list_dialogs_load_their_choices_when_they_open(
     customers[0].refresh_from_db()
     assert customers[0].relationship_manager == colleague
 
-    row = page.locator(f"#customer-results tr[data-customer-id='{customers[1].pk}']")
-    row.locator(".js-row-check").check()
-    page.click("[data-needs-selection].dropdown-toggle >> nth=0")
-    page.click("[data-bs-target='#bulk-add-to-list']")
-    page.wait_for_selector("#bulk-add-to-list #bulk_new_list_name")
+    _open_bulk_dialog(page, customers[1], "bulk-add-to-list", "bulk_new_list_name")
     page.fill("#bulk_new_list_name", "春节回访")
     page.click("#bulk-add-to-list button[type=submit]")
     page.wait_for_selector(".alert-success")

@@ -181,17 +181,13 @@ class _Dialect:
             return f"CAST({expr} * 100 AS bigint)"
         return f"CAST(ROUND({expr} * 100) AS INTEGER)"
 
-    def from_cents(self, expr: str) -> str:
-        """Whole cents as money: multiplying by 0.01 is exact in numeric and far cheaper
-        than dividing (SQLite rounds its float quotient to the cent instead)."""
+    def scaled(self, expr: str, places: int) -> str:
+        """A whole number of hundredths (cents, ``places`` 2) or ten-thousandths as a
+        decimal: multiplying by 0.01 is exact in numeric and far cheaper than dividing
+        (SQLite rounds its float quotient to the place instead)."""
         if self.postgres:
-            return f"(({expr}) * 0.01)"
-        return f"ROUND(({expr}) / 100.0, 2)"
-
-    def from_ten_thousandths(self, expr: str) -> str:
-        if self.postgres:
-            return f"(({expr}) * 0.0001)"
-        return f"ROUND(({expr}) / 10000.0, 4)"
+            return f"(({expr}) * 0.{'0' * (places - 1)}1)"
+        return f"ROUND(({expr}) / {10**places}.0, {places})"
 
     def num(self, name: str) -> str:
         return f"CAST(%({name})s AS {'numeric' if self.postgres else 'REAL'})"
@@ -535,8 +531,8 @@ rates AS (
 ),
 metrics AS (
     SELECT r.*,
-        {d.from_ten_thousandths("r.rate_units")} AS repurchase_rate,
-        {d.from_cents("r.aov_cents")} AS aov
+        {d.scaled("r.rate_units", 4)} AS repurchase_rate,
+        {d.scaled("r.aov_cents", 2)} AS aov
     FROM rates r
 ),
 {_ranking_ctes(d, cuts, params)},
@@ -554,8 +550,8 @@ scored AS (
 ),
 new_values AS (
 SELECT s.customer_id,
-    {d.from_cents("s.total_cents")} AS total_spend,
-    {d.from_cents("s.window_cents")} AS spend_12m,
+    {d.scaled("s.total_cents", 2)} AS total_spend,
+    {d.scaled("s.window_cents", 2)} AS spend_12m,
     s.purchase_count AS purchase_count,
     s.count_w AS purchase_count_12m,
     s.first_on AS first_purchase_on,
