@@ -32,6 +32,11 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def _segment_label(segment) -> str:
+    """Departments often keep segments of the same name ("高价值客户"): say whose."""
+    return f"{segment.name} · {segment.department or _('All departments')}"
+
+
 class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
     event_link = forms.URLField(label=_("Event link"), required=False, assume_scheme="https")
 
@@ -56,9 +61,10 @@ class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
         from segmentation.selectors import visible_segments
 
         self.user = user
-        segments = visible_segments(user).order_by("name")
-        self.fields["include_segments"].queryset = segments
-        self.fields["exclude_segments"].queryset = segments
+        segments = visible_segments(user).select_related("department")
+        for name in ("include_segments", "exclude_segments"):
+            self.fields[name].queryset = segments.order_by("name", "department__name")
+            self.fields[name].label_from_instance = _segment_label
         self.fields["include_segments"].help_text = _(
             "Customers in any of these segments; none chosen: every customer of the department."
         )
