@@ -32,11 +32,6 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _segment_label(segment) -> str:
-    """Departments often keep segments of the same name ("高价值客户"): say whose."""
-    return f"{segment.name} · {segment.department or _('All departments')}"
-
-
 class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
     event_link = forms.URLField(label=_("Event link"), required=False, assume_scheme="https")
 
@@ -58,13 +53,11 @@ class CampaignForm(RecurrenceRuleFields, forms.ModelForm):
 
     def __init__(self, *args, user, segment: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        from segmentation.selectors import visible_segments
+        from segmentation.forms import offer_segments
 
         self.user = user
-        segments = visible_segments(user).select_related("department")
         for name in ("include_segments", "exclude_segments"):
-            self.fields[name].queryset = segments.order_by("name", "department__name")
-            self.fields[name].label_from_instance = _segment_label
+            offer_segments(self.fields[name], user)
         self.fields["include_segments"].help_text = _(
             "Customers in any of these segments; none chosen: every customer of the department."
         )

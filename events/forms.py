@@ -10,7 +10,7 @@ from carecrm.core.scoping import department_choices_for
 from events.models import Event, EventGoal, EventTask, Milestone, TeamRole
 from events.selectors.events import team_candidates
 from events.services.events import EDITABLE_FIELDS, EDITABLE_RELATIONS, GOAL_FIELDS
-from segmentation.selectors import visible_segments
+from segmentation.forms import offer_segments
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -42,7 +42,7 @@ class EventForm(forms.ModelForm):
     def __init__(self, *args, user, segment: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["target_segments"].queryset = visible_segments(user).order_by("name")
+        offer_segments(self.fields["target_segments"], user)
         self.fields["target_segments"].help_text = _(
             "Who the event is for; the type's suggestions above name matching segments."
         )

@@ -10,7 +10,7 @@ from carecrm.core.scoping import department_choices_for, visible_to
 from customers.models import Customer
 from events.models import Event
 from feedback.models import Question, ResponseSource, Survey
-from segmentation.selectors import visible_segments
+from segmentation.forms import offer_segments
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -52,7 +52,7 @@ class SurveyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Empty: the ready-made title of the kind.")
-        self.fields["target_segments"].queryset = visible_segments(user).order_by("name")
+        offer_segments(self.fields["target_segments"], user)
         self.fields["event"].queryset = visible_to(user, Event.objects.all()).order_by("-starts_at")
         self.fields["department"].queryset = department_choices_for(user, Department.objects.all())
         for name in ("opens_at", "closes_at"):

@@ -16,6 +16,7 @@ from segmentation.models import (
     TierPolicy,
 )
 from segmentation.rules import RuleError, validate_rules
+from segmentation.selectors import visible_segments
 
 POLICY_GROUPS = (
     (
@@ -173,3 +174,15 @@ class AlertResolveForm(forms.Form):
         max_length=2000,
         help_text=_("E.g. called the customer, offered compensation, complaint closed."),
     )
+
+
+def segment_label(segment: Segment) -> str:
+    """Departments often keep segments of the same name ("高价值客户"): say whose."""
+    return f"{segment.name} · {segment.department or _('All departments')}"
+
+
+def offer_segments(field: forms.ModelMultipleChoiceField, user) -> None:
+    """Let ``field`` choose among the segments ``user`` may see, each named with its
+    department, by name."""
+    field.queryset = visible_segments(user).order_by("name", "department__name")
+    field.label_from_instance = segment_label

@@ -12,7 +12,6 @@ from campaigns.forms import CampaignForm
 from campaigns.services import campaigns as campaign_services
 from campaigns.services.campaigns import EDITABLE_FIELDS, EDITABLE_RELATIONS, campaign_update
 from campaigns.tests.factories import CampaignFactory
-from segmentation.tests.factories import SegmentFactory
 
 EDITABLE = set(EDITABLE_FIELDS) | set(EDITABLE_RELATIONS)
 # A real CareCampaign field nobody may set today, to add to the list in a test.
@@ -62,20 +61,3 @@ def test_a_field_added_to_the_list_reaches_form_serializer_and_service(monkeypat
     campaign_update(campaign=campaign, user=manager_a, fields={NOT_EDITABLE: manager_a})
     campaign.refresh_from_db()
     assert campaign.submitted_by == manager_a
-
-
-def test_same_named_segments_say_whose_they_are(admin_client_user, department_a, department_b):
-    SegmentFactory(name="高价值客户", department=department_a)
-    SegmentFactory(name="高价值客户", department=department_b)
-    SegmentFactory(name="高价值客户", department=None)
-
-    page = admin_client_user.get(
-        reverse("campaigns:create"), HTTP_ACCEPT_LANGUAGE="zh-hans"
-    ).content.decode()
-
-    for label in (
-        f"高价值客户 · {department_a.name}",
-        f"高价值客户 · {department_b.name}",
-        "高价值客户 · 全部部门",
-    ):
-        assert page.count(f">{label}</option>") == 2, label  # include and exclude

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from carecrm.accounts.tests.factories import UserFactory
@@ -360,3 +361,20 @@ def test_rules_cannot_use_another_departments_static_list(staff_a, department_a,
             department=department_a,
             rules={"conditions": [{"field": "static_list", "op": "in", "value": [theirs.pk]}]},
         )
+
+
+@pytest.mark.parametrize(
+    "url_name", ["campaigns:create", "events:create", "feedback:survey-create"]
+)
+def test_forms_offering_segments_say_whose_a_same_named_segment_is(
+    url_name, admin_client_user, department_a, department_b
+):
+    SegmentFactory(name="高价值客户", department=department_a)
+    SegmentFactory(name="高价值客户", department=department_b)
+    SegmentFactory(name="高价值客户", department=None)
+
+    page = admin_client_user.get(reverse(url_name), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    html = page.content.decode()
+    for label in (department_a.name, department_b.name, "全部部门"):
+        assert f">高价值客户 · {label}</option>" in html, label
