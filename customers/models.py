@@ -330,6 +330,12 @@ class Customer(models.Model):
                 name="customer_referred_id",
             ),
             models.Index(fields=["registered_on", "id"], name="customer_registered_id"),
+            # VIP coverage: the overdue VIPs by manager, biggest spenders first.
+            models.Index(
+                fields=["relationship_manager", "-spend_12m", "id"],
+                condition=Q(status="active") & ~Q(vip_level="normal"),
+                name="customer_vip_manager_spend",
+            ),
             # The unreachable contacts list, the latest first (unreachable customers only).
             models.Index(
                 fields=["contact_unreachable_at", "id"],

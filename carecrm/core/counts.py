@@ -16,9 +16,11 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.formats import number_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from carecrm.core.keyset import KeysetPage, SortKey, first_pks, keyset_paginate, paginate_request
@@ -166,3 +168,16 @@ def paginated_list(
     page = paginate_request(request, queryset, key=key, descending=descending, size=size)
     count = list_count(queryset, page=page, first_page=not page.has_previous, cached=cached)
     return page, count
+
+
+class KnownCountPaginator(Paginator):
+    """A numbered paginator told its count (a figure the page computed anyway), so that it
+    runs no ``COUNT(*)`` of its own."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count

@@ -165,8 +165,8 @@ def coverage_by_manager(user, *, month: dt.date) -> list[dict]:
         coverage_vips(user, month=month)
         .values("relationship_manager")
         .annotate(
-            vips=Count("pk", distinct=True),
-            contacted_count=Count("pk", filter=Q(contacted=True), distinct=True),
+            vips=Count("pk"),
+            contacted_count=Count("pk", filter=Q(contacted=True)),
         )
         .order_by("relationship_manager")
     )

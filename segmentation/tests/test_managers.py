@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from carecrm.accounts.tests.factories import UserFactory
@@ -202,6 +203,32 @@ def test_coverage_page_lists_the_overdue_vips_per_manager(manager_a_client, depa
     assert f'data-customer="{overdue.pk}"' in body
     assert f'data-customer="{contacted.pk}"' not in body
     assert f'data-manager="{staff_a.pk}"' in body
+
+
+def test_the_coverage_pages_count_the_overdue_vips_without_counting_again(
+    manager_a_client, department_a, staff_a
+):
+    """Pages of 50 overdue VIPs; the pager's size is the overdue figure of the per-manager
+    table (no COUNT(*) of its own), also under a manager filter."""
+    colleague = UserFactory(username="colleague_a", department=department_a)
+    vips(department_a, 30, manager=staff_a)
+    vips(department_a, 25, manager=colleague)
+    vips(department_a, 7)  # no manager
+
+    def page(query: str) -> str:
+        return manager_a_client.get(
+            f"/segments/coverage/{query}", HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+
+    first, second = page(""), page("?page=2")
+    assert "Page 1 of 2" in first and first.count('data-customer="') == 50
+    assert "Page 2 of 2" in second and second.count('data-customer="') == 12
+    mine, nobodys = page(f"?manager={staff_a.pk}"), page("?manager=none")
+    assert mine.count('data-customer="') == 30 and "Page 1 of" not in mine
+    assert nobodys.count('data-customer="') == 7
+    with CaptureQueriesContext(connection) as queries:
+        page("")
+    assert not [q for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
 
 
 def test_vip_page_assigns_a_manager_and_logs_a_visit(manager_a_client, department_a, staff_a):

@@ -6,7 +6,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecrm.accounts.models import User
-from carecrm.core.counts import paginated_list
+from carecrm.core.counts import KnownCountPaginator, paginated_list
 from carecrm.core.forms import add_service_errors
 from carecrm.core.scoping import get_visible_or_404
 from customers.models import VipLevel
@@ -235,14 +234,21 @@ def coverage(request: HttpRequest) -> HttpResponse:
     month = _parse_month(request.GET.get("month", ""))
     manager = request.GET.get("manager", "")
     overdue = coverage_customers(user, month=month).filter(contacted=False)
+    rows = coverage_by_manager(user, month=month)
+    shown = rows
     if manager == "none":
         overdue = overdue.filter(relationship_manager__isnull=True)
+        shown = [row for row in rows if row["manager_id"] is None]
     elif manager.isdigit():
         overdue = overdue.filter(relationship_manager_id=int(manager))
-    page = Paginator(overdue.order_by("relationship_manager_id", "-spend_12m", "pk"), 50).get_page(
-        request.GET.get("page")
+        shown = [row for row in rows if row["manager_id"] == int(manager)]
+    # The per-manager table already counted the overdue VIPs: no COUNT(*) for the pager.
+    paginator = KnownCountPaginator(
+        overdue.order_by("relationship_manager_id", "-spend_12m", "pk"),
+        50,
+        count=sum(row["overdue"] for row in shown),
     )
-    rows = coverage_by_manager(user, month=month)
+    page = paginator.get_page(request.GET.get("page"))
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     following = (month + dt.timedelta(days=32)).replace(day=1)
     return render(
