@@ -341,8 +341,14 @@ def test_new_campaign_and_event_come_with_the_segment_chosen(
     event = manager_a_client.get(f"/events/new/?segment={segment.pk}").content.decode()
     other = manager_a_client.get(f"/campaigns/new/?segment={theirs.pk}").content.decode()
 
-    assert f'<option value="{segment.pk}" selected>要邀请的客户</option>' in campaign
-    assert f'<option value="{segment.pk}" selected>要邀请的客户</option>' in event
+    assert (
+        f'<option value="{segment.pk}" selected>要邀请的客户 · {department_a.name}</option>'
+        in campaign
+    )
+    assert (
+        f'<option value="{segment.pk}" selected>要邀请的客户 · {department_a.name}</option>'
+        in event
+    )
     assert " selected>别人的" not in other and "别人的" not in other
 
 
